@@ -1,0 +1,1 @@
+// ops: attention (to be written)

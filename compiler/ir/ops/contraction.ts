@@ -1,0 +1,1 @@
+// ops: contraction (to be written)

@@ -1,0 +1,1 @@
+// ops: index (to be written)

@@ -1,0 +1,1 @@
+// ops: movement (to be written)

@@ -1,0 +1,1 @@
+// ops: nn (to be written)

@@ -1,0 +1,1 @@
+// ops: random (to be written)

@@ -1,0 +1,1 @@
+// ops: reduce (to be written)
