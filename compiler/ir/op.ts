@@ -51,7 +51,7 @@ export interface OpExample {
   readonly inputs: readonly ExampleInput[];
   readonly attrs: Attrs;
   readonly note?: string;
-  /** Override the finite-difference tolerance (default 1e-6 relative on float64). */
+  /** Override the finite-difference tolerance (default 1e-5 relative, max-norm, float64). */
   readonly gradTol?: number;
 }
 
