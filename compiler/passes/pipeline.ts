@@ -1,0 +1,142 @@
+// The pass registry and the driver that runs a list of passes.
+//
+// A pass is a function Graph → Graph with a context carrying its options, the rewrite log and a
+// channel for short notes ("dce removed 3 nodes"). `runPipeline` runs passes by name, dumps the
+// IR after the passes named in `dumpAfter` (the `--dump-after=PASS` flag), and tags every rewrite
+// log entry with the pass that made it.
+
+import type { Graph } from "../ir/graph.ts";
+import { print } from "../ir/text.ts";
+import { isFloat } from "../ir/types.ts";
+import { verify } from "../ir/verify.ts";
+import { grad } from "./autodiff.ts";
+import type { RewriteEvent } from "./rewrite.ts";
+import { cse, dce, simplify } from "./simplify.ts";
+
+export type PassOptions = Readonly<Record<string, unknown>>;
+
+export interface PassContext {
+  readonly options: PassOptions;
+  /** Receives every rule firing of a rewrite pass. */
+  readonly log?: (e: RewriteEvent) => void;
+  /** Receives a short report from the pass. */
+  readonly note: (message: string) => void;
+}
+
+export type PassFn = (graph: Graph, ctx: PassContext) => Graph;
+
+/** A pass by name, or by name with options. */
+export type PassSpec = string | { readonly name: string; readonly options?: PassOptions };
+
+export interface PipelineEvent extends RewriteEvent {
+  readonly pass: string;
+}
+
+export interface PipelineOptions {
+  /** Pass names after which to dump the IR ("all" for every pass; a string may list names with commas). */
+  readonly dumpAfter?: string | readonly string[];
+  /** Where dumps go; default: the printed IR on stderr. */
+  readonly dump?: (pass: string, graph: Graph) => void;
+  /** The rewrite log of the whole pipeline. */
+  readonly log?: (e: PipelineEvent) => void;
+  /** Notes from passes; default: dropped. */
+  readonly note?: (pass: string, message: string) => void;
+}
+
+const registry = new Map<string, PassFn>();
+
+export function registerPass(name: string, fn: PassFn): void {
+  if (registry.has(name)) throw new Error(`pass '${name}' is registered twice`);
+  registry.set(name, fn);
+}
+
+export function getPass(name: string): PassFn {
+  const fn = registry.get(name);
+  if (!fn) throw new Error(`unknown pass '${name}' (passes: ${passNames().join(", ")})`);
+  return fn;
+}
+
+export function passNames(): string[] {
+  return [...registry.keys()].sort();
+}
+
+export function defaultDump(pass: string, graph: Graph): void {
+  process.stderr.write(`// ----- IR after ${pass} -----\n${print(graph)}`);
+}
+
+function dumpSet(d: PipelineOptions["dumpAfter"]): (name: string) => boolean {
+  if (d === undefined) return () => false;
+  const names = typeof d === "string" ? d.split(",").map((s) => s.trim()).filter((s) => s) : [...d];
+  if (names.includes("all")) return () => true;
+  for (const n of names) getPass(n); // a misspelt pass name should not silently dump nothing
+  return (name) => names.includes(name);
+}
+
+/** Run `passes` in order on `graph`. */
+export function runPipeline(graph: Graph, passes: readonly PassSpec[], opts: PipelineOptions = {}): Graph {
+  const shouldDump = dumpSet(opts.dumpAfter);
+  const dump = opts.dump ?? defaultDump;
+  let g = graph;
+  for (const spec of passes) {
+    const name = typeof spec === "string" ? spec : spec.name;
+    const options = typeof spec === "string" ? {} : spec.options ?? {};
+    const fn = getPass(name);
+    const log = opts.log;
+    const ctx: PassContext = {
+      options,
+      note: (message) => opts.note?.(name, message),
+      ...(log ? { log: (e: RewriteEvent) => log({ pass: name, ...e }) } : {}),
+    };
+    try {
+      g = fn(g, ctx);
+    } catch (e) {
+      throw new Error(`pass '${name}' failed on graph '${g.name}': ${(e as Error).message}`, { cause: e });
+    }
+    if (shouldDump(name)) dump(name, g);
+  }
+  return g;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Built-in passes
+
+const rewriteOpts = (ctx: PassContext) => (ctx.log ? { log: ctx.log } : {});
+
+const strings = (v: unknown, what: string): string[] | undefined => {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) throw new Error(`option '${what}' must be a list of names`);
+  return v;
+};
+
+registerPass("verify", (g) => {
+  verify(g);
+  return g;
+});
+
+registerPass("cse", (g, ctx) => {
+  const before = g.nodes().length;
+  const out = cse(g, rewriteOpts(ctx));
+  ctx.note(`${before - out.nodes().length} nodes merged`);
+  return out;
+});
+
+registerPass("dce", (g, ctx) => {
+  const { graph, removed } = dce(g);
+  ctx.note(`${removed.length} nodes removed`);
+  return graph;
+});
+
+registerPass("simplify", (g, ctx) => simplify(g, rewriteOpts(ctx)));
+
+// Options: loss (default: the first float scalar output), wrt (param names), inputsWrt (input names).
+registerPass("autodiff", (g, ctx) => {
+  const o = ctx.options;
+  let loss = o["loss"];
+  if (loss === undefined) {
+    loss = g.outputs.find((x) => isFloat(x.node.dtype) && x.node.shape.every((d) => d === 1))?.name;
+    if (loss === undefined) throw new Error(`no float scalar output to use as the loss (outputs: ${g.outputs.map((x) => x.name).join(", ")})`);
+  }
+  if (typeof loss !== "string") throw new Error("option 'loss' must be an output name");
+  const wrt = strings(o["wrt"], "wrt"), inputsWrt = strings(o["inputsWrt"], "inputsWrt");
+  return grad(g, { loss, ...(wrt ? { wrt } : {}), ...(inputsWrt ? { inputsWrt } : {}) });
+});
