@@ -238,6 +238,7 @@ defineOp({
     { inputs: [ex("f32", SHAPE, { kind: "uniform", lo: -50, hi: 50 })], attrs: { to: "i32" } },
     { inputs: [ex("i32", SHAPE, { kind: "int", lo: -3, hi: 3 })], attrs: { to: "bool" } },
     { inputs: [ex("f32", SHAPE)], attrs: { to: "bf16" } },
+    { inputs: [ex("f32", SHAPE)], attrs: { to: "f32" } },
   ],
 });
 

@@ -1,0 +1,243 @@
+// KernelContext: building one kernel for one fusion group.
+//
+// It owns the kernel's bindings (a materialized tensor becomes one binding, or one per shard when
+// it is larger than a binding), loads and stores with the storage conversions (bool as u32, shard
+// selection), and `value(node, index)`: the value of any graph node at a multi-index, computed
+// inline through views and elementwise ops down to loads of materialized tensors. That function is
+// what fusion means in this compiler: a builder asks for its inputs' values and gets the whole
+// fused producer chain.
+
+import type { Node } from "../ir/graph.ts";
+import type { Partition } from "../passes/fuse-elementwise.ts";
+import { reshapeBase } from "../passes/fuse-elementwise.ts";
+import { concreteShape, formatType, strides } from "../ir/types.ts";
+import type { Block, ExprLike, StorageRef } from "./build-kernel.ts";
+import * as K from "./build-kernel.ts";
+import { KernelBuilder } from "./build-kernel.ts";
+import type { Grid } from "./kernel-ir.ts";
+import type { Access, Expr, Kernel, ScalarType } from "./kernel-ir.ts";
+import { inlineRule } from "./inline.ts";
+import type { ShardPlan, TargetCaps } from "./target.ts";
+import { computeType, shardPlan } from "./target.ts";
+
+/** Which graph tensor (and which shard of it) a kernel binding holds. */
+export interface TensorBinding {
+  readonly binding: string;
+  readonly node: Node;
+  readonly shard: number;
+  readonly access: Access;
+}
+
+/** One kernel launch of an executable: the kernel, what its bindings hold, how many workgroups. */
+export interface Launch {
+  readonly kernel: Kernel;
+  readonly tensors: readonly TensorBinding[];
+  /** Values of the kernel's scalar parameters. */
+  readonly params: Readonly<Record<string, number>>;
+  /** Logical workgroup counts (folded by the device when a dimension is too large). */
+  readonly grid: Grid;
+  /** The graph nodes this launch computes (its root and everything fused into it). */
+  readonly label: string;
+}
+
+/** A materialized tensor as the kernel sees it. */
+export interface TensorAccess {
+  readonly node: Node;
+  readonly shards: readonly StorageRef[];
+  readonly plan: ShardPlan;
+  readonly type: ScalarType;
+}
+
+// --- index arithmetic on u32 expressions, folding constants so generated code stays readable ---
+
+const isConst = (e: Expr, v?: number): boolean => e.kind === "const" && (v === undefined || e.value === v);
+const cval = (e: Expr): number => (e.kind === "const" ? Number(e.value) : NaN);
+
+export function iadd(a: Expr, b: ExprLike): Expr {
+  const eb = typeof b === "number" ? K.u32(b) : (b as Expr);
+  if (isConst(a, 0)) return eb;
+  if (isConst(eb, 0)) return a;
+  if (isConst(a) && isConst(eb)) return K.u32(cval(a) + cval(eb));
+  return K.add(a, eb);
+}
+export function imul(a: Expr, b: number): Expr {
+  if (b === 0 || isConst(a, 0)) return K.u32(0);
+  if (b === 1) return a;
+  if (isConst(a)) return K.u32(cval(a) * b);
+  return K.mul(a, K.u32(b));
+}
+export function idiv(a: Expr, b: number): Expr {
+  if (b === 1) return a;
+  if (isConst(a)) return K.u32(Math.floor(cval(a) / b));
+  return K.div(a, K.u32(b));
+}
+export function imod(a: Expr, b: number): Expr {
+  if (b === 1) return K.u32(0);
+  if (isConst(a)) return K.u32(cval(a) % b);
+  return K.rem(a, K.u32(b));
+}
+
+/** Row-major flat index of a multi-index. */
+export function flatIndex(idx: readonly Expr[], shape: readonly number[]): Expr {
+  const st = strides(shape);
+  let f: Expr = K.u32(0);
+  idx.forEach((e, i) => {
+    if (shape[i] !== 1) f = iadd(f, imul(e, st[i]!));
+  });
+  return f;
+}
+
+/** Multi-index of a row-major flat index. */
+export function unflatten(flat: Expr, shape: readonly number[]): Expr[] {
+  const st = strides(shape);
+  return shape.map((d, i) => (d === 1 ? K.u32(0) : i === 0 ? idiv(flat, st[i]!) : imod(idiv(flat, st[i]!), d)));
+}
+
+export function exprKey(e: Expr): string {
+  return JSON.stringify(e);
+}
+
+export class KernelContext {
+  readonly kb: KernelBuilder;
+  readonly caps: TargetCaps;
+  readonly part: Partition;
+  readonly tensors: TensorBinding[] = [];
+  readonly #access = new Map<Node, TensorAccess>();
+  readonly #cache = new Map<Block, Map<string, Expr>>();
+  readonly #overrides = new Map<Node, Expr>();
+  #counter = 0;
+
+  constructor(name: string, doc: string, workgroupSize: readonly number[], caps: TargetCaps, part: Partition) {
+    this.kb = new KernelBuilder(name, { doc, workgroupSize });
+    this.caps = caps;
+    this.part = part;
+  }
+
+  get body(): Block {
+    return this.kb.body;
+  }
+
+  typeOf(n: Node): ScalarType {
+    return computeType(n.dtype, this.caps);
+  }
+
+  /** A fresh identifier with a readable prefix. */
+  fresh(prefix: string): string {
+    return `${prefix}${this.#counter++}`;
+  }
+
+  isMaterialized(n: Node): boolean {
+    return this.part.materialized.has(n);
+  }
+
+  /** Bind a materialized tensor (or a reshape chain over one: same memory) for reading or writing. */
+  tensor(n: Node, access: Access): TensorAccess {
+    const base = reshapeBase(n);
+    if (!this.part.materialized.has(base)) throw new Error(`internal: ${base} is not materialized but a kernel reads its memory`);
+    const hit = this.#access.get(base);
+    if (hit) {
+      if (access === "read_write" && hit.shards[0]!.access !== "read_write") throw new Error(`internal: ${base} bound read-only then written`);
+      return hit;
+    }
+    const plan = shardPlan(base.dtype, base.shape, this.caps);
+    // Names depend only on the kernel's structure (never on node ids), so identical kernels print
+    // identically and share one compiled pipeline.
+    const leaf = base.op === "input" || base.op === "param" ? `_${sanitize(String(base.attrs["name"]))}` : "";
+    const role = `${access === "read" ? "x" : "y"}${this.#access.size}${leaf}`;
+    const shards: StorageRef[] = [];
+    for (let s = 0; s < plan.count; s++) {
+      const b = this.kb.storage(plan.count === 1 ? role : `${role}_s${s}`, plan.elem, access);
+      shards.push(b);
+      this.tensors.push({ binding: b.name, node: base, shard: s, access });
+    }
+    if (this.tensors.length > this.caps.maxStorageBindings) {
+      throw new Error(`kernel ${this.kb.name} needs ${this.tensors.length} storage bindings; the device allows ${this.caps.maxStorageBindings}`);
+    }
+    const t: TensorAccess = { node: base, shards, plan, type: this.typeOf(base) };
+    this.#access.set(base, t);
+    return t;
+  }
+
+  /** Load element `flat` of a tensor, converted to its compute type. */
+  load(t: TensorAccess, flat: Expr): Expr {
+    const raw = (s: number, i: Expr) => K.load(t.shards[s]!, i);
+    let v: Expr;
+    if (t.plan.count === 1) v = raw(0, flat);
+    else {
+      // Shards are selected by index; each load is clamped into its shard so every read is in bounds.
+      const per = t.plan.elemsPerShard;
+      const last = t.plan.count - 1;
+      const lastLen = t.plan.numel - last * per;
+      v = raw(last, K.min(K.sub(K.max(flat, K.u32(last * per)), K.u32(last * per)), K.u32(lastLen - 1)));
+      for (let s = last - 1; s >= 0; s--) {
+        v = K.select(K.lt(flat, K.u32((s + 1) * per)), raw(s, K.min(K.sub(K.max(flat, K.u32(s * per)), K.u32(s * per)), K.u32(per - 1))), v);
+      }
+    }
+    return t.type === "bool" ? K.ne(v, K.u32(0)) : v;
+  }
+
+  store(b: Block, t: TensorAccess, flat: Expr, value: Expr): void {
+    const v = t.type === "bool" ? K.select(value, K.u32(1), K.u32(0)) : value;
+    if (t.plan.count === 1) {
+      b.store(t.shards[0]!, flat, v);
+      return;
+    }
+    const per = t.plan.elemsPerShard;
+    const emit = (blk: Block, s: number): void => {
+      if (s === t.plan.count - 1) blk.store(t.shards[s]!, K.sub(flat, K.u32(s * per)), v);
+      else blk.if(K.lt(flat, K.u32((s + 1) * per)), (x) => x.store(t.shards[s]!, K.sub(flat, K.u32(s * per)), v), (y) => emit(y, s + 1));
+    };
+    emit(b, 0);
+  }
+
+  /** Within this kernel, `node`'s value is `expr` (a fused producer computed by the builder). */
+  override(node: Node, expr: Expr): void {
+    this.#overrides.set(node, expr);
+  }
+
+  /** The value of `node` at `idx`: a load if it is materialized, else computed inline. */
+  value(b: Block, node: Node, idx: readonly Expr[]): Expr {
+    const ov = this.#overrides.get(node);
+    if (ov) return ov;
+    const base = reshapeBase(node);
+    if (this.part.materialized.has(base)) {
+      return this.#cached(b, node, idx, () => {
+        const shape = concreteShape(node.shape);
+        return b.let("v", this.load(this.tensor(node, "read"), flatIndex(idx, shape)));
+      });
+    }
+    return this.compute(b, node, idx);
+  }
+
+  /** Compute `node` at `idx` from its inputs' values (ignoring whether it is materialized). */
+  compute(b: Block, node: Node, idx: readonly Expr[]): Expr {
+    return this.#cached(b, node, idx, () => {
+      const e = inlineRule(node.op)(this, b, node, idx);
+      // Name values worth naming; indices and constants stay expressions.
+      return e.kind === "const" || e.kind === "local" || e.kind === "load" ? e : b.let("v", e);
+    });
+  }
+
+  #cached(b: Block, node: Node, idx: readonly Expr[], make: () => Expr): Expr {
+    let m = this.#cache.get(b);
+    if (!m) this.#cache.set(b, (m = new Map()));
+    const key = `${node.id}@${idx.map(exprKey).join("|")}`;
+    let e = m.get(key);
+    if (!e) m.set(key, (e = make()));
+    return e;
+  }
+
+  /** Finish: the Launch for this kernel. */
+  launch(grid: Grid, label: string, params: Record<string, number> = {}): Launch {
+    return { kernel: this.kb.build(), tensors: [...this.tensors], params, grid, label };
+  }
+}
+
+function sanitize(s: string): string {
+  return s.replace(/[^A-Za-z0-9]/g, "_").replace(/^_+/, "").slice(0, 24) || "t";
+}
+
+/** A short description of a node for kernel docs: `matmul f32[2, 3]`. */
+export function describe(n: Node): string {
+  return `${n.op} ${formatType(n.dtype, n.shape)}`;
+}

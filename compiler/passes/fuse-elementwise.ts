@@ -1,0 +1,122 @@
+// fuse-elementwise: decide which nodes get a buffer of their own and which are computed inside the
+// kernels that read them.
+//
+// Design note. Every op lowers as a view (index remapping: reshape, permute, broadcast, slice,
+// pad, concat, gather...), an inline expression (elementwise math, casts, random numbers), or a
+// kernel root (reductions, matmul, conv, normalizations, attention); see kernels/lowering.ts.
+// A node is *materialized* (written to memory by a kernel) when it is a graph output, a kernel
+// root, or an inline node whose value more than one kernel would need (counting consumers through
+// views, so `exp(x)` read through two different reshapes is computed once). Everything else is
+// fused: kernels build their inputs' values as expressions through chains of inline and view ops
+// (producer fusion, which also fuses elementwise prologues into reductions and row kernels).
+//
+// Consumer fusion into matmul: a matmul whose only consumer is an elementwise op of the same
+// shape is not stored; the kernel that stores the end of that elementwise chain computes the
+// matmul and applies the chain as its epilogue (bias, activation, residual in one dispatch).
+//
+// Builders that read raw memory (matmul, conv) need operands laid out contiguously: an operand
+// that is not a chain of reshapes over a materialized tensor is materialized itself.
+
+import type { Graph, Node } from "../ir/graph.ts";
+import { users } from "../ir/graph.ts";
+import { shapeEq } from "../ir/types.ts";
+import { lowering } from "../kernels/lowering.ts";
+
+export interface FusionGroup {
+  /** The materialized node this kernel writes. */
+  readonly root: Node;
+  /** "elementwise" for an inline/view root, else the kernel op. */
+  readonly kind: string;
+  /** A matmul computed in this kernel (not stored) whose elementwise chain ends at `root`. */
+  readonly producer: Node | undefined;
+}
+
+export interface Partition {
+  readonly graph: Graph;
+  /** Nodes with a buffer: leaves, outputs and group roots. */
+  readonly materialized: ReadonlySet<Node>;
+  /** Kernels in execution order. */
+  readonly groups: readonly FusionGroup[];
+}
+
+/** Operands that builders read as raw contiguous memory, by op. */
+const CONTIGUOUS: Readonly<Record<string, readonly number[]>> = {
+  matmul: [0, 1],
+  conv2d: [0, 1],
+  conv2d_grad_input: [0, 1],
+  conv2d_grad_weight: [0, 1],
+};
+
+const OUTPUT = Symbol("output");
+
+/** Strip reshapes: the node whose memory a reshape chain views. */
+export function reshapeBase(n: Node): Node {
+  while (n.op === "reshape") n = n.inputs[0]!;
+  return n;
+}
+
+export function partition(graph: Graph, opts: { epilogues?: boolean } = {}): Partition {
+  const nodes = graph.nodes();
+  const uses = users(nodes);
+  const outputs = new Set(graph.outputs.map((o) => o.node));
+  const kind = (n: Node) => lowering(n.op);
+
+  // Consumers through views: the non-view nodes (or graph outputs) that need n's value.
+  const eff = new Map<Node, Set<Node | typeof OUTPUT>>();
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    const s = new Set<Node | typeof OUTPUT>();
+    if (outputs.has(n)) s.add(OUTPUT);
+    for (const u of uses.get(n) ?? []) {
+      if (kind(u) === "view") for (const x of eff.get(u)!) s.add(x);
+      else s.add(u);
+    }
+    eff.set(n, s);
+  }
+
+  const mat = new Set<Node>();
+  for (const n of nodes) {
+    const k = kind(n);
+    if (k === "decompose") throw new Error(`${n.op} must be decomposed before fusion (run lower-composites)`);
+    if (k === "leaf" || k === "kernel" || outputs.has(n)) mat.add(n);
+    else if (k === "inline" && eff.get(n)!.size > 1) mat.add(n);
+  }
+  for (const n of nodes) {
+    for (const i of CONTIGUOUS[n.op] ?? []) {
+      const operand = n.inputs[i]!;
+      if (!mat.has(reshapeBase(operand))) mat.add(operand);
+    }
+  }
+
+  // Matmul epilogues.
+  const producerOf = new Map<Node, Node>();
+  if (opts.epilogues !== false) {
+    for (const m of nodes) {
+      if (m.op !== "matmul" || outputs.has(m)) continue;
+      const direct = uses.get(m) ?? [];
+      if (direct.length !== 1 || eff.get(m)!.size !== 1) continue;
+      if (nodes.some((n) => (CONTIGUOUS[n.op] ?? []).some((i) => n.inputs[i] === m))) continue;
+      let end = direct[0]!;
+      if (kind(end) !== "inline" || !shapeEq(end.shape, m.shape)) continue;
+      // Follow single-consumer, same-shape inline ops until a node that is stored anyway.
+      while (!mat.has(end)) {
+        const next = uses.get(end) ?? [];
+        if (next.length !== 1 || eff.get(end)!.size !== 1) break;
+        const nx = next[0]!;
+        if (kind(nx) !== "inline" || !shapeEq(nx.shape, m.shape)) break;
+        end = nx;
+      }
+      if (producerOf.has(end)) continue; // one fused matmul per kernel
+      mat.delete(m);
+      mat.add(end);
+      producerOf.set(end, m);
+    }
+  }
+
+  const groups: FusionGroup[] = [];
+  for (const n of nodes) {
+    if (!mat.has(n) || kind(n) === "leaf") continue;
+    groups.push({ root: n, kind: kind(n) === "kernel" ? n.op : "elementwise", producer: producerOf.get(n) });
+  }
+  return { graph, materialized: mat, groups };
+}
