@@ -5,6 +5,8 @@
 // IR after the passes named in `dumpAfter` (the `--dump-after=PASS` flag), and tags every rewrite
 // log entry with the pass that made it.
 
+import { bindDims } from "./bind-dims.ts";
+import { lowerComposites } from "./lower-composites.ts";
 import type { Graph } from "../ir/graph.ts";
 import { print } from "../ir/text.ts";
 import { isFloat } from "../ir/types.ts";
@@ -140,3 +142,8 @@ registerPass("autodiff", (g, ctx) => {
   const wrt = strings(o["wrt"], "wrt"), inputsWrt = strings(o["inputsWrt"], "inputsWrt");
   return grad(g, { loss, ...(wrt ? { wrt } : {}), ...(inputsWrt ? { inputsWrt } : {}) });
 });
+
+registerPass("lower-composites", (g, ctx) => lowerComposites(g, rewriteOpts(ctx)));
+
+// Options: dims, e.g. {"B": 2, "L": 16}.
+registerPass("bind-dims", (g, ctx) => bindDims(g, (ctx.options["dims"] ?? {}) as Record<string, number>));
