@@ -46,6 +46,8 @@ export interface TensorAccess {
   readonly shards: readonly StorageRef[];
   readonly plan: ShardPlan;
   readonly type: ScalarType;
+  /** Elements per load/store: 1, or 2/4 for a vector view (indices then count vectors). */
+  readonly lanes: 1 | 2 | 4;
 }
 
 // --- index arithmetic on u32 expressions, folding constants so generated code stays readable ---
@@ -102,7 +104,9 @@ export class KernelContext {
   readonly caps: TargetCaps;
   readonly part: Partition;
   readonly tensors: TensorBinding[] = [];
-  readonly #access = new Map<Node, TensorAccess>();
+  // Views of each materialized tensor by lane count (a tensor may be read as scalars and as vec4).
+  readonly #access = new Map<Node, Map<number, TensorAccess>>();
+  #views = 0;
   readonly #cache = new Map<Block, Map<string, Expr>>();
   readonly #overrides = new Map<Node, Expr>();
   #counter = 0;
@@ -130,44 +134,68 @@ export class KernelContext {
     return this.part.materialized.has(n);
   }
 
-  /** Bind a materialized tensor (or a reshape chain over one: same memory) for reading or writing. */
-  tensor(n: Node, access: Access): TensorAccess {
+  /**
+   * The materialized node whose memory holds `n`: n itself when it has a buffer, else the first
+   * materialized node down its reshape chain (a reshape that is itself stored, e.g. a graph output,
+   * has its own buffer), else its reshape base.
+   */
+  memoryOf(n: Node): Node {
+    let m = n;
+    while (!this.part.materialized.has(m) && m.op === "reshape") m = m.inputs[0]!;
+    return this.part.materialized.has(m) ? m : reshapeBase(n);
+  }
+
+  /**
+   * Bind a materialized tensor (or a reshape chain over one: same memory) for reading or writing.
+   * `lanes` > 1 binds a vector view (array<vec4<f32>> ...): loads and stores then index vectors,
+   * so the tensor's element count (and shard size) must be a multiple of `lanes`.
+   */
+  tensor(n: Node, access: Access, lanes: 1 | 2 | 4 = 1): TensorAccess {
     const base = reshapeBase(n);
     if (!this.part.materialized.has(base)) throw new Error(`internal: ${base} is not materialized but a kernel reads its memory`);
-    const hit = this.#access.get(base);
+    const views = this.#access.get(base);
+    const hit = views?.get(lanes);
     if (hit) {
       if (access === "read_write" && hit.shards[0]!.access !== "read_write") throw new Error(`internal: ${base} bound read-only then written`);
       return hit;
     }
+    // Two views of one buffer may coexist only when both are read-only (WebGPU aliasing rule).
+    if (views && (access === "read_write" || [...views.values()].some((v) => v.shards[0]!.access === "read_write"))) {
+      throw new Error(`internal: ${base} is bound with ${lanes} and ${[...views.keys()].join("/")} lanes and written`);
+    }
     const plan = shardPlan(base.dtype, base.shape, this.caps);
+    if (lanes > 1 && (base.dtype === "bool" || plan.numel % lanes !== 0 || plan.elemsPerShard % lanes !== 0)) {
+      throw new Error(`internal: ${base} cannot be viewed as ${lanes}-lane vectors`);
+    }
     // Names depend only on the kernel's structure (never on node ids), so identical kernels print
     // identically and share one compiled pipeline.
     const leaf = base.op === "input" || base.op === "param" ? `_${sanitize(String(base.attrs["name"]))}` : "";
-    const role = `${access === "read" ? "x" : "y"}${this.#access.size}${leaf}`;
+    const role = `${access === "read" ? "x" : "y"}${this.#views++}${leaf}${lanes > 1 ? `_v${lanes}` : ""}`;
     const shards: StorageRef[] = [];
     for (let s = 0; s < plan.count; s++) {
-      const b = this.kb.storage(plan.count === 1 ? role : `${role}_s${s}`, plan.elem, access);
+      const b = this.kb.storage(plan.count === 1 ? role : `${role}_s${s}`, plan.elem, access, lanes);
       shards.push(b);
       this.tensors.push({ binding: b.name, node: base, shard: s, access });
     }
     if (this.tensors.length > this.caps.maxStorageBindings) {
       throw new Error(`kernel ${this.kb.name} needs ${this.tensors.length} storage bindings; the device allows ${this.caps.maxStorageBindings}`);
     }
-    const t: TensorAccess = { node: base, shards, plan, type: this.typeOf(base) };
-    this.#access.set(base, t);
+    const t: TensorAccess = { node: base, shards, plan, type: this.typeOf(base), lanes };
+    if (views) views.set(lanes, t);
+    else this.#access.set(base, new Map([[lanes, t]]));
     return t;
   }
 
-  /** Load element `flat` of a tensor, converted to its compute type. */
+  /** Load element `flat` of a tensor (vector `flat` of a vector view), converted to its compute type. */
   load(t: TensorAccess, flat: Expr): Expr {
     const raw = (s: number, i: Expr) => K.load(t.shards[s]!, i);
     let v: Expr;
     if (t.plan.count === 1) v = raw(0, flat);
     else {
       // Shards are selected by index; each load is clamped into its shard so every read is in bounds.
-      const per = t.plan.elemsPerShard;
+      const per = t.plan.elemsPerShard / t.lanes;
       const last = t.plan.count - 1;
-      const lastLen = t.plan.numel - last * per;
+      const lastLen = (t.plan.numel - last * t.plan.elemsPerShard) / t.lanes;
       v = raw(last, K.min(K.sub(K.max(flat, K.u32(last * per)), K.u32(last * per)), K.u32(lastLen - 1)));
       for (let s = last - 1; s >= 0; s--) {
         v = K.select(K.lt(flat, K.u32((s + 1) * per)), raw(s, K.min(K.sub(K.max(flat, K.u32(s * per)), K.u32(s * per)), K.u32(per - 1))), v);
@@ -182,7 +210,7 @@ export class KernelContext {
       b.store(t.shards[0]!, flat, v);
       return;
     }
-    const per = t.plan.elemsPerShard;
+    const per = t.plan.elemsPerShard / t.lanes;
     const emit = (blk: Block, s: number): void => {
       if (s === t.plan.count - 1) blk.store(t.shards[s]!, K.sub(flat, K.u32(s * per)), v);
       else blk.if(K.lt(flat, K.u32((s + 1) * per)), (x) => x.store(t.shards[s]!, K.sub(flat, K.u32(s * per)), v), (y) => emit(y, s + 1));
@@ -199,7 +227,7 @@ export class KernelContext {
   value(b: Block, node: Node, idx: readonly Expr[]): Expr {
     const ov = this.#overrides.get(node);
     if (ov) return ov;
-    const base = reshapeBase(node);
+    const base = this.memoryOf(node);
     if (this.part.materialized.has(base)) {
       return this.#cached(b, node, idx, () => {
         const shape = concreteShape(node.shape);
