@@ -207,18 +207,21 @@ export function literal(type: Type, value: number | boolean): string {
     case "u32": return `${value}u`;
     // 2147483648i does not exist, so the minimum i32 is written as an expression.
     case "i32": return value === -(2 ** 31) ? "i32(-2147483647 - 1)" : `${value}i`;
-    case "f32": return `${floatText(value as number, Math.fround)}f`;
-    case "f16": return `${floatText(value as number, Math.f16round)}h`;
+    case "f32": return `${floatText(value as number, Math.fround, 3.4028234663852886e38)}f`;
+    case "f16": return `${floatText(value as number, Math.f16round, 65504)}h`;
     default: throw new Error(`no literal of type ${type}`);
   }
 }
 
-/** The shortest decimal that rounds back to `v` in the target precision. */
-function floatText(v: number, round: (x: number) => number): string {
+/**
+ * The shortest decimal that rounds back to `v` in the target precision and does not exceed the
+ * largest finite value (WGSL rejects 3.4028235e+38f although it rounds to the f32 maximum).
+ */
+function floatText(v: number, round: (x: number) => number, maxFinite: number): string {
   let shortest = v;
   for (let p = 1; p <= 17; p++) {
     const candidate = Number(v.toPrecision(p));
-    if (round(candidate) === v) { shortest = candidate; break; }
+    if (round(candidate) === v && Math.abs(candidate) <= maxFinite) { shortest = candidate; break; }
   }
   const mag = Math.abs(shortest);
   // Exponent form for very large or small magnitudes (1e-7, 2.5e+20), positional otherwise.
