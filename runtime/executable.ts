@@ -1,39 +1,67 @@
 // Executables: a graph compiled for a device. `compile(graph, {target})` runs the backend
-// pipeline (bind-dims → lower-composites → simplify → fuse-elementwise → schedule) and prepares
-// the kernels; `run(inputs)` uploads inputs, records every launch into one command encoder,
-// submits once, and reads the outputs back. Weights are uploaded once (`setParams`) and reused.
+// pipeline (bind-dims → lower-composites → simplify → fuse-elementwise → schedule → plan-memory),
+// compiles the kernels (pipelines cached by WGSL text) and allocates the memory plan's arenas once.
+// `setParams(weights)` uploads weights once into the weights arenas; `run(inputs)` uploads inputs,
+// records every launch into one command encoder bound to (arena, offset, size) ranges, submits
+// once, and reads the outputs back. Arenas are reused by every run; `dispose()` frees them.
+//
+// `lower(graph, caps)` is the device-free half (used by `showo compile`).
 
 import type { Graph, Node } from "../compiler/ir/graph.ts";
 import type { RefTensor } from "../compiler/ir/ref.ts";
-import { concreteShape, formatShape, formatType } from "../compiler/ir/types.ts";
+import { concreteShape, formatType } from "../compiler/ir/types.ts";
 import type { Launch } from "../compiler/kernels/emit.ts";
 import "../compiler/kernels/builders/index.ts";
 import { schedule } from "../compiler/kernels/schedule.ts";
 import type { TargetCaps } from "../compiler/kernels/target.ts";
-import { shardPlan } from "../compiler/kernels/target.ts";
+import { elemBytes } from "../compiler/kernels/target.ts";
 import { bindDims } from "../compiler/passes/bind-dims.ts";
 import type { Partition } from "../compiler/passes/fuse-elementwise.ts";
 import { partition } from "../compiler/passes/fuse-elementwise.ts";
 import { lowerComposites } from "../compiler/passes/lower-composites.ts";
+import type { MemoryPlan, Placement } from "../compiler/passes/plan-memory.ts";
+import { formatBytes, planMemory } from "../compiler/passes/plan-memory.ts";
 import { simplify } from "../compiler/passes/simplify.ts";
-import type { CompiledKernel, DeviceBuffer, WgslDevice } from "../backends/wgsl/device.ts";
-import { openDevice } from "../backends/wgsl/device.ts";
-import { toDeviceBytes, fromDeviceBytes } from "./host.ts";
+import type { BufferRange, CompiledKernel, DeviceBuffer, WgslDevice } from "../backends/wgsl/device.ts";
+import { GpuError, openDevice } from "../backends/wgsl/device.ts";
+import { fromDeviceBytes, toDeviceShards } from "./host.ts";
 
-export interface CompileOptions {
-  readonly target: "wgsl";
-  /** An open device; one is opened (and owned by the executable) when absent. */
-  readonly device?: WgslDevice;
+export interface LowerOptions {
   /** Values of symbolic dimensions. */
   readonly dims?: Readonly<Record<string, number>>;
   /** Fuse elementwise consumers into matmul epilogues (default true). */
   readonly epilogues?: boolean;
 }
 
+export interface CompileOptions extends LowerOptions {
+  readonly target: "wgsl";
+  /** An open device; one is opened (and owned by the executable) when absent. */
+  readonly device?: WgslDevice;
+  /** Plan for a smaller binding limit than the device's (to exercise sharding on small tensors). */
+  readonly maxBindingBytes?: number;
+}
+
 export interface CompiledGraph {
   readonly graph: Graph;
   readonly partition: Partition;
   readonly launches: readonly Launch[];
+  readonly plan: MemoryPlan;
+  readonly caps: TargetCaps;
+  /** Milliseconds spent lowering (graph passes, kernel building, memory planning). */
+  readonly lowerMs: number;
+}
+
+export interface ExecutableSummary {
+  /** Distinct kernels (compiled pipelines) the executable uses. */
+  readonly kernels: number;
+  readonly dispatchesPerRun: number;
+  readonly arenas: number;
+  /** Bytes of every arena together (weights, inputs and activations). */
+  readonly arenaBytes: number;
+  /** Live bytes at the busiest launch (weights and inputs included). */
+  readonly peakBytes: number;
+  /** Milliseconds from graph to ready-to-run: lowering plus pipeline creation. */
+  readonly compileMs: number;
 }
 
 export function capsOf(device: WgslDevice): TargetCaps {
@@ -50,45 +78,103 @@ export function capsOf(device: WgslDevice): TargetCaps {
   };
 }
 
-/** The device-independent part of compilation: graph → launches for the given capabilities. */
-export function lower(graph: Graph, caps: TargetCaps, opts: { dims?: Readonly<Record<string, number>>; epilogues?: boolean } = {}): CompiledGraph {
+/** The device-independent part of compilation: graph → launches and memory plan for the given capabilities. */
+export function lower(graph: Graph, caps: TargetCaps, opts: LowerOptions = {}): CompiledGraph {
+  const t0 = performance.now();
   const bound = bindDims(graph, opts.dims ?? {});
   const lowered = simplify(lowerComposites(bound));
   const part = partition(lowered, { epilogues: opts.epilogues ?? true });
-  return { graph: lowered, partition: part, launches: schedule(part, caps) };
+  const launches = schedule(part, caps);
+  const plan = planMemory(lowered, launches, caps);
+  return { graph: lowered, partition: part, launches, plan, caps, lowerMs: performance.now() - t0 };
 }
 
 export async function compile(graph: Graph, opts: CompileOptions): Promise<Executable> {
-  if (opts.target !== "wgsl") throw new Error(`target '${opts.target}' is not supported yet`);
+  if (opts.target !== "wgsl") throw new Error(`target '${opts.target as string}' is not supported yet`);
   const device = opts.device ?? (await openDevice());
-  const caps = capsOf(device);
-  const lowered = lower(graph, caps, { ...(opts.dims ? { dims: opts.dims } : {}), ...(opts.epilogues !== undefined ? { epilogues: opts.epilogues } : {}) });
-  const kernels: CompiledKernel[] = [];
-  for (const l of lowered.launches) kernels.push(await device.compile(l.kernel));
-  const exe = new Executable(device, opts.device === undefined, lowered, kernels, caps);
-  await exe.allocate();
-  return exe;
+  const t0 = performance.now(); // compile time excludes opening the device
+  try {
+    const devCaps = capsOf(device);
+    const caps = opts.maxBindingBytes !== undefined ? { ...devCaps, maxBindingBytes: Math.min(devCaps.maxBindingBytes, opts.maxBindingBytes) } : devCaps;
+    const lowered = lower(graph, caps, { ...(opts.dims ? { dims: opts.dims } : {}), ...(opts.epilogues !== undefined ? { epilogues: opts.epilogues } : {}) });
+    const kernels = await Promise.all(lowered.launches.map((l, k) =>
+      device.compile(l.kernel).catch((e: unknown) => withContext(`executable '${graph.name}': kernel of launch ${k} (${l.label})`, e))));
+    const arenas = await allocateArenas(device, lowered);
+    return new Executable(device, opts.device === undefined, lowered, kernels, arenas, performance.now() - t0);
+  } catch (e) {
+    if (opts.device === undefined) device.dispose();
+    throw e;
+  }
+}
+
+/** One buffer per arena of the plan; on failure the ones made so far are freed. */
+async function allocateArenas(device: WgslDevice, c: CompiledGraph): Promise<DeviceBuffer[]> {
+  const bufs: DeviceBuffer[] = [];
+  try {
+    for (const a of c.plan.arenas) {
+      const name = `${c.graph.name}/${a.kind}#${a.index}`;
+      try {
+        bufs.push(await device.createBuffer(name, a.bytes));
+      } catch (e) {
+        if (!(e instanceof GpuError)) throw e;
+        const held = bufs.reduce((s, b) => s + b.size, 0);
+        throw new GpuError(e.kind, `executable '${c.graph.name}': allocating ${a.kind} arena ${a.index} of ${c.plan.arenas.length} ` +
+          `(${formatBytes(a.bytes)}; ${formatBytes(held)} already allocated, plan total ${formatBytes(c.plan.arenaBytes.total)}): ${e.message}`);
+      }
+    }
+  } catch (e) {
+    for (const b of bufs) device.free(b);
+    throw e;
+  }
+  return bufs;
+}
+
+/** Re-throws device errors with what the executable was doing. */
+function withContext(what: string, e: unknown): never {
+  if (e instanceof GpuError) throw new GpuError(e.kind, `${what}: ${e.message}`);
+  throw e;
+}
+
+function leafName(n: Node): string {
+  return String(n.attrs["name"]);
 }
 
 export class Executable {
   readonly device: WgslDevice;
   readonly compiled: CompiledGraph;
   readonly caps: TargetCaps;
+  /** Host → device traffic so far, for tests and reports. */
+  readonly stats = { runs: 0, paramUploads: 0, inputUploads: 0, uploadedBytes: 0 };
   readonly #ownsDevice: boolean;
   readonly #kernels: readonly CompiledKernel[];
-  readonly #buffers = new Map<Node, DeviceBuffer[]>();
+  readonly #arenas: DeviceBuffer[];
+  readonly #compileMs: number;
+  // Bindings of every launch, resolved once: binding name → (arena buffer, offset, size).
+  readonly #bindings: readonly Readonly<Record<string, BufferRange>>[];
   #paramsSet = false;
+  #disposed = false;
 
-  constructor(device: WgslDevice, ownsDevice: boolean, compiled: CompiledGraph, kernels: readonly CompiledKernel[], caps: TargetCaps) {
+  constructor(device: WgslDevice, ownsDevice: boolean, compiled: CompiledGraph, kernels: readonly CompiledKernel[], arenas: DeviceBuffer[], compileMs: number) {
     this.device = device;
     this.#ownsDevice = ownsDevice;
     this.compiled = compiled;
+    this.caps = compiled.caps;
     this.#kernels = kernels;
-    this.caps = caps;
+    this.#arenas = arenas;
+    this.#compileMs = compileMs;
+    this.#bindings = compiled.launches.map((l) => {
+      const b: Record<string, BufferRange> = {};
+      for (const t of l.tensors) b[t.binding] = this.#range(this.#placement(t.node, t.shard));
+      return b;
+    });
   }
 
   get graph(): Graph {
     return this.compiled.graph;
+  }
+
+  get plan(): MemoryPlan {
+    return this.compiled.plan;
   }
 
   /** Dispatches per run. */
@@ -96,80 +182,151 @@ export class Executable {
     return this.compiled.launches.length;
   }
 
-  /** One buffer per shard of every tensor the launches touch. */
-  async allocate(): Promise<void> {
-    const tensors = new Set<Node>([...this.graph.inputs, ...this.graph.params, ...this.compiled.partition.materialized]);
-    for (const n of tensors) {
-      const plan = shardPlan(n.dtype, n.shape, this.caps);
-      const bytesPer = plan.elem === "f16" ? 2 : 4;
-      const bufs: DeviceBuffer[] = [];
-      for (let s = 0; s < plan.count; s++) {
-        const elems = Math.min(plan.elemsPerShard, plan.numel - s * plan.elemsPerShard);
-        const label = n.op === "input" || n.op === "param" ? String(n.attrs["name"]) : `${n.op}#${n.id}`;
-        bufs.push(await this.device.createBuffer(`${label}${plan.count > 1 ? `[shard ${s}]` : ""}`, Math.max(4, elems * bytesPer)));
-      }
-      this.#buffers.set(n, bufs);
-    }
+  /** The arena buffers (allocated once, reused by every run). */
+  get arenaBuffers(): readonly DeviceBuffer[] {
+    return this.#arenas;
   }
 
-  #upload(node: Node, t: RefTensor, what: string): void {
+  summary(): ExecutableSummary {
+    return {
+      kernels: new Set(this.#kernels.map((k) => k.id)).size,
+      dispatchesPerRun: this.dispatchCount,
+      arenas: this.plan.arenas.length,
+      arenaBytes: this.plan.arenaBytes.total,
+      peakBytes: this.plan.peak.total,
+      compileMs: this.#compileMs,
+    };
+  }
+
+  #placement(node: Node, shard: number): Placement {
+    const p = this.plan.byNode.get(node)?.[shard];
+    if (!p) throw new Error(`internal: the memory plan has no shard ${shard} of ${node}`);
+    return p;
+  }
+
+  #range(p: Placement): BufferRange {
+    return { buffer: this.#arenas[p.arena]!, offset: p.offset, size: p.bytes };
+  }
+
+  #checkLive(): void {
+    if (this.#disposed) throw new Error(`executable '${this.graph.name}' was disposed`);
+  }
+
+  /** Checks a host tensor against a leaf's type; `what` names it in errors ("input 'x'"). */
+  #check(node: Node, t: RefTensor, what: string): void {
     const want = concreteShape(node.shape);
     if (t.dtype !== node.dtype || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
       throw new Error(`${what}: expected ${formatType(node.dtype, want)}, got ${formatType(t.dtype, t.shape)}`);
     }
-    const plan = shardPlan(node.dtype, node.shape, this.caps);
-    const bytes = toDeviceBytes(t.data, plan.elem);
-    const bufs = this.#buffers.get(node)!;
-    const per = plan.elemsPerShard * (plan.elem === "f16" ? 2 : 4);
-    bufs.forEach((b, s) => this.device.upload(b, bytes.subarray(s * per, Math.min(bytes.byteLength, (s + 1) * per))));
+    const n = want.reduce((a, b) => a * b, 1);
+    if (t.data.length !== n) throw new Error(`${what}: ${formatType(t.dtype, t.shape)} holds ${n} values but its data has ${t.data.length}`);
   }
 
-  /** Upload weights once; later runs reuse them. */
+  /** Writes a host tensor into its planned ranges. Returns the bytes written. */
+  #upload(node: Node, t: RefTensor): number {
+    const places = this.plan.byNode.get(node);
+    if (!places) throw new Error(`internal: the memory plan has no place for ${node}`);
+    const shards = toDeviceShards(t.data, places[0]!.elem, places.map((p) => p.elems));
+    let written = 0;
+    places.forEach((p, s) => {
+      const data = shards[s]!;
+      if (data.byteLength === 0) return;
+      this.device.upload(this.#arenas[p.arena]!, data, p.offset);
+      written += data.byteLength;
+    });
+    return written;
+  }
+
+  /** Uploads weights once; later runs reuse them. Every parameter must be given, with its exact type. */
   setParams(params: Readonly<Record<string, RefTensor>>): void {
+    this.#checkLive();
+    const where = `executable '${this.graph.name}': setParams`;
+    const known = new Set(this.graph.params.map(leafName));
+    for (const k of Object.keys(params)) {
+      if (!known.has(k)) throw new Error(`${where}: unknown parameter '${k}' (parameters: ${[...known].join(", ") || "none"})`);
+    }
     for (const p of this.graph.params) {
-      const name = String(p.attrs["name"]);
+      const name = leafName(p);
       const t = params[name];
-      if (!t) throw new Error(`missing parameter '${name}' (${formatType(p.dtype, p.shape)})`);
-      this.#upload(p, t, `parameter '${name}'`);
+      if (!t) throw new Error(`${where}: missing parameter '${name}' (expected ${formatType(p.dtype, p.shape)})`);
+      this.#check(p, t, `${where}: parameter '${name}'`);
+    }
+    try {
+      for (const p of this.graph.params) {
+        this.stats.uploadedBytes += this.#upload(p, params[leafName(p)]!);
+        this.stats.paramUploads++;
+      }
+    } catch (e) {
+      withContext(where, e);
     }
     this.#paramsSet = true;
   }
 
   async run(inputs: Readonly<Record<string, RefTensor>>): Promise<Record<string, RefTensor>> {
-    if (this.graph.params.length > 0 && !this.#paramsSet) throw new Error("call setParams(weights) before run()");
-    for (const n of this.graph.inputs) {
-      const name = String(n.attrs["name"]);
-      const t = inputs[name];
-      if (!t) throw new Error(`missing input '${name}' (${formatType(n.dtype, n.shape)})`);
-      this.#upload(n, t, `input '${name}'`);
+    this.#checkLive();
+    const where = `executable '${this.graph.name}': run`;
+    if (this.graph.params.length > 0 && !this.#paramsSet) throw new Error(`${where}: call setParams(weights) before run()`);
+    const known = new Set(this.graph.inputs.map(leafName));
+    for (const k of Object.keys(inputs)) {
+      if (!known.has(k)) throw new Error(`${where}: unknown input '${k}' (inputs: ${[...known].join(", ") || "none"})`);
     }
-    const rec = this.device.recorder();
-    this.compiled.launches.forEach((l, k) => {
-      const bindings: Record<string, DeviceBuffer> = {};
-      for (const tb of l.tensors) bindings[tb.binding] = this.#buffers.get(tb.node)![tb.shard]!;
-      rec.dispatch(this.#kernels[k]!, { grid: l.grid, bindings, params: l.params });
-    });
-    await rec.submit("run");
-    const out: Record<string, RefTensor> = {};
-    for (const o of this.graph.outputs) out[o.name] = await this.read(o.node);
-    return out;
+    for (const n of this.graph.inputs) {
+      const name = leafName(n);
+      const t = inputs[name];
+      if (!t) throw new Error(`${where}: missing input '${name}' (expected ${formatType(n.dtype, n.shape)})`);
+      this.#check(n, t, `${where}: input '${name}'`);
+    }
+    try {
+      for (const n of this.graph.inputs) {
+        this.stats.uploadedBytes += this.#upload(n, inputs[leafName(n)]!);
+        this.stats.inputUploads++;
+      }
+      const rec = this.device.recorder();
+      this.compiled.launches.forEach((l, k) => {
+        rec.dispatch(this.#kernels[k]!, { grid: l.grid, bindings: this.#bindings[k]!, params: l.params });
+      });
+      await rec.submit(this.graph.name);
+      const out: Record<string, RefTensor> = {};
+      for (const o of this.graph.outputs) out[o.name] = await this.#read(o.node);
+      this.stats.runs++;
+      return out;
+    } catch (e) {
+      withContext(where, e);
+    }
   }
 
+  /**
+   * Reads a tensor back. Only tensors whose memory is not reused after the run (outputs, inputs,
+   * params) hold their values afterwards; an intermediate's range belongs to later tensors.
+   */
   async read(node: Node): Promise<RefTensor> {
-    const bufs = this.#buffers.get(node);
-    if (!bufs) throw new Error(`${node} has no buffer (it was fused away)`);
-    const plan = shardPlan(node.dtype, node.shape, this.caps);
+    this.#checkLive();
+    const places = this.plan.byNode.get(node);
+    if (!places) throw new Error(`${node} has no memory of its own (it was fused away)`);
+    if (places[0]!.kind === "activations" && places[0]!.last < this.plan.launches) {
+      throw new Error(`${node} is an intermediate: its memory is reused by later tensors of the run, so it cannot be read afterwards (make it a graph output)`);
+    }
+    return this.#read(node);
+  }
+
+  async #read(node: Node): Promise<RefTensor> {
+    const places = this.plan.byNode.get(node)!;
     const parts: ArrayBuffer[] = [];
-    for (const b of bufs) parts.push(await this.device.download(b));
+    for (const p of places) {
+      // Exactly the shard's bytes: a padding element (odd f16 counts) must not be read as data.
+      if (p.elems > 0) parts.push(await this.device.download(this.#arenas[p.arena]!, p.offset, p.elems * elemBytes(p.elem)));
+    }
     const shape = concreteShape(node.shape);
-    return { dtype: node.dtype, shape, data: fromDeviceBytes(parts, plan.elem, node.dtype, plan.numel) };
+    const numel = shape.reduce((a, b) => a * b, 1);
+    return { dtype: node.dtype, shape, data: fromDeviceBytes(parts, places[0]!.elem, node.dtype, numel) };
   }
 
   dispose(): void {
-    for (const bufs of this.#buffers.values()) for (const b of bufs) this.device.free(b);
-    this.#buffers.clear();
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const b of this.#arenas) this.device.free(b);
+    this.#arenas.length = 0;
     if (this.#ownsDevice) this.device.dispose();
   }
 }
 
-void formatShape;

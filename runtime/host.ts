@@ -31,3 +31,26 @@ export function fromDeviceBytes(parts: readonly ArrayBuffer[], elem: ElemType, d
   }
   return out;
 }
+
+/**
+ * Encode values as consecutive shards of the given element counts, each padded with zeros to a
+ * whole number of 4-byte words (bindings and buffer writes move whole words).
+ */
+export function toDeviceShards(data: ArrayLike<number>, elem: ElemType, counts: readonly number[]): Uint8Array[] {
+  const bytes = toDeviceBytes(data, elem);
+  const per = elem === "f16" ? 2 : 4;
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const n of counts) {
+    const chunk = bytes.subarray(at * per, (at + n) * per);
+    at += n;
+    if (chunk.byteLength % 4 === 0) out.push(chunk);
+    else {
+      const padded = new Uint8Array(Math.ceil(chunk.byteLength / 4) * 4);
+      padded.set(chunk);
+      out.push(padded);
+    }
+  }
+  if (at !== data.length) throw new Error(`internal: shards of ${counts.join(" + ")} elements do not cover ${data.length} values`);
+  return out;
+}

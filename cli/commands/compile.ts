@@ -1,0 +1,204 @@
+// `showo compile MODEL --target wgsl --out DIR`: lower a model (a registry name from models/index.ts
+// or a path to a .ir file) to kernels and a memory plan, without running it, and write what came
+// out so it can be read and diffed:
+//
+//   DIR/kernels/NNN_<kernel>.wgsl   every distinct kernel, numbered in order of first launch
+//   DIR/launches.json               per launch: kernel file, grid, parameters, what each binding holds
+//   DIR/plan.json                   the memory plan: arenas and every tensor shard's placement
+//   DIR/summary.txt                 the summary printed at the end, then the plan in words
+//
+// No device is needed: lowering uses WebGPU's default limits. With --device a device is opened,
+// its limits are used instead, and every kernel is also compiled into a pipeline (which checks the
+// WGSL and counts pipeline creation in the compile time).
+
+import type { Command } from "commander";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { openDevice } from "../../backends/wgsl/device.ts";
+import { printWgsl } from "../../backends/wgsl/print.ts";
+import type { Graph } from "../../compiler/ir/graph.ts";
+import { ParseError, parse } from "../../compiler/ir/parse.ts";
+import type { TargetCaps } from "../../compiler/kernels/target.ts";
+import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
+import type { MemoryPlan } from "../../compiler/passes/plan-memory.ts";
+import { formatBytes, formatPlan, placementOf, planJson } from "../../compiler/passes/plan-memory.ts";
+import { getModel } from "../../models/index.ts";
+import type { CompiledGraph, ExecutableSummary } from "../../runtime/executable.ts";
+import { capsOf, lower } from "../../runtime/executable.ts";
+
+export interface CompileCommandOptions {
+  readonly target: string;
+  readonly out: string;
+  readonly batch?: number;
+  readonly seq?: number;
+  /** Other symbolic dimensions (NAME → value). */
+  readonly dims?: Readonly<Record<string, number>>;
+  /** Open a device: use its limits and build every pipeline. */
+  readonly device?: boolean;
+}
+
+export interface CompileResult {
+  readonly summary: ExecutableSummary;
+  readonly compiled: CompiledGraph;
+  /** The kernel files written, relative to the output directory. */
+  readonly kernelFiles: readonly string[];
+  /** The summary as printed. */
+  readonly text: string;
+}
+
+/** A registry model, or a graph read from a .ir file; returns the graph and its dimension values. */
+function loadGraph(model: string, o: CompileCommandOptions): { graph: Graph; dims: Record<string, number> } {
+  const extra = { ...(o.dims ?? {}) };
+  if (model.endsWith(".ir") || (model.includes("/") && existsSync(model))) {
+    let graph: Graph;
+    try {
+      graph = parse(readFileSync(model, "utf8"), model);
+    } catch (e) {
+      if (e instanceof ParseError) throw new Error(`${model}:${e.message}`);
+      throw e;
+    }
+    // For IR files, --batch and --seq bind the dimensions named B and L.
+    const dims: Record<string, number> = { ...(o.batch !== undefined ? { B: o.batch } : {}), ...(o.seq !== undefined ? { L: o.seq } : {}), ...extra };
+    return { graph, dims };
+  }
+  const built = getModel(model).build({ ...(o.batch !== undefined ? { batch: o.batch } : {}), ...(o.seq !== undefined ? { seq: o.seq } : {}) });
+  return { graph: built.graph, dims: { ...(built.dims ?? {}), ...extra } };
+}
+
+/** JSON indented for `depth` levels, with deeper values on one line (one placement or binding per line). */
+export function compactJson(v: unknown, depth: number, indent = ""): string {
+  if (depth <= 0 || v === null || typeof v !== "object") return JSON.stringify(v);
+  if (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object")) return JSON.stringify(v);
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return "[]";
+    return `[\n${v.map((x) => inner + compactJson(x, depth - 1, inner)).join(",\n")}\n${indent}]`;
+  }
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length === 0) return "{}";
+  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${compactJson(x, depth - 1, inner)}`).join(",\n")}\n${indent}}`;
+}
+
+function kernelFileName(index: number, name: string): string {
+  return `${String(index).padStart(3, "0")}_${name.replace(/[^A-Za-z0-9_-]/g, "_")}.wgsl`;
+}
+
+function launchesJson(c: CompiledGraph, files: readonly string[]): unknown[] {
+  const plan: MemoryPlan = c.plan;
+  return c.launches.map((l, i) => ({
+    index: i,
+    kernel: files[i],
+    name: l.kernel.name,
+    label: l.label,
+    grid: l.grid,
+    params: l.params,
+    tensors: l.tensors.map((t) => {
+      const p = placementOf(plan, t.node, t.shard);
+      return { binding: t.binding, tensor: p.label, shard: t.shard, access: t.access, arena: p.arena, offset: p.offset, bytes: p.bytes };
+    }),
+  }));
+}
+
+export function formatSummary(name: string, s: ExecutableSummary, plan: MemoryPlan, extra: readonly string[] = []): string {
+  const ab = plan.arenaBytes;
+  return [
+    `compiled '${name}'`,
+    ...extra,
+    `  kernels        ${s.kernels} distinct`,
+    `  dispatches     ${s.dispatchesPerRun} per run`,
+    `  arenas         ${s.arenas}, ${formatBytes(s.arenaBytes)} (weights ${formatBytes(ab.weights)}, inputs ${formatBytes(ab.inputs)}, activations ${formatBytes(ab.activations)})`,
+    `  peak           ${formatBytes(s.peakBytes)} live (activations ${formatBytes(plan.peak.activations)} at launch ${plan.peakLaunch})`,
+    `  compile time   ${s.compileMs.toFixed(0)} ms`,
+  ].join("\n");
+}
+
+export async function runCompile(model: string, o: CompileCommandOptions, log: (s: string) => void = console.log): Promise<CompileResult> {
+  if (o.target !== "wgsl") throw new Error(`target '${o.target}' is not supported yet (targets: wgsl)`);
+  const t0 = performance.now();
+  const { graph, dims } = loadGraph(model, o);
+  const device = o.device ? await openDevice() : undefined;
+  try {
+    const caps: TargetCaps = device ? capsOf(device) : DEFAULT_WGSL_CAPS;
+    const compiled = lower(graph, caps, { dims });
+    let pipelines = 0;
+    if (device) {
+      const built = await Promise.all(compiled.launches.map((l) => device.compile(l.kernel)));
+      pipelines = new Set(built.map((k) => k.id)).size;
+    }
+    const compileMs = performance.now() - t0;
+
+    // Kernels, deduplicated by text, numbered in order of first launch.
+    const kernelDir = join(o.out, "kernels");
+    mkdirSync(kernelDir, { recursive: true });
+    for (const f of readdirSync(kernelDir)) if (f.endsWith(".wgsl")) rmSync(join(kernelDir, f));
+    const byText = new Map<string, string>();
+    const launchFiles: string[] = [];
+    for (const l of compiled.launches) {
+      const text = printWgsl(l.kernel);
+      let file = byText.get(text);
+      if (!file) {
+        file = `kernels/${kernelFileName(byText.size, l.kernel.name)}`;
+        byText.set(text, file);
+        writeFileSync(join(o.out, file), text);
+      }
+      launchFiles.push(file);
+    }
+
+    const summary: ExecutableSummary = {
+      kernels: byText.size,
+      dispatchesPerRun: compiled.launches.length,
+      arenas: compiled.plan.arenas.length,
+      arenaBytes: compiled.plan.arenaBytes.total,
+      peakBytes: compiled.plan.peak.total,
+      compileMs,
+    };
+    const dimText = Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(", ");
+    const text = formatSummary(compiled.graph.name, summary, compiled.plan, [
+      `  target         wgsl, ${device ? `limits of ${device.description}; ${pipelines} pipelines built` : "WebGPU default limits (no device)"}`,
+      ...(dimText ? [`  dimensions     ${dimText}`] : []),
+      `  written to     ${o.out}`,
+    ]);
+    writeFileSync(join(o.out, "plan.json"), `${compactJson(planJson(compiled.plan), 2)}\n`);
+    writeFileSync(join(o.out, "launches.json"), `${compactJson(launchesJson(compiled, launchFiles), 3)}\n`);
+    writeFileSync(join(o.out, "summary.txt"), `${text}\n\n${formatPlan(compiled.plan)}\n`);
+    log(text);
+    return { summary, compiled, kernelFiles: [...byText.values()], text };
+  } finally {
+    device?.dispose();
+  }
+}
+
+function positiveInt(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+function collectDim(v: string, prev: Record<string, number>): Record<string, number> {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\d+)$/.exec(v);
+  if (!m) throw new Error(`--dim takes NAME=VALUE, got '${v}'`);
+  return { ...prev, [m[1]!]: positiveInt(m[2]!, `--dim ${m[1]}`) };
+}
+
+export function register(program: Command): void {
+  program
+    .command("compile")
+    .description("lower a model (a registry name or a .ir file) to kernels and a memory plan; write the WGSL, launches, plan and a summary")
+    .argument("<model>", "a model name (phi-block, mlp) or a path to a .ir file")
+    .option("--target <target>", "code generation target", "wgsl")
+    .requiredOption("--out <dir>", "directory to write kernels/, launches.json, plan.json and summary.txt to")
+    .option("--batch <n>", "batch size (binds B)")
+    .option("--seq <n>", "sequence length (binds L)")
+    .option("--dim <name=value>", "bind another symbolic dimension (repeatable)", collectDim, {})
+    .option("--device", "open a WebGPU device: use its limits and build every pipeline")
+    .action(async (model: string, o: { target: string; out: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean }) => {
+      await runCompile(model, {
+        target: o.target,
+        out: o.out,
+        ...(o.batch !== undefined ? { batch: positiveInt(o.batch, "--batch") } : {}),
+        ...(o.seq !== undefined ? { seq: positiveInt(o.seq, "--seq") } : {}),
+        dims: o.dim,
+        ...(o.device ? { device: true } : {}),
+      });
+    });
+}

@@ -1,0 +1,66 @@
+// The registry of compilable models, by the name `showo compile MODEL` takes.
+//
+// Each entry traces its graph with symbolic batch and sequence dimensions (B, L) and returns the
+// values to bind them to, so the same traced graph serves every size; `module` (when present) is
+// the DSL module whose parameters the graph reads, for `initParams(module, seed)`.
+
+import type { Module } from "../compiler/dsl/nn.ts";
+import { MLP } from "../compiler/dsl/nn.ts";
+import type { Tensor } from "../compiler/dsl/tensor.ts";
+import { trace } from "../compiler/dsl/trace.ts";
+import type { Graph } from "../compiler/ir/graph.ts";
+import { PHI_1_5, PhiBlock, phiBlockGraph } from "./phi_block.ts";
+
+export interface ModelOptions {
+  /** Batch size B (default 1). */
+  readonly batch?: number;
+  /** Sequence length L (default per model). */
+  readonly seq?: number;
+}
+
+export interface BuiltModel {
+  readonly graph: Graph;
+  /** Values of the graph's symbolic dimensions. */
+  readonly dims?: Readonly<Record<string, number>>;
+  readonly module?: Module;
+}
+
+export interface ModelEntry {
+  readonly description: string;
+  build(opts: ModelOptions): BuiltModel;
+}
+
+function positive(v: number | undefined, fallback: number, what: string): number {
+  const n = v ?? fallback;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive integer, got ${n}`);
+  return n;
+}
+
+/** MLP sizes: x [B, L, 64] → fc1 [256] → gelu_tanh → fc2 [64]. */
+const MLP_DIMS = { in: 64, hidden: 256, out: 64 } as const;
+
+export const MODELS: Readonly<Record<string, ModelEntry>> = {
+  "phi-block": {
+    description: "one Phi-1.5 decoder layer as Show-o uses it (hidden 2048, 32 heads, QK-Norm, partial rotary, parallel MLP 8192); inputs x f32[B, L, 2048], positions i32[L]; outputs out and loss",
+    build(opts) {
+      const block = new PhiBlock(PHI_1_5);
+      const graph = phiBlockGraph(PHI_1_5, { batch: "B", seq: "L" }, block);
+      return { graph, dims: { B: positive(opts.batch, 1, "batch"), L: positive(opts.seq, 128, "seq") }, module: block };
+    },
+  },
+  mlp: {
+    description: `a two-layer MLP: x f32[B, L, ${MLP_DIMS.in}] → Linear ${MLP_DIMS.hidden} → gelu_tanh → Linear ${MLP_DIMS.out}`,
+    build(opts) {
+      const mlp = new MLP(MLP_DIMS.in, MLP_DIMS.hidden, MLP_DIMS.out, "gelu_tanh");
+      const graph = trace("mlp", { x: { dtype: "f32", shape: ["B", "L", MLP_DIMS.in] } }, (t: Record<string, Tensor>) => ({ out: mlp.forward(t["x"]!) }));
+      return { graph, dims: { B: positive(opts.batch, 1, "batch"), L: positive(opts.seq, 16, "seq") }, module: mlp };
+    },
+  },
+};
+
+/** The entry for a name, or an error listing the known ones. */
+export function getModel(name: string): ModelEntry {
+  const m = MODELS[name];
+  if (!m) throw new Error(`unknown model '${name}' (models: ${Object.keys(MODELS).join(", ")})`);
+  return m;
+}
