@@ -1,0 +1,203 @@
+// Loading a checkpoint into a model's parameters, checked in full before any data moves.
+//
+// `openWeights` reads the header, maps every key, and compares the result with the parameters the
+// model declares: a missing parameter, an unknown tensor, a shape or dtype that does not fit, a
+// tensor cut off by a truncated file, or a recomputed buffer with the wrong values are all
+// collected and reported together in one CheckpointError. Only a checkpoint that passes is read,
+// tensor by tensor and chunk by chunk, converted to the parameter's dtype: float64 RefTensors for
+// the reference interpreter, or Float32Arrays for device uploads.
+
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { RefTensor } from "../../compiler/ir/ref.ts";
+import { roundTo } from "../../compiler/ir/ref.ts";
+import type { DType, Shape } from "../../compiler/ir/types.ts";
+import { isFloat } from "../../compiler/ir/types.ts";
+import { isStFloat } from "./dtypes.ts";
+import type { KeyMap, KeyTarget } from "./keymap.ts";
+import type { SafetensorsHeader, TensorEntry } from "./safetensors.ts";
+import { CheckpointError, SafetensorsFile, truncationMessage } from "./safetensors.ts";
+
+/** A parameter as a model declares it (Module.namedParameters() entries fit). */
+export interface ExpectedTensor {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: Shape;
+}
+
+export interface CheckpointFiles {
+  /** The safetensors file. */
+  readonly weights: string;
+  /** config.json beside it, parsed, when the checkpoint is a folder that has one. */
+  readonly config?: Readonly<Record<string, unknown>>;
+}
+
+/** Names a checkpoint folder's weights file may have, in the order they are looked for. */
+export const WEIGHT_FILE_NAMES = ["pytorch_model.safetensors", "model.safetensors", "diffusion_pytorch_model.safetensors"];
+
+/** A checkpoint given as a safetensors file or as a folder holding one (and config.json). */
+export function resolveCheckpoint(path: string): CheckpointFiles {
+  if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
+  if (!statSync(path).isDirectory()) return { weights: path };
+  const files = readdirSync(path);
+  let name = WEIGHT_FILE_NAMES.find((f) => files.includes(f));
+  if (!name) {
+    const st = files.filter((f) => f.endsWith(".safetensors"));
+    if (files.some((f) => f.endsWith(".safetensors.index.json"))) throw new Error(`${path}: sharded checkpoints (*.safetensors.index.json) are not supported`);
+    if (st.length !== 1) throw new Error(`${path}: expected ${WEIGHT_FILE_NAMES[0]} (or one *.safetensors file) in the folder, found ${st.length ? st.join(", ") : "none"}${files.includes("pytorch_model.bin") ? "; pytorch_model.bin (pickle) is not supported, convert it to safetensors" : ""}`);
+    name = st[0]!;
+  }
+  const cfgPath = join(path, "config.json");
+  if (!existsSync(cfgPath)) return { weights: join(path, name) };
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(cfgPath, "utf8"));
+  } catch (e) {
+    throw new Error(`${cfgPath}: not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  return { weights: join(path, name), config: config as Record<string, unknown> };
+}
+
+/** One checkpoint tensor and where it goes. */
+export interface MappedTensor {
+  readonly entry: TensorEntry;
+  /** undefined: the key map does not know this name. */
+  readonly target: KeyTarget | undefined;
+}
+
+export function mapHeader(header: SafetensorsHeader, keyMap: KeyMap): MappedTensor[] {
+  return header.tensors.map((entry) => ({ entry, target: keyMap.map(entry.name) }));
+}
+
+const fmt = (shape: readonly (number | string)[]) => `[${shape.join(", ")}]`;
+
+function concrete(p: ExpectedTensor): number[] {
+  return p.shape.map((d) => {
+    if (typeof d !== "number") throw new Error(`parameter '${p.name}' has a symbolic shape ${fmt(p.shape)}; weights need concrete shapes`);
+    return d;
+  });
+}
+
+/** The problems of loading `header` into `expected` through `keyMap` (empty: it fits). */
+export function checkAgainst(header: SafetensorsHeader, expected: readonly ExpectedTensor[], keyMap: KeyMap): { problems: string[]; sources: Map<string, TensorEntry>; buffers: MappedTensor[] } {
+  const problems: string[] = [];
+  const want = new Map(expected.map((p) => [p.name, p]));
+  const sources = new Map<string, TensorEntry>();
+  const buffers: MappedTensor[] = [];
+  for (const m of mapHeader(header, keyMap)) {
+    const { entry: e, target } = m;
+    if (!target) {
+      problems.push(`unexpected tensor '${e.name}' ${e.dtype}${fmt(e.shape)}: not a ${keyMap.model} parameter`);
+      continue;
+    }
+    if (target.kind === "ignored") continue;
+    if (target.kind === "buffer") {
+      if (fmt(e.shape) !== fmt(target.check.shape)) problems.push(`'${e.name}': shape ${fmt(e.shape)} in the checkpoint, expected ${fmt(target.check.shape)}`);
+      else buffers.push(m);
+      continue;
+    }
+    const p = want.get(target.name);
+    if (!p) {
+      problems.push(`unexpected tensor '${e.name}' ${e.dtype}${fmt(e.shape)}: maps to '${target.name}', which the model does not have`);
+      continue;
+    }
+    const prior = sources.get(target.name);
+    if (prior) {
+      problems.push(`'${prior.name}' and '${e.name}' both map to '${target.name}'`);
+      continue;
+    }
+    sources.set(target.name, e);
+    const shape = concrete(p);
+    if (fmt(e.shape) !== fmt(shape)) problems.push(`'${e.name}' → '${p.name}': shape ${fmt(e.shape)} in the checkpoint, the model expects ${fmt(shape)}`);
+    if (isFloat(p.dtype) !== isStFloat(e.dtype)) problems.push(`'${e.name}' → '${p.name}': ${e.dtype} in the checkpoint cannot load into a ${p.dtype} parameter`);
+  }
+  for (const p of expected) {
+    if (!sources.has(p.name)) problems.push(`missing tensor for parameter '${p.name}' ${p.dtype}${fmt(concrete(p))}`);
+  }
+  if (header.truncated.length > 0) problems.push(truncationMessage(header)!);
+  return { problems, sources, buffers };
+}
+
+/** A checkpoint that fits the model, open for reading tensor by tensor. */
+export class WeightsReader {
+  readonly file: SafetensorsFile;
+  readonly #expected: ReadonlyMap<string, ExpectedTensor>;
+  readonly #sources: ReadonlyMap<string, TensorEntry>;
+
+  constructor(file: SafetensorsFile, expected: readonly ExpectedTensor[], sources: ReadonlyMap<string, TensorEntry>) {
+    this.file = file;
+    this.#expected = new Map(expected.map((p) => [p.name, p]));
+    this.#sources = sources;
+  }
+
+  /** Our parameter names, in the model's order. */
+  get names(): string[] {
+    return [...this.#expected.keys()];
+  }
+
+  /** The checkpoint tensor behind a parameter. */
+  source(name: string): TensorEntry {
+    const e = this.#sources.get(name);
+    if (!e) throw new Error(`no parameter '${name}' in this model`);
+    return e;
+  }
+
+  /** A parameter as a RefTensor of its dtype (values rounded to it). */
+  async read(name: string): Promise<RefTensor> {
+    const p = this.#expected.get(name)!;
+    const e = this.source(name);
+    const data = await this.file.read(e.name, "f64", { round: (x) => roundTo(p.dtype, x) });
+    return { dtype: p.dtype, shape: [...e.shape], data };
+  }
+
+  /** A parameter as float32 values rounded to its dtype, for device uploads. */
+  async readF32(name: string): Promise<Float32Array> {
+    const p = this.#expected.get(name)!;
+    return this.file.read(this.source(name).name, "f32", { round: (x) => roundTo(p.dtype, x) });
+  }
+
+  async readAll(): Promise<Record<string, RefTensor>> {
+    const out: Record<string, RefTensor> = {};
+    for (const n of this.names) out[n] = await this.read(n);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
+  }
+}
+
+/**
+ * Open a checkpoint (file or folder) for a model's parameters. Throws CheckpointError listing
+ * every problem, before any tensor data is read (except the few small recomputed buffers, whose
+ * values are checked here).
+ */
+export async function openWeights(path: string, expected: readonly ExpectedTensor[], keyMap: KeyMap): Promise<WeightsReader> {
+  const { weights } = resolveCheckpoint(path);
+  const file = await SafetensorsFile.open(weights);
+  try {
+    const { problems, sources, buffers } = checkAgainst(file.header, expected, keyMap);
+    if (problems.length === 0) {
+      for (const b of buffers) {
+        if (b.target?.kind !== "buffer") continue;
+        const bad = b.target.check.values(await file.read(b.entry.name, "f64"));
+        if (bad !== undefined) problems.push(`'${b.entry.name}' (${b.target.reason}): ${bad}`);
+      }
+    }
+    if (problems.length > 0) throw new CheckpointError(weights, problems);
+    return new WeightsReader(file, expected, sources);
+  } catch (e) {
+    await file.close();
+    throw e;
+  }
+}
+
+/** Every parameter of a model from a checkpoint, as RefTensors keyed by our names. */
+export async function loadWeights(path: string, expected: readonly ExpectedTensor[], keyMap: KeyMap): Promise<Record<string, RefTensor>> {
+  const r = await openWeights(path, expected, keyMap);
+  try {
+    return await r.readAll();
+  } finally {
+    await r.close();
+  }
+}
