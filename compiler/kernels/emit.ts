@@ -151,7 +151,7 @@ export class KernelContext {
    * so the tensor's element count (and shard size) must be a multiple of `lanes`.
    */
   tensor(n: Node, access: Access, lanes: 1 | 2 | 4 = 1): TensorAccess {
-    const base = reshapeBase(n);
+    const base = this.memoryOf(n);
     if (!this.part.materialized.has(base)) throw new Error(`internal: ${base} is not materialized but a kernel reads its memory`);
     const views = this.#access.get(base);
     const hit = views?.get(lanes);

@@ -1,0 +1,79 @@
+// Kernel counts as fusion regression tests: how many dispatches a graph lowers to for WGSL.
+// Lowering needs no device (lower() with WebGPU's default limits), so these run everywhere.
+// A count that grows means a fusion stopped firing; a count that shrinks is good news: lower the
+// bound here, with the new kernel list in the comment.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { trace } from "../../compiler/dsl/trace.ts";
+import type { Graph } from "../../compiler/ir/graph.ts";
+import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
+import type { PhiConfig } from "../../models/phi_block.ts";
+import { phiBlockGraph } from "../../models/phi_block.ts";
+import type { CompiledGraph } from "../../runtime/executable.ts";
+import { lower } from "../../runtime/executable.ts";
+
+function lowered(graph: Graph): CompiledGraph {
+  return lower(graph, DEFAULT_WGSL_CAPS);
+}
+
+/** "label; label; ..." of a lowering, for assertion messages. */
+function kernelList(c: CompiledGraph): string {
+  return c.launches.map((l, i) => `${i}: ${l.kernel.name} (${l.label})`).join("; ");
+}
+
+function assertDispatches(graph: Graph, want: number, what: string): CompiledGraph {
+  const c = lowered(graph);
+  assert.equal(c.launches.length, want, `${what}: ${c.launches.length} dispatches, want ${want}: ${kernelList(c)}`);
+  return c;
+}
+
+test("LayerNorm is one dispatch", () => {
+  const g = trace("layer_norm", { x: { dtype: "f32", shape: [5, 37] }, w: { dtype: "f32", shape: [37] }, b: { dtype: "f32", shape: [37] } },
+    ({ x, w, b }) => x!.layerNorm(w!, b!, 1e-5));
+  assertDispatches(g, 1, "layer_norm");
+});
+
+test("Linear + bias + GELU(tanh) is one dispatch (bias and activation are the matmul's epilogue)", () => {
+  const g = trace("linear_gelu", { x: { dtype: "f32", shape: [2, 7, 24] }, w: { dtype: "f32", shape: [33, 24] }, b: { dtype: "f32", shape: [33] } },
+    ({ x, w, b }) => x!.matmul(w!, { transposeB: true }).add(b!).gelu("tanh"));
+  const c = assertDispatches(g, 1, "linear + bias + gelu");
+  assert.equal(c.partition.groups[0]!.producer?.op, "matmul", "the matmul is computed inside the epilogue's kernel");
+});
+
+test("softmax is one dispatch, and so is an elementwise prologue fused into it", () => {
+  const x = { dtype: "f32" as const, shape: [6, 29] };
+  assertDispatches(trace("softmax", { x }, ({ x }) => x!.softmax(-1)), 1, "softmax");
+  assertDispatches(trace("scaled_softmax", { x }, ({ x }) => x!.mul(0.125).add(1).softmax(-1)), 1, "scale + shift + softmax");
+});
+
+test("a fused elementwise chain with broadcasting is one dispatch", () => {
+  const g = trace("chain", { x: { dtype: "f32", shape: [4, 9] }, b: { dtype: "f32", shape: [9] } },
+    ({ x, b }) => x!.add(b!).exp().mul(x!).tanh().sub(0.5));
+  assertDispatches(g, 1, "elementwise chain");
+});
+
+// A Phi block forward (hidden 64, 4 heads, seq 12, batch 2) with its scalar loss, at most
+// PHI_BLOCK_DISPATCHES kernels (measured):
+//    1    input_layernorm
+//    3    q_proj, k_proj, v_proj (matmul with the bias add as epilogue)
+//    2    q_layernorm, k_layernorm (per head; the rotary mixing fuses into the attention kernel)
+//    3    the rotary tables: positions · inverse frequencies, its cos and its sin, [L, rotary/2]
+//         each (stored because both the q and the k rotation read them)
+//    1    attention (causal)
+//    1    merge heads: [B, nh, L, hd] → [B, L, H] (the dense matmul reads contiguous memory)
+//    1    mlp.fc1 (+ bias + gelu_tanh epilogue)
+//    1    mlp.fc2 (+ bias)
+//    1    dense (+ bias and both residual adds as epilogue, storing `out`)
+//    1    mean(out²) for the loss
+const PHI_BLOCK_DISPATCHES = 15;
+
+test(`a Phi block forward (hidden 64, 4 heads, seq 12, batch 2) is at most ${PHI_BLOCK_DISPATCHES} dispatches`, () => {
+  const cfg: PhiConfig = { hidden: 64, heads: 4, mlp: 256, partialRotary: 0.5, ropeBase: 10000, eps: 1e-5 };
+  const c = lowered(phiBlockGraph(cfg, { batch: 2, seq: 12 }));
+  console.log(`# phi block: ${c.launches.length} dispatches: ${kernelList(c)}`);
+  assert.ok(c.launches.length <= PHI_BLOCK_DISPATCHES, `${c.launches.length} dispatches > ${PHI_BLOCK_DISPATCHES}: ${kernelList(c)}`);
+  // Every kernel kind the block needs is there (a lost fusion would add kinds like elementwise).
+  const kinds = c.partition.groups.map((g) => g.kind);
+  for (const k of ["layer_norm", "attention", "mean"]) assert.ok(kinds.includes(k), `no ${k} kernel among ${kinds.join(", ")}`);
+});
