@@ -10,9 +10,10 @@
 // fused: kernels build their inputs' values as expressions through chains of inline and view ops
 // (producer fusion, which also fuses elementwise prologues into reductions and row kernels).
 //
-// Consumer fusion into matmul: a matmul whose only consumer is an elementwise op of the same
-// shape is not stored; the kernel that stores the end of that elementwise chain computes the
-// matmul and applies the chain as its epilogue (bias, activation, residual in one dispatch).
+// Consumer fusion into matmul: a matmul whose only consumers are same-shape elementwise ops is
+// not stored; the kernel that stores the end of that elementwise region (a chain, or a DAG with
+// one exit such as bias + GELU) computes the matmul and applies the region as its epilogue
+// (bias, activation, residual in one dispatch).
 //
 // Builders that read raw memory (matmul, conv) need operands laid out contiguously: an operand
 // that is not a chain of reshapes over a materialized tensor is materialized itself.
@@ -25,7 +26,7 @@ import { lowering } from "../kernels/lowering.ts";
 export interface FusionGroup {
   /** The materialized node this kernel writes. */
   readonly root: Node;
-  /** "elementwise" for an inline/view root, else the kernel op. */
+  /** The producer's op when there is one, else "elementwise" for an inline/view root, else the kernel op. */
   readonly kind: string;
   /** A matmul computed in this kernel (not stored) whose elementwise chain ends at `root`. */
   readonly producer: Node | undefined;
@@ -88,35 +89,49 @@ export function partition(graph: Graph, opts: { epilogues?: boolean } = {}): Par
     }
   }
 
-  // Matmul epilogues.
+  // Matmul epilogues. The region grows over later same-shape inline nodes that read the matmul
+  // or the region directly (not through views); it may branch and rejoin (bias + GELU reads the
+  // biased value several times). A member can end the region when every earlier member (the
+  // matmul included) is used only inside the region and is not an output: the kernel storing
+  // that end then computes them all. The last such end wins.
   const producerOf = new Map<Node, Node>();
+  const claimed = new Set<Node>(); // nodes inside an accepted region (one fused matmul per kernel)
   if (opts.epilogues !== false) {
+    const position = new Map(nodes.map((n, i) => [n, i]));
     for (const m of nodes) {
       if (m.op !== "matmul" || outputs.has(m)) continue;
-      const direct = uses.get(m) ?? [];
-      if (direct.length !== 1 || eff.get(m)!.size !== 1) continue;
-      if (nodes.some((n) => (CONTIGUOUS[n.op] ?? []).some((i) => n.inputs[i] === m))) continue;
-      let end = direct[0]!;
-      if (kind(end) !== "inline" || !shapeEq(end.shape, m.shape)) continue;
-      // Follow single-consumer, same-shape inline ops until a node that is stored anyway.
-      while (!mat.has(end)) {
-        const next = uses.get(end) ?? [];
-        if (next.length !== 1 || eff.get(end)!.size !== 1) break;
-        const nx = next[0]!;
-        if (kind(nx) !== "inline" || !shapeEq(nx.shape, m.shape)) break;
-        end = nx;
+      const region = new Set<Node>([m]);
+      const members: Node[] = [];
+      // Members (other than the newest) not yet closed: used outside the region, or outputs.
+      const open = new Set<Node>([m]);
+      const closes = (x: Node) => !outputs.has(x) && (uses.get(x) ?? []).every((u) => region.has(u));
+      let endCount = 0;
+      for (let i = position.get(m)! + 1; i < nodes.length && open.size > 0; i++) {
+        const n = nodes[i]!;
+        if (!n.inputs.some((x) => region.has(x))) continue;
+        if (kind(n) !== "inline" || !shapeEq(n.shape, m.shape) || claimed.has(n)) break;
+        region.add(n);
+        members.push(n);
+        for (const x of n.inputs) if (open.has(x) && closes(x)) open.delete(x);
+        if (open.size === 0) endCount = members.length;
+        if (!closes(n)) open.add(n);
       }
-      if (producerOf.has(end)) continue; // one fused matmul per kernel
+      if (endCount === 0) continue;
+      const inner = members.slice(0, endCount - 1), end = members[endCount - 1]!;
+      if (producerOf.has(end)) continue;
       mat.delete(m);
+      for (const x of inner) mat.delete(x); // computed inline by the end's kernel
       mat.add(end);
       producerOf.set(end, m);
+      for (const x of members.slice(0, endCount)) claimed.add(x);
     }
   }
 
   const groups: FusionGroup[] = [];
   for (const n of nodes) {
     if (!mat.has(n) || kind(n) === "leaf") continue;
-    groups.push({ root: n, kind: kind(n) === "kernel" ? n.op : "elementwise", producer: producerOf.get(n) });
+    const producer = producerOf.get(n);
+    groups.push({ root: n, kind: producer ? producer.op : kind(n) === "kernel" ? n.op : "elementwise", producer });
   }
   return { graph, materialized: mat, groups };
 }

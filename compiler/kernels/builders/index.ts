@@ -2,3 +2,9 @@
 // kernel kinds available; each builder file registers its own kinds.
 
 import "./elementwise.ts";
+import "./attention.ts";
+import "./scatter.ts";
+import "./reduce.ts";
+import "./norm.ts";
+import "./matmul.ts";
+import "./conv.ts";
