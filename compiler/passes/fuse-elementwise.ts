@@ -62,31 +62,42 @@ export function partition(graph: Graph, opts: { epilogues?: boolean } = {}): Par
   const outputs = new Set(graph.outputs.map((o) => o.node));
   const kind = (n: Node) => lowering(n.op);
 
-  // Consumers through views: the non-view nodes (or graph outputs) that need n's value.
-  const eff = new Map<Node, Set<Node | typeof OUTPUT>>();
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const n = nodes[i]!;
-    const s = new Set<Node | typeof OUTPUT>();
-    if (outputs.has(n)) s.add(OUTPUT);
-    for (const u of uses.get(n) ?? []) {
-      if (kind(u) === "view") for (const x of eff.get(u)!) s.add(x);
-      else s.add(u);
+  // Which kernels need each node's value: walking users backwards, a materialized user is a
+  // kernel of its own; any other user is computed inside the kernels that need *it*. An inline
+  // node needed by more than one kernel is materialized (computed once, stored); one needed by a
+  // single kernel is computed there, however many times that kernel reads it (the rotary tables
+  // that both q and k read inside one attention kernel stay unstored). Views are never stored for
+  // this reason: they only remap indices. Contiguous operands that end up unstored are forced
+  // and the walk repeats (a fixed point: forcing only ever adds kernels).
+  const forced = new Set<Node>();
+  let mat = new Set<Node>();
+  for (;;) {
+    mat = new Set<Node>();
+    const need = new Map<Node, Set<Node | typeof OUTPUT>>();
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const n = nodes[i]!;
+      const k = kind(n);
+      if (k === "decompose") throw new Error(`${n.op} must be decomposed before fusion (run lower-composites)`);
+      const s = new Set<Node | typeof OUTPUT>();
+      if (outputs.has(n)) s.add(OUTPUT);
+      for (const u of uses.get(n) ?? []) {
+        if (mat.has(u)) s.add(u);
+        else for (const x of need.get(u)!) s.add(x);
+      }
+      need.set(n, s);
+      if (k === "leaf" || k === "kernel" || outputs.has(n) || forced.has(n) || (k === "inline" && s.size > 1)) mat.add(n);
     }
-    eff.set(n, s);
-  }
-
-  const mat = new Set<Node>();
-  for (const n of nodes) {
-    const k = kind(n);
-    if (k === "decompose") throw new Error(`${n.op} must be decomposed before fusion (run lower-composites)`);
-    if (k === "leaf" || k === "kernel" || outputs.has(n)) mat.add(n);
-    else if (k === "inline" && eff.get(n)!.size > 1) mat.add(n);
-  }
-  for (const n of nodes) {
-    for (const i of CONTIGUOUS[n.op] ?? []) {
-      const operand = n.inputs[i]!;
-      if (!mat.has(reshapeBase(operand))) mat.add(operand);
+    let changed = false;
+    for (const n of nodes) {
+      for (const i of CONTIGUOUS[n.op] ?? []) {
+        const operand = n.inputs[i]!;
+        if (!mat.has(reshapeBase(operand)) && !forced.has(operand)) {
+          forced.add(operand);
+          changed = true;
+        }
+      }
     }
+    if (!changed) break;
   }
 
   // Matmul epilogues. The region grows over later same-shape inline nodes that read the matmul
