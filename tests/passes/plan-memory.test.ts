@@ -229,10 +229,10 @@ test("an output no launch writes is an error", () => {
 test("lower() plans a traced graph; formatPlan and planJson describe it", () => {
   const g = trace("chain", { x: { dtype: "f32", shape: [6, 9] }, y: { dtype: "f32", shape: [6, 9] } }, ({ x, y }) => {
     const w = new Tensor(param("w", "f32", [9]));
-    const a = x!.mul(w).add(y!); // read by two kernels' worth of consumers below: materialized
-    const b = a.exp().add(a.sin());
-    const cc = b.tanh().mul(b.cos());
-    return { out: cc.add(1).mul(cc.sub(x!)) };
+    // Four softmax kernels in a chain (the elementwise prologue fuses into the first).
+    const b = x!.mul(w).add(y!).softmax(-1);
+    const cc = b.softmax(-1).softmax(-1);
+    return { out: cc.softmax(-1) };
   });
   const lowered = lower(g, DEFAULT_WGSL_CAPS);
   const plan = lowered.plan;

@@ -38,14 +38,17 @@ function maxErr(got: RefTensor, want: RefTensor): { err: number; tol: number } {
   return { err, tol: 1e-4 * Math.max(1, big) };
 }
 
-/** x, y f32[R, C], w f32[C] → four elementwise kernels, each result read by two consumers. */
+/**
+ * x, y f32[R, C], w f32[C] → five kernels: a (elementwise, read by the softmax and by `side`),
+ * b = softmax(a), c = softmax(exp(b)), out = softmax(c), side = 2a.
+ */
 function chain(R: number, C: number): Graph {
   return trace("chain", { x: { dtype: "f32", shape: [R, C] }, y: { dtype: "f32", shape: [R, C] } }, ({ x, y }) => {
     const w = new Tensor(param("w", "f32", [C]));
     const a = x!.mul(w).add(y!);
-    const b = a.exp().add(a.sin());
-    const c = b.tanh().mul(b.cos());
-    return { out: c.add(1).mul(c.sub(x!)), side: a.mul(2) };
+    const b = a.softmax(-1);
+    const c = b.exp().softmax(-1);
+    return { out: c.softmax(-1), side: a.mul(2) };
   });
 }
 
