@@ -23,3 +23,13 @@ clean:
 
 distclean: clean
 	rm -rf .tools
+
+# golden re-creates the fixtures of tests/golden/ with the independent PyTorch program there
+# (Debian's python3-torch, installed with apt when missing) and checks that they reproduce the
+# committed files byte for byte. To replace them: /usr/bin/python3 tests/golden/reference.py --out tests/golden/fixtures
+.PHONY: golden
+golden:
+	@dpkg -s python3-torch python3-numpy libopenblas0-pthread >/dev/null 2>&1 || { \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch python3-numpy libopenblas0-pthread; }
+	/usr/bin/python3 tests/golden/reference.py --check tests/golden/fixtures

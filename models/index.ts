@@ -10,6 +10,8 @@ import type { Tensor } from "../compiler/dsl/tensor.ts";
 import { trace } from "../compiler/dsl/trace.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
 import { PHI_1_5, PhiBlock, phiBlockGraph } from "./phi_block.ts";
+import type { ShowoConfig } from "./showo.ts";
+import { SHOWO_256, SHOWO_512, SHOWO_TINY, Showo, showoGraph, t2iSeqLen } from "./showo.ts";
 
 export interface ModelOptions {
   /** Batch size B (default 1). */
@@ -39,6 +41,22 @@ function positive(v: number | undefined, fallback: number, what: string): number
 /** MLP sizes: x [B, L, 64] → fc1 [256] → gelu_tanh → fc2 [64]. */
 const MLP_DIMS = { in: 64, hidden: 256, out: 64 } as const;
 
+/**
+ * A Show-o config as registry entry: the forward with a segments input of 2 slots (the T2I layout:
+ * PAD + SPAN), by default at the T2I sampling layout with guidance (B = 2: conditional and
+ * unconditional rows; L = the T2I length, 387 at 256 px, 1155 at 512 px).
+ */
+function showoEntry(cfg: ShowoConfig): ModelEntry {
+  return {
+    description: `Show-o ${cfg.name}: ${cfg.layers} Phi-1.5 layers (hidden ${cfg.hidden}, ${cfg.heads} heads, QK-Norm), V = ${cfg.vocab}; inputs ids i32[B, L], positions i32[L], segments i32[B, 2, 3]; output logits f32[B, L, V]; default B = 2 (CFG pair), L = ${t2iSeqLen(cfg)} (T2I)`,
+    build(opts) {
+      const model = new Showo(cfg);
+      const graph = showoGraph(cfg, { batch: "B", seq: "L", segmentSlots: 2 }, model);
+      return { graph, dims: { B: positive(opts.batch, 2, "batch"), L: positive(opts.seq, t2iSeqLen(cfg), "seq") }, module: model };
+    },
+  };
+}
+
 export const MODELS: Readonly<Record<string, ModelEntry>> = {
   "phi-block": {
     description: "one Phi-1.5 decoder layer as Show-o uses it (hidden 2048, 32 heads, QK-Norm, partial rotary, parallel MLP 8192); inputs x f32[B, L, 2048], positions i32[L]; outputs out and loss",
@@ -56,6 +74,9 @@ export const MODELS: Readonly<Record<string, ModelEntry>> = {
       return { graph, dims: { B: positive(opts.batch, 1, "batch"), L: positive(opts.seq, 16, "seq") }, module: mlp };
     },
   },
+  [SHOWO_TINY.name]: showoEntry(SHOWO_TINY),
+  [SHOWO_256.name]: showoEntry(SHOWO_256),
+  [SHOWO_512.name]: showoEntry(SHOWO_512),
 };
 
 /** The entry for a name, or an error listing the known ones. */

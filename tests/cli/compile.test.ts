@@ -112,7 +112,7 @@ test("showo compile reports unknown models, unsupported targets and bad sizes", 
   try {
     const unknown = showo("compile", "nope", "--out", dir);
     assert.equal(unknown.status, 1);
-    assert.match(unknown.stderr, /unknown model 'nope' \(models: phi-block, mlp\)/);
+    assert.match(unknown.stderr, /unknown model 'nope' \(models: phi-block, mlp, showo-tiny, showo-256, showo-512\)/);
     const cuda = showo("compile", fixture, "--target", "cuda", "--out", dir);
     assert.equal(cuda.status, 1);
     assert.match(cuda.stderr, /target 'cuda' is not supported yet/);
