@@ -169,8 +169,8 @@ export class KernelContext {
     }
     // Names depend only on the kernel's structure (never on node ids), so identical kernels print
     // identically and share one compiled pipeline.
-    const leaf = base.op === "input" || base.op === "param" ? `_${sanitize(String(base.attrs["name"]))}` : "";
-    const role = `${access === "read" ? "x" : "y"}${this.#views++}${leaf}${lanes > 1 ? `_v${lanes}` : ""}`;
+    // (No parameter names either: every layer of a model then shares its kernels.)
+    const role = `${access === "read" ? "x" : "y"}${this.#views++}${lanes > 1 ? `_v${lanes}` : ""}`;
     const shards: StorageRef[] = [];
     for (let s = 0; s < plan.count; s++) {
       const b = this.kb.storage(plan.count === 1 ? role : `${role}_s${s}`, plan.elem, access, lanes);
@@ -261,9 +261,6 @@ export class KernelContext {
   }
 }
 
-function sanitize(s: string): string {
-  return s.replace(/[^A-Za-z0-9]/g, "_").replace(/^_+/, "").slice(0, 24) || "t";
-}
 
 /** A short description of a node for kernel docs: `matmul f32[2, 3]`. */
 export function describe(n: Node): string {

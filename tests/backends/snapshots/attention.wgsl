@@ -8,9 +8,9 @@ struct Params {
   grid_fold_x: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x0_q: array<f32>;
-@group(0) @binding(1) var<storage, read> x1_k: array<f32>;
-@group(0) @binding(2) var<storage, read> x2_v: array<f32>;
+@group(0) @binding(0) var<storage, read> x0: array<f32>;
+@group(0) @binding(1) var<storage, read> x1: array<f32>;
+@group(0) @binding(2) var<storage, read> x2: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y3: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
@@ -28,7 +28,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let t: u32 = lid.x;
   let row: u32 = wg_linear;
   for (var d: u32 = t; d < 8u; d += 64u) {
-    let v: f32 = x0_q[((((row / 7u) % 2u) * 56u) + ((row % 7u) * 8u)) + d];
+    let v: f32 = x0[((((row / 7u) % 2u) * 56u) + ((row % 7u) * 8u)) + d];
     q_row[d] = v;
   }
   workgroupBarrier();
@@ -46,7 +46,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       if (pos_k <= pos_q) {
         var dot: f32 = 0.0f;
         for (var d_1: u32 = 0u; d_1 < 8u; d_1 += 1u) {
-          let v_1: f32 = x1_k[((((row / 7u) % 2u) * 56u) + (j * 8u)) + d_1];
+          let v_1: f32 = x1[((((row / 7u) % 2u) * 56u) + (j * 8u)) + d_1];
           dot = fma(q_row[d_1], v_1, dot);
         }
         s = dot * 0.35355338f;
@@ -124,7 +124,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       if (p_1 > 0.0f) {
         let j_1: u32 = c0 + jj_2;
         if (t < 8u) {
-          let v_2: f32 = x2_v[((((row / 7u) % 2u) * 56u) + (j_1 * 8u)) + t];
+          let v_2: f32 = x2[((((row / 7u) % 2u) * 56u) + (j_1 * 8u)) + t];
           acc = fma(p_1, v_2, acc);
         }
       }

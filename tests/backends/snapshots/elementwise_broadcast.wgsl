@@ -7,8 +7,8 @@ struct Params {
   grid_fold_x: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x0_x: array<f32>;
-@group(0) @binding(1) var<storage, read> x1_b: array<f32>;
+@group(0) @binding(0) var<storage, read> x0: array<f32>;
+@group(0) @binding(1) var<storage, read> x1: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y2: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
@@ -23,8 +23,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   if (i >= 36u) {
     return;
   }
-  let v: f32 = x0_x[((i / 9u) * 9u) + (i % 9u)];
-  let v_1: f32 = x1_b[i % 9u];
+  let v: f32 = x0[((i / 9u) * 9u) + (i % 9u)];
+  let v_1: f32 = x1[i % 9u];
   let v_2: f32 = v + v_1;
   let v_3: f32 = exp(v_2);
   let v_4: f32 = v_3 * v;

@@ -8,10 +8,10 @@ struct Params {
   grid_fold_x: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x0_x: array<f32>;
+@group(0) @binding(0) var<storage, read> x0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y1: array<f32>;
-@group(0) @binding(2) var<storage, read> x2_w: array<f32>;
-@group(0) @binding(3) var<storage, read> x3_b: array<f32>;
+@group(0) @binding(2) var<storage, read> x2: array<f32>;
+@group(0) @binding(3) var<storage, read> x3: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
 var<workgroup> partial: array<f32, 32>;
@@ -28,7 +28,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let base: u32 = o * 37u;
   var row_sum_acc: f32 = 0.0f;
   for (var k: u32 = lane; k < 37u; k += 32u) {
-    let v: f32 = x0_x[(o * 37u) + k];
+    let v: f32 = x0[(o * 37u) + k];
     row_sum_acc = row_sum_acc + v;
   }
   partial[lane] = row_sum_acc;
@@ -47,7 +47,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let mean: f32 = row_sum / 37.0f;
   var row_sq_acc: f32 = 0.0f;
   for (var k_1: u32 = lane; k_1 < 37u; k_1 += 32u) {
-    let v_1: f32 = x0_x[(o * 37u) + k_1];
+    let v_1: f32 = x0[(o * 37u) + k_1];
     let d: f32 = v_1 - mean;
     row_sq_acc = row_sq_acc + (d * d);
   }
@@ -66,9 +66,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   workgroupBarrier();
   let rstd: f32 = inverseSqrt((row_sq / 37.0f) + 1e-5f);
   for (var k_2: u32 = lane; k_2 < 37u; k_2 += 32u) {
-    let v_2: f32 = x2_w[k_2];
-    let v_3: f32 = x3_b[k_2];
-    let v_4: f32 = x0_x[(o * 37u) + k_2];
+    let v_2: f32 = x2[k_2];
+    let v_3: f32 = x3[k_2];
+    let v_4: f32 = x0[(o * 37u) + k_2];
     y1[base + k_2] = (((v_4 - mean) * rstd) * v_2) + v_3;
   }
 }

@@ -10,10 +10,10 @@ struct Params {
   grid_fold_x: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x0_x_v4: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> x1_w_v4: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read> x0_v4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x1_v4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y2: array<f32>;
-@group(0) @binding(3) var<storage, read> x3_b: array<f32>;
+@group(0) @binding(3) var<storage, read> x3: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
 @compute @workgroup_size(8, 8, 1)
@@ -56,14 +56,14 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc2: vec4<f32>;
   var acc3: vec4<f32>;
   for (var kq: u32 = 0u; kq < params.k_groups; kq += 1u) {
-    let a0: vec4<f32> = x0_x_v4[aoff0 + kq];
-    let a1: vec4<f32> = x0_x_v4[aoff1 + kq];
-    let a2: vec4<f32> = x0_x_v4[aoff2 + kq];
-    let a3: vec4<f32> = x0_x_v4[aoff3 + kq];
-    let b0: vec4<f32> = x1_w_v4[boff0 + kq];
-    let b1: vec4<f32> = x1_w_v4[boff1 + kq];
-    let b2: vec4<f32> = x1_w_v4[boff2 + kq];
-    let b3: vec4<f32> = x1_w_v4[boff3 + kq];
+    let a0: vec4<f32> = x0_v4[aoff0 + kq];
+    let a1: vec4<f32> = x0_v4[aoff1 + kq];
+    let a2: vec4<f32> = x0_v4[aoff2 + kq];
+    let a3: vec4<f32> = x0_v4[aoff3 + kq];
+    let b0: vec4<f32> = x1_v4[boff0 + kq];
+    let b1: vec4<f32> = x1_v4[boff1 + kq];
+    let b2: vec4<f32> = x1_v4[boff2 + kq];
+    let b3: vec4<f32> = x1_v4[boff3 + kq];
     acc0 = acc0 + (a0.x * vec4<f32>(b0.x, b1.x, b2.x, b3.x));
     acc0 = acc0 + (a0.y * vec4<f32>(b0.y, b1.y, b2.y, b3.y));
     acc0 = acc0 + (a0.z * vec4<f32>(b0.z, b1.z, b2.z, b3.z));
@@ -87,7 +87,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let ec_2: u32 = min(n0 + 2u, 32u);
   let ec_3: u32 = min(n0 + 3u, 32u);
   let er: u32 = min(m0, 6u);
-  let v: f32 = x3_b[ec];
+  let v: f32 = x3[ec];
   let v_1: f32 = acc0.x + v;
   let v_2: f32 = 0.5f * v_1;
   let v_3: f32 = v_1 * v_1;
@@ -99,7 +99,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let v_9: f32 = 1.0f + v_8;
   let v_10: f32 = v_2 * v_9;
   y2[obase + ((m0 * 33u) + n0)] = v_10;
-  let v_11: f32 = x3_b[ec_1];
+  let v_11: f32 = x3[ec_1];
   let v_12: f32 = acc0.y + v_11;
   let v_13: f32 = 0.5f * v_12;
   let v_14: f32 = v_12 * v_12;
@@ -113,7 +113,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   if ((n0 + 1u) < 33u) {
     y2[obase + ((m0 * 33u) + (n0 + 1u))] = v_21;
   }
-  let v_22: f32 = x3_b[ec_2];
+  let v_22: f32 = x3[ec_2];
   let v_23: f32 = acc0.z + v_22;
   let v_24: f32 = 0.5f * v_23;
   let v_25: f32 = v_23 * v_23;
@@ -127,7 +127,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   if ((n0 + 2u) < 33u) {
     y2[obase + ((m0 * 33u) + (n0 + 2u))] = v_32;
   }
-  let v_33: f32 = x3_b[ec_3];
+  let v_33: f32 = x3[ec_3];
   let v_34: f32 = acc0.w + v_33;
   let v_35: f32 = 0.5f * v_34;
   let v_36: f32 = v_34 * v_34;

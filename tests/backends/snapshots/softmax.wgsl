@@ -8,7 +8,7 @@ struct Params {
   grid_fold_x: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x0_x: array<f32>;
+@group(0) @binding(0) var<storage, read> x0: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y1: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
@@ -24,20 +24,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     return;
   }
   let base: u32 = o * 29u;
-  let v: f32 = x0_x[o * 29u];
+  let v: f32 = x0[o * 29u];
   var row_max_acc: f32 = v;
   for (var k: u32 = 0u; k < 29u; k += 1u) {
-    let v_1: f32 = x0_x[(o * 29u) + k];
+    let v_1: f32 = x0[(o * 29u) + k];
     row_max_acc = max(row_max_acc, v_1);
   }
   var row_sum_acc: f32 = 0.0f;
   for (var k_1: u32 = 0u; k_1 < 29u; k_1 += 1u) {
-    let v_2: f32 = x0_x[(o * 29u) + k_1];
+    let v_2: f32 = x0[(o * 29u) + k_1];
     row_sum_acc = row_sum_acc + exp(v_2 - row_max_acc);
   }
   let inv_sum: f32 = 1.0f / row_sum_acc;
   for (var k_2: u32 = 0u; k_2 < 29u; k_2 += 1u) {
-    let v_3: f32 = x0_x[(o * 29u) + k_2];
+    let v_3: f32 = x0[(o * 29u) + k_2];
     y1[base + k_2] = exp(v_3 - row_max_acc) * inv_sum;
   }
 }
