@@ -1,22 +1,26 @@
-// `showo compile MODEL --target wgsl --out DIR`: lower a model (a registry name from models/index.ts
-// or a path to a .ir file) to kernels and a memory plan, without running it, and write what came
-// out so it can be read and diffed:
+// `showo compile MODEL --target wgsl|cuda --out DIR`: lower a model (a registry name from
+// models/index.ts or a path to a .ir file) to kernels and a memory plan, without running it, and
+// write what came out so it can be read and diffed:
 //
 //   DIR/kernels/NNN_<kernel>.wgsl   every distinct kernel, numbered in order of first launch
+//   DIR/kernels/NNN_<kernel>.cu     (--target cuda) the same, as CUDA; each file includes
+//   DIR/kernels/prelude.cuh         the CUDA prelude, so every file compiles on its own with nvcc
 //   DIR/launches.json               per launch: kernel file, grid, parameters, what each binding holds
 //   DIR/plan.json                   the memory plan: arenas and every tensor shard's placement
 //   DIR/summary.txt                 the summary printed at the end, then the plan in words
 //
-// No device is needed: lowering uses WebGPU's default limits. With --device a device is opened,
-// its limits are used instead, and every kernel is also compiled into a pipeline (which checks the
-// WGSL and counts pipeline creation in the compile time).
+// No device is needed: lowering uses WebGPU's default limits (DEFAULT_CUDA_CAPS for CUDA). With
+// --device (WGSL only) a device is opened, its limits are used instead, and every kernel is also
+// compiled into a pipeline (which checks the WGSL and counts pipeline creation in the compile time).
 
 import type { Command } from "commander";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CUDA_PRELUDE, DEFAULT_CUDA_CAPS, printCudaKernel } from "../../backends/cuda/print.ts";
 import { openDevice } from "../../backends/wgsl/device.ts";
 import { printWgsl } from "../../backends/wgsl/print.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
+import type { Kernel } from "../../compiler/kernels/kernel-ir.ts";
 import { ParseError, parse } from "../../compiler/ir/parse.ts";
 import type { TargetCaps } from "../../compiler/kernels/target.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
@@ -79,8 +83,13 @@ export function compactJson(v: unknown, depth: number, indent = ""): string {
   return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${compactJson(x, depth - 1, inner)}`).join(",\n")}\n${indent}}`;
 }
 
-function kernelFileName(index: number, name: string): string {
-  return `${String(index).padStart(3, "0")}_${name.replace(/[^A-Za-z0-9_-]/g, "_")}.wgsl`;
+function kernelFileName(index: number, name: string, ext: string): string {
+  return `${String(index).padStart(3, "0")}_${name.replace(/[^A-Za-z0-9_-]/g, "_")}.${ext}`;
+}
+
+/** A kernel's source file for the target: WGSL, or CUDA that includes the prelude beside it. */
+function kernelSource(target: "wgsl" | "cuda", kernel: Kernel): string {
+  return target === "wgsl" ? printWgsl(kernel) : `#include "prelude.cuh"\n\n${printCudaKernel(kernel)}`;
 }
 
 function launchesJson(c: CompiledGraph, files: readonly string[]): unknown[] {
@@ -113,12 +122,14 @@ export function formatSummary(name: string, s: ExecutableSummary, plan: MemoryPl
 }
 
 export async function runCompile(model: string, o: CompileCommandOptions, log: (s: string) => void = console.log): Promise<CompileResult> {
-  if (o.target !== "wgsl") throw new Error(`target '${o.target}' is not supported yet (targets: wgsl)`);
+  if (o.target !== "wgsl" && o.target !== "cuda") throw new Error(`target '${o.target}' is not supported (targets: wgsl, cuda)`);
+  const target: "wgsl" | "cuda" = o.target;
+  if (target === "cuda" && o.device) throw new Error("--device is not supported with --target cuda yet (lowering uses DEFAULT_CUDA_CAPS)");
   const t0 = performance.now();
   const { graph, dims } = loadGraph(model, o);
   const device = o.device ? await openDevice() : undefined;
   try {
-    const caps: TargetCaps = device ? capsOf(device) : DEFAULT_WGSL_CAPS;
+    const caps: TargetCaps = device ? capsOf(device) : target === "cuda" ? DEFAULT_CUDA_CAPS : DEFAULT_WGSL_CAPS;
     const compiled = lower(graph, caps, { dims });
     let pipelines = 0;
     if (device) {
@@ -130,14 +141,15 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
     // Kernels, deduplicated by text, numbered in order of first launch.
     const kernelDir = join(o.out, "kernels");
     mkdirSync(kernelDir, { recursive: true });
-    for (const f of readdirSync(kernelDir)) if (f.endsWith(".wgsl")) rmSync(join(kernelDir, f));
+    for (const f of readdirSync(kernelDir)) if (/\.(wgsl|cu|cuh)$/.test(f)) rmSync(join(kernelDir, f));
+    if (target === "cuda") writeFileSync(join(kernelDir, "prelude.cuh"), `#pragma once\n${CUDA_PRELUDE}`);
     const byText = new Map<string, string>();
     const launchFiles: string[] = [];
     for (const l of compiled.launches) {
-      const text = printWgsl(l.kernel);
+      const text = kernelSource(target, l.kernel);
       let file = byText.get(text);
       if (!file) {
-        file = `kernels/${kernelFileName(byText.size, l.kernel.name)}`;
+        file = `kernels/${kernelFileName(byText.size, l.kernel.name, target === "wgsl" ? "wgsl" : "cu")}`;
         byText.set(text, file);
         writeFileSync(join(o.out, file), text);
       }
@@ -154,7 +166,9 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
     };
     const dimText = Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(", ");
     const text = formatSummary(compiled.graph.name, summary, compiled.plan, [
-      `  target         wgsl, ${device ? `limits of ${device.description}; ${pipelines} pipelines built` : "WebGPU default limits (no device)"}`,
+      target === "cuda"
+        ? "  target         cuda, default CUDA limits (no device)"
+        : `  target         wgsl, ${device ? `limits of ${device.description}; ${pipelines} pipelines built` : "WebGPU default limits (no device)"}`,
       ...(dimText ? [`  dimensions     ${dimText}`] : []),
       `  written to     ${o.out}`,
     ]);
@@ -183,14 +197,14 @@ function collectDim(v: string, prev: Record<string, number>): Record<string, num
 export function register(program: Command): void {
   program
     .command("compile")
-    .description("lower a model (a registry name or a .ir file) to kernels and a memory plan; write the WGSL, launches, plan and a summary")
+    .description("lower a model (a registry name or a .ir file) to kernels and a memory plan; write the WGSL or CUDA, launches, plan and a summary")
     .argument("<model>", "a model name (phi-block, mlp) or a path to a .ir file")
-    .option("--target <target>", "code generation target", "wgsl")
+    .option("--target <target>", "code generation target: wgsl or cuda", "wgsl")
     .requiredOption("--out <dir>", "directory to write kernels/, launches.json, plan.json and summary.txt to")
     .option("--batch <n>", "batch size (binds B)")
     .option("--seq <n>", "sequence length (binds L)")
     .option("--dim <name=value>", "bind another symbolic dimension (repeatable)", collectDim, {})
-    .option("--device", "open a WebGPU device: use its limits and build every pipeline")
+    .option("--device", "open a WebGPU device: use its limits and build every pipeline (wgsl only)")
     .action(async (model: string, o: { target: string; out: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean }) => {
       await runCompile(model, {
         target: o.target,

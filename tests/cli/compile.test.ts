@@ -113,9 +113,9 @@ test("showo compile reports unknown models, unsupported targets and bad sizes", 
     const unknown = showo("compile", "nope", "--out", dir);
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /unknown model 'nope' \(models: phi-block, mlp, showo-tiny, showo-256, showo-512\)/);
-    const cuda = showo("compile", fixture, "--target", "cuda", "--out", dir);
-    assert.equal(cuda.status, 1);
-    assert.match(cuda.stderr, /target 'cuda' is not supported yet/);
+    const metal = showo("compile", fixture, "--target", "metal", "--out", dir);
+    assert.equal(metal.status, 1);
+    assert.match(metal.stderr, /target 'metal' is not supported \(targets: wgsl, cuda\)/);
     const batch = showo("compile", fixture, "--out", dir, "--batch", "0");
     assert.equal(batch.status, 1);
     assert.match(batch.stderr, /--batch must be a positive integer, got '0'/);
