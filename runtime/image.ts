@@ -155,7 +155,7 @@ export function resizeBicubic(img: Image, height: number, width: number, mode: R
 }
 
 /** Python's round(): halves go to the even neighbour. */
-function roundHalfEven(x: number): number {
+export function roundHalfEven(x: number): number {
   const f = Math.floor(x);
   if (x - f !== 0.5) return Math.round(x);
   return f % 2 === 0 ? f : f + 1;
