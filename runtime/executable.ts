@@ -1,9 +1,14 @@
 // Executables: a graph compiled for a device. `compile(graph, {target})` runs the backend
 // pipeline (bind-dims → lower-composites → simplify → fuse-elementwise → schedule → plan-memory),
-// compiles the kernels (pipelines cached by WGSL text) and allocates the memory plan's arenas once.
-// `setParams(weights)` uploads weights once into the weights arenas; `run(inputs)` uploads inputs,
-// records every launch into one command encoder bound to (arena, offset, size) ranges, submits
-// once, and reads the outputs back. Arenas are reused by every run; `dispose()` frees them.
+// compiles the kernels (WGSL: pipelines cached by WGSL text; CUDA: one translation unit, one nvcc
+// call, cubins cached) and allocates the memory plan's arenas once. `setParams(weights)` uploads
+// weights once into the weights arenas; `run(inputs)` uploads inputs, records every launch (bound
+// to (arena, offset, size) ranges) into one command encoder or onto one stream, submits once, and
+// reads the outputs back. Arenas are reused by every run; `dispose()` frees them.
+//
+// Targets: "wgsl" (WebGPU through Dawn, backends/wgsl/device.ts) and "cuda" (the driver API
+// through the addon, backends/cuda/device.ts). The executable only uses the target-neutral
+// Device interface of runtime/device.ts.
 //
 // `lower(graph, caps)` is the device-free half (used by `showo compile`).
 
@@ -18,12 +23,15 @@ import { elemBytes } from "../compiler/kernels/target.ts";
 import { bindDims } from "../compiler/passes/bind-dims.ts";
 import type { Partition } from "../compiler/passes/fuse-elementwise.ts";
 import { partition } from "../compiler/passes/fuse-elementwise.ts";
+import { fuseAttention } from "../compiler/passes/fuse-qknorm-attention.ts";
 import { lowerComposites } from "../compiler/passes/lower-composites.ts";
 import type { MemoryPlan, Placement } from "../compiler/passes/plan-memory.ts";
 import { formatBytes, planMemory } from "../compiler/passes/plan-memory.ts";
 import { simplify } from "../compiler/passes/simplify.ts";
-import type { BufferRange, CompiledKernel, DeviceBuffer, WgslDevice } from "../backends/wgsl/device.ts";
-import { GpuError, openDevice } from "../backends/wgsl/device.ts";
+import { WgslDevice, openDevice } from "../backends/wgsl/device.ts";
+import { CudaDevice, openCudaDevice } from "../backends/cuda/device.ts";
+import type { BufferRange, CompiledKernel, Device, DeviceBuffer, Target } from "./device.ts";
+import { GpuError } from "./device.ts";
 import { fromDeviceBytes, toDeviceShards } from "./host.ts";
 
 export interface LowerOptions {
@@ -34,11 +42,21 @@ export interface LowerOptions {
 }
 
 export interface CompileOptions extends LowerOptions {
-  readonly target: "wgsl";
-  /** An open device; one is opened (and owned by the executable) when absent. */
-  readonly device?: WgslDevice;
+  readonly target: Target;
+  /** An open device of the target; one is opened (and owned by the executable) when absent. */
+  readonly device?: Device;
   /** Plan for a smaller binding limit than the device's (to exercise sharding on small tensors). */
   readonly maxBindingBytes?: number;
+}
+
+export interface WgslCompileOptions extends CompileOptions {
+  readonly target: "wgsl";
+  readonly device?: WgslDevice;
+}
+
+export interface CudaCompileOptions extends CompileOptions {
+  readonly target: "cuda";
+  readonly device?: CudaDevice;
 }
 
 export interface CompiledGraph {
@@ -64,7 +82,14 @@ export interface ExecutableSummary {
   readonly compileMs: number;
 }
 
-export function capsOf(device: WgslDevice): TargetCaps {
+/** The lowering capabilities of a device of either target. */
+export function capsOf(device: Device): TargetCaps {
+  if (device instanceof CudaDevice) return device.caps;
+  if (!(device instanceof WgslDevice)) throw new Error(`capsOf: '${device.description}' is neither a WGSL nor a CUDA device`);
+  return wgslCaps(device);
+}
+
+function wgslCaps(device: WgslDevice): TargetCaps {
   const l = device.limits;
   return {
     target: "wgsl",
@@ -82,23 +107,50 @@ export function capsOf(device: WgslDevice): TargetCaps {
 export function lower(graph: Graph, caps: TargetCaps, opts: LowerOptions = {}): CompiledGraph {
   const t0 = performance.now();
   const bound = bindDims(graph, opts.dims ?? {});
-  const lowered = simplify(lowerComposites(bound));
+  const lowered = simplify(lowerComposites(fuseAttention(bound, { maxBindings: caps.maxStorageBindings })));
   const part = partition(lowered, { epilogues: opts.epilogues ?? true });
   const launches = schedule(part, caps);
   const plan = planMemory(lowered, launches, caps);
   return { graph: lowered, partition: part, launches, plan, caps, lowerMs: performance.now() - t0 };
 }
 
-export async function compile(graph: Graph, opts: CompileOptions): Promise<Executable> {
-  if (opts.target !== "wgsl") throw new Error(`target '${opts.target as string}' is not supported yet`);
-  const device = opts.device ?? (await openDevice());
+/** The target tests and tools run on when none is named: $SHOWO_TARGET ("wgsl" or "cuda"), default "wgsl". */
+export function targetFromEnv(): Target {
+  const t = process.env["SHOWO_TARGET"] ?? "wgsl";
+  if (t !== "wgsl" && t !== "cuda") throw new Error(`SHOWO_TARGET is '${t}'; expected 'wgsl' or 'cuda'`);
+  return t;
+}
+
+/** Opens the default device of a target (rejects with a GpuError "unavailable" when there is none). */
+export function openDeviceFor(target: "wgsl"): Promise<WgslDevice>;
+export function openDeviceFor(target: "cuda"): Promise<CudaDevice>;
+export function openDeviceFor(target: Target): Promise<Device>;
+export function openDeviceFor(target: Target): Promise<Device> {
+  switch (target) {
+    case "wgsl": return openDevice();
+    case "cuda": return openCudaDevice();
+  }
+}
+
+function targetOf(device: Device): Target | null {
+  return device instanceof CudaDevice ? "cuda" : device instanceof WgslDevice ? "wgsl" : null;
+}
+
+export function compile(graph: Graph, opts: WgslCompileOptions): Promise<Executable<WgslDevice>>;
+export function compile(graph: Graph, opts: CudaCompileOptions): Promise<Executable<CudaDevice>>;
+export function compile(graph: Graph, opts: CompileOptions): Promise<Executable<Device>>;
+export async function compile(graph: Graph, opts: CompileOptions): Promise<Executable<Device>> {
+  if (opts.target !== "wgsl" && opts.target !== "cuda") throw new Error(`target '${opts.target as string}' is not supported`);
+  if (opts.device && targetOf(opts.device) !== opts.target) {
+    throw new Error(`compile: target '${opts.target}' but the device given is ${targetOf(opts.device) ?? "of no known target"} (${opts.device.description})`);
+  }
+  const device = opts.device ?? (await openDeviceFor(opts.target));
   const t0 = performance.now(); // compile time excludes opening the device
   try {
     const devCaps = capsOf(device);
     const caps = opts.maxBindingBytes !== undefined ? { ...devCaps, maxBindingBytes: Math.min(devCaps.maxBindingBytes, opts.maxBindingBytes) } : devCaps;
     const lowered = lower(graph, caps, { ...(opts.dims ? { dims: opts.dims } : {}), ...(opts.epilogues !== undefined ? { epilogues: opts.epilogues } : {}) });
-    const kernels = await Promise.all(lowered.launches.map((l, k) =>
-      device.compile(l.kernel).catch((e: unknown) => withContext(`executable '${graph.name}': kernel of launch ${k} (${l.label})`, e))));
+    const kernels = await compileKernels(device, graph.name, lowered.launches);
     const arenas = await allocateArenas(device, lowered);
     return new Executable(device, opts.device === undefined, lowered, kernels, arenas, performance.now() - t0);
   } catch (e) {
@@ -107,8 +159,22 @@ export async function compile(graph: Graph, opts: CompileOptions): Promise<Execu
   }
 }
 
+/** Every launch's kernel: all at once where the device batches (CUDA), else one by one, concurrently. */
+async function compileKernels(device: Device, name: string, launches: readonly Launch[]): Promise<CompiledKernel[]> {
+  if (device.compileMany && launches.length > 0) {
+    try {
+      return await device.compileMany(launches.map((l) => l.kernel));
+    } catch (e) {
+      const kernels = [...new Set(launches.map((l) => l.kernel.name))];
+      withContext(`executable '${name}': kernels of ${launches.length} launches (${kernels.length} distinct: ${kernels.join(", ")})`, e);
+    }
+  }
+  return Promise.all(launches.map((l, k) =>
+    device.compile(l.kernel).catch((e: unknown) => withContext(`executable '${name}': kernel of launch ${k} (${l.label})`, e))));
+}
+
 /** One buffer per arena of the plan; on failure the ones made so far are freed. */
-async function allocateArenas(device: WgslDevice, c: CompiledGraph): Promise<DeviceBuffer[]> {
+async function allocateArenas(device: Device, c: CompiledGraph): Promise<DeviceBuffer[]> {
   const bufs: DeviceBuffer[] = [];
   try {
     for (const a of c.plan.arenas) {
@@ -139,8 +205,9 @@ function leafName(n: Node): string {
   return String(n.attrs["name"]);
 }
 
-export class Executable {
-  readonly device: WgslDevice;
+/** A compiled graph on a device; `Executable` alone is the WGSL one, `Executable<Device>` any target's. */
+export class Executable<D extends Device = WgslDevice> {
+  readonly device: D;
   readonly compiled: CompiledGraph;
   readonly caps: TargetCaps;
   /** Host → device traffic so far, for tests and reports. */
@@ -154,7 +221,7 @@ export class Executable {
   #paramsSet = false;
   #disposed = false;
 
-  constructor(device: WgslDevice, ownsDevice: boolean, compiled: CompiledGraph, kernels: readonly CompiledKernel[], arenas: DeviceBuffer[], compileMs: number) {
+  constructor(device: D, ownsDevice: boolean, compiled: CompiledGraph, kernels: readonly CompiledKernel[], arenas: DeviceBuffer[], compileMs: number) {
     this.device = device;
     this.#ownsDevice = ownsDevice;
     this.compiled = compiled;
