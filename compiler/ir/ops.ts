@@ -9,6 +9,7 @@ import "./ops/index.ts";
 import "./ops/contraction.ts";
 import "./ops/nn.ts";
 import "./ops/attention.ts";
+import "./ops/attention_qknorm.ts";
 import "./ops/random.ts";
 
 export { allOps, getOp, hasOp } from "./op.ts";

@@ -7,6 +7,8 @@
 
 import { bindDims } from "./bind-dims.ts";
 import { lowerComposites } from "./lower-composites.ts";
+import { fuseQkNormAttention } from "./fuse-qknorm-attention.ts";
+import { specializeMasks } from "./specialize-masks.ts";
 import type { Graph } from "../ir/graph.ts";
 import { print } from "../ir/text.ts";
 import { isFloat } from "../ir/types.ts";
@@ -141,6 +143,18 @@ registerPass("autodiff", (g, ctx) => {
   if (typeof loss !== "string") throw new Error("option 'loss' must be an output name");
   const wrt = strings(o["wrt"], "wrt"), inputsWrt = strings(o["inputsWrt"], "inputsWrt");
   return grad(g, { loss, ...(wrt ? { wrt } : {}), ...(inputsWrt ? { inputsWrt } : {}) });
+});
+
+// Options: maxBindings (pack the norm parameters when the fused kernel would bind more).
+registerPass("fuse-qknorm-attention", (g, ctx) => {
+  const maxBindings = ctx.options["maxBindings"];
+  return fuseQkNormAttention(g, { ...rewriteOpts(ctx), ...(typeof maxBindings === "number" ? { maxBindings } : {}) });
+});
+
+// Options: tileQ, tileK (the tiles of the block lists).
+registerPass("specialize-masks", (g, ctx) => {
+  const o = ctx.options;
+  return specializeMasks(g, { ...rewriteOpts(ctx), ...(typeof o["tileQ"] === "number" ? { tileQ: o["tileQ"] } : {}), ...(typeof o["tileK"] === "number" ? { tileK: o["tileK"] } : {}) });
 });
 
 registerPass("lower-composites", (g, ctx) => lowerComposites(g, rewriteOpts(ctx)));

@@ -3,6 +3,7 @@
 
 import "./elementwise.ts";
 import "./attention.ts";
+import "./flash-attention.ts";
 import "./scatter.ts";
 import "./reduce.ts";
 import "./norm.ts";

@@ -1,9 +1,11 @@
-// ---- launch 1 of 1, grid [14]
-// kernel attention
+// ---- launch 1 of 1, grid [2]
+// kernel attention_flash
 // attention: q [1, 2, 7, 8], k [1, 2, 7, 8], v [1, 2, 7, 8] → out [1, 2, 7, 8]
-// mask: causal; scale 0.35355339059327373; one workgroup of 64 per query row; keys in chunks of 7
+// flash (online softmax); one workgroup of 7 per (b, h, query tile); keys in chunks of 32; causal: unmasked below the diagonal, masked band
 
 struct Params {
+  head_dim: u32,
+  head_dim_v: u32,
   grid_x: u32,
   grid_fold_x: u32,
 }
@@ -14,11 +16,11 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y3: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-var<workgroup> q_row: array<f32, 8>;
-var<workgroup> scores: array<f32, 7>;
-var<workgroup> red: array<f32, 64>;
+var<workgroup> k_tile: array<f32, 256>;
+var<workgroup> v_tile: array<f32, 256>;
+var<workgroup> scores: array<f32, 224>;
 
-@compute @workgroup_size(64, 1, 1)
+@compute @workgroup_size(7, 1, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   // logical workgroup id along x: the launch may be folded into (x, y) (see foldGrid)
   let wg_linear = wid.x + wid.y * params.grid_fold_x;
@@ -26,113 +28,146 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     return;
   }
   let t: u32 = lid.x;
-  let row: u32 = wg_linear;
-  for (var d: u32 = t; d < 8u; d += 64u) {
-    let v: f32 = x0[((((row / 7u) % 2u) * 56u) + ((row % 7u) * 8u)) + d];
-    q_row[d] = v;
-  }
-  workgroupBarrier();
-  let pos_q: i32 = i32(row % 7u) + 0i;
+  let wg: u32 = wg_linear;
+  let qt: u32 = 0u;
+  let h: u32 = wg % 2u;
+  let b: u32 = wg / 2u;
+  let i: u32 = (qt * 7u) + t;
+  let live: bool = i < 7u;
+  let iq: u32 = min(i, 6u);
+  let pos_q: i32 = i32(iq) + 0i;
+  var q: f32 = 0.0f;
+  var q_1: f32 = 0.0f;
+  var q_2: f32 = 0.0f;
+  var q_3: f32 = 0.0f;
+  var q_4: f32 = 0.0f;
+  var q_5: f32 = 0.0f;
+  var q_6: f32 = 0.0f;
+  var q_7: f32 = 0.0f;
+  let v: f32 = x0[(h * 56u) + (iq * 8u)];
+  q = v;
+  let v_1: f32 = x0[((h * 56u) + (iq * 8u)) + 1u];
+  q_1 = v_1;
+  let v_2: f32 = x0[((h * 56u) + (iq * 8u)) + 2u];
+  q_2 = v_2;
+  let v_3: f32 = x0[((h * 56u) + (iq * 8u)) + 3u];
+  q_3 = v_3;
+  let v_4: f32 = x0[((h * 56u) + (iq * 8u)) + 4u];
+  q_4 = v_4;
+  let v_5: f32 = x0[((h * 56u) + (iq * 8u)) + 5u];
+  q_5 = v_5;
+  let v_6: f32 = x0[((h * 56u) + (iq * 8u)) + 6u];
+  q_6 = v_6;
+  let v_7: f32 = x0[((h * 56u) + (iq * 8u)) + 7u];
+  q_7 = v_7;
+  q = q * 0.35355338f;
+  q_1 = q_1 * 0.35355338f;
+  q_2 = q_2 * 0.35355338f;
+  q_3 = q_3 * 0.35355338f;
+  q_4 = q_4 * 0.35355338f;
+  q_5 = q_5 * 0.35355338f;
+  q_6 = q_6 * 0.35355338f;
+  q_7 = q_7 * 0.35355338f;
   var m: f32 = -1e+30f;
   var l: f32 = 0.0f;
   var acc: f32 = 0.0f;
-  for (var c0: u32 = 0u; c0 < 7u; c0 += 7u) {
-    let n: u32 = min(7u, 7u - c0);
-    var lmax: f32 = -1e+30f;
-    for (var jj: u32 = t; jj < n; jj += 64u) {
-      let j: u32 = c0 + jj;
-      var s: f32 = -1e+30f;
-      let pos_k: i32 = i32(j);
-      if (pos_k <= pos_q) {
-        var dot: f32 = 0.0f;
-        for (var d_1: u32 = 0u; d_1 < 8u; d_1 += 1u) {
-          let v_1: f32 = x1[((((row / 7u) % 2u) * 56u) + (j * 8u)) + d_1];
-          dot = fma(q_row[d_1], v_1, dot);
-        }
-        s = dot * 0.35355338f;
+  var acc_1: f32 = 0.0f;
+  var acc_2: f32 = 0.0f;
+  var acc_3: f32 = 0.0f;
+  var acc_4: f32 = 0.0f;
+  var acc_5: f32 = 0.0f;
+  var acc_6: f32 = 0.0f;
+  var acc_7: f32 = 0.0f;
+  let full_end: u32 = u32(clamp((i32(qt * 7u) + 0i) + 1i, 0i, 7i));
+  let band_end: u32 = max(full_end, u32(clamp(i32(min((qt * 7u) + 7u, 7u)) + 0i, 0i, 7i)));
+  for (var e: u32 = 0u; e < 2u; e += 1u) {
+    let band: bool = e == 1u;
+    for (var c0: u32 = select(0u, full_end, band); c0 < select(full_end, band_end, band); c0 += 32u) {
+      let n: u32 = min(32u, select(full_end, band_end, band) - c0);
+      for (var e_1: u32 = t; e_1 < (n * 8u); e_1 += 7u) {
+        let v_8: f32 = x1[((h * 56u) + ((c0 + (e_1 / 8u)) * 8u)) + (e_1 % 8u)];
+        k_tile[e_1] = v_8;
       }
-      scores[jj] = s;
-      lmax = max(lmax, s);
-    }
-    red[t] = lmax;
-    workgroupBarrier();
-    if (t < 32u) {
-      red[t] = max(red[t], red[t + 32u]);
-    }
-    workgroupBarrier();
-    if (t < 16u) {
-      red[t] = max(red[t], red[t + 16u]);
-    }
-    workgroupBarrier();
-    if (t < 8u) {
-      red[t] = max(red[t], red[t + 8u]);
-    }
-    workgroupBarrier();
-    if (t < 4u) {
-      red[t] = max(red[t], red[t + 4u]);
-    }
-    workgroupBarrier();
-    if (t < 2u) {
-      red[t] = max(red[t], red[t + 2u]);
-    }
-    workgroupBarrier();
-    if (t < 1u) {
-      red[t] = max(red[t], red[t + 1u]);
-    }
-    workgroupBarrier();
-    let m_new: f32 = max(m, red[0u]);
-    workgroupBarrier();
-    var lsum: f32 = 0.0f;
-    for (var jj_1: u32 = t; jj_1 < n; jj_1 += 64u) {
-      let s_1: f32 = scores[jj_1];
-      let p: f32 = select(0.0f, exp(s_1 - m_new), s_1 > -5e+29f);
-      scores[jj_1] = p;
-      lsum = lsum + p;
-    }
-    red[t] = lsum;
-    workgroupBarrier();
-    if (t < 32u) {
-      red[t] = red[t] + red[t + 32u];
-    }
-    workgroupBarrier();
-    if (t < 16u) {
-      red[t] = red[t] + red[t + 16u];
-    }
-    workgroupBarrier();
-    if (t < 8u) {
-      red[t] = red[t] + red[t + 8u];
-    }
-    workgroupBarrier();
-    if (t < 4u) {
-      red[t] = red[t] + red[t + 4u];
-    }
-    workgroupBarrier();
-    if (t < 2u) {
-      red[t] = red[t] + red[t + 2u];
-    }
-    workgroupBarrier();
-    if (t < 1u) {
-      red[t] = red[t] + red[t + 1u];
-    }
-    workgroupBarrier();
-    let alpha: f32 = select(0.0f, exp(m - m_new), m > -5e+29f);
-    l = fma(l, alpha, red[0u]);
-    m = m_new;
-    acc = acc * alpha;
-    for (var jj_2: u32 = 0u; jj_2 < n; jj_2 += 1u) {
-      let p_1: f32 = scores[jj_2];
-      if (p_1 > 0.0f) {
-        let j_1: u32 = c0 + jj_2;
-        if (t < 8u) {
-          let v_2: f32 = x2[((((row / 7u) % 2u) * 56u) + (j_1 * 8u)) + t];
-          acc = fma(p_1, v_2, acc);
+      for (var e_2: u32 = t; e_2 < (n * 8u); e_2 += 7u) {
+        let v_9: f32 = x2[((h * 56u) + ((c0 + (e_2 / 8u)) * 8u)) + (e_2 % 8u)];
+        v_tile[e_2] = v_9;
+      }
+      workgroupBarrier();
+      let so: u32 = t * 32u;
+      var mx: f32 = -1e+30f;
+      if (band) {
+        for (var jj: u32 = 0u; jj < n; jj += 1u) {
+          let ko: u32 = jj * 8u;
+          var dot: f32 = 0.0f;
+          dot = fma(q, k_tile[ko + 0u], dot);
+          dot = fma(q_1, k_tile[ko + 1u], dot);
+          dot = fma(q_2, k_tile[ko + 2u], dot);
+          dot = fma(q_3, k_tile[ko + 3u], dot);
+          dot = fma(q_4, k_tile[ko + 4u], dot);
+          dot = fma(q_5, k_tile[ko + 5u], dot);
+          dot = fma(q_6, k_tile[ko + 6u], dot);
+          dot = fma(q_7, k_tile[ko + 7u], dot);
+          let s: f32 = select(-1e+30f, dot, i32(c0 + jj) <= pos_q);
+          scores[so + jj] = s;
+          mx = max(mx, s);
+        }
+      } else {
+        for (var jj_1: u32 = 0u; jj_1 < n; jj_1 += 1u) {
+          let ko_1: u32 = jj_1 * 8u;
+          var dot_1: f32 = 0.0f;
+          dot_1 = fma(q, k_tile[ko_1 + 0u], dot_1);
+          dot_1 = fma(q_1, k_tile[ko_1 + 1u], dot_1);
+          dot_1 = fma(q_2, k_tile[ko_1 + 2u], dot_1);
+          dot_1 = fma(q_3, k_tile[ko_1 + 3u], dot_1);
+          dot_1 = fma(q_4, k_tile[ko_1 + 4u], dot_1);
+          dot_1 = fma(q_5, k_tile[ko_1 + 5u], dot_1);
+          dot_1 = fma(q_6, k_tile[ko_1 + 6u], dot_1);
+          dot_1 = fma(q_7, k_tile[ko_1 + 7u], dot_1);
+          let s_1: f32 = dot_1;
+          scores[so + jj_1] = s_1;
+          mx = max(mx, s_1);
         }
       }
+      let m_new: f32 = max(m, mx);
+      let alpha: f32 = select(0.0f, exp(m - m_new), m > -5e+29f);
+      l = l * alpha;
+      acc = acc * alpha;
+      acc_1 = acc_1 * alpha;
+      acc_2 = acc_2 * alpha;
+      acc_3 = acc_3 * alpha;
+      acc_4 = acc_4 * alpha;
+      acc_5 = acc_5 * alpha;
+      acc_6 = acc_6 * alpha;
+      acc_7 = acc_7 * alpha;
+      for (var jj_2: u32 = 0u; jj_2 < n; jj_2 += 1u) {
+        let s_2: f32 = scores[so + jj_2];
+        let p: f32 = select(0.0f, exp(s_2 - m_new), s_2 > -5e+29f);
+        l = l + p;
+        let vo: u32 = jj_2 * 8u;
+        acc = fma(p, v_tile[vo + 0u], acc);
+        acc_1 = fma(p, v_tile[vo + 1u], acc_1);
+        acc_2 = fma(p, v_tile[vo + 2u], acc_2);
+        acc_3 = fma(p, v_tile[vo + 3u], acc_3);
+        acc_4 = fma(p, v_tile[vo + 4u], acc_4);
+        acc_5 = fma(p, v_tile[vo + 5u], acc_5);
+        acc_6 = fma(p, v_tile[vo + 6u], acc_6);
+        acc_7 = fma(p, v_tile[vo + 7u], acc_7);
+      }
+      m = m_new;
+      workgroupBarrier();
     }
-    workgroupBarrier();
   }
-  let inv_l: f32 = select(0.0f, 1.0f / l, l > 0.0f);
-  if (t < 8u) {
-    y3[(row * 8u) + t] = acc * inv_l;
+  let any: bool = l > 0.0f;
+  let inv_l: f32 = select(0.0f, 1.0f / l, any);
+  if (live) {
+    let o: u32 = ((((b * 2u) + h) * 7u) + i) * 8u;
+    y3[o + 0u] = select(0.0f, acc * inv_l, any);
+    y3[o + 1u] = select(0.0f, acc_1 * inv_l, any);
+    y3[o + 2u] = select(0.0f, acc_2 * inv_l, any);
+    y3[o + 3u] = select(0.0f, acc_3 * inv_l, any);
+    y3[o + 4u] = select(0.0f, acc_4 * inv_l, any);
+    y3[o + 5u] = select(0.0f, acc_5 * inv_l, any);
+    y3[o + 6u] = select(0.0f, acc_6 * inv_l, any);
+    y3[o + 7u] = select(0.0f, acc_7 * inv_l, any);
   }
 }

@@ -1,0 +1,398 @@
+// Flash attention (FlashAttention-2 forward) for attention and attention_qknorm.
+//
+// shapes: q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv] → out [B, H, Lq, Dv]
+//         attention_qknorm adds norm weights/biases [D], positions i32 [Lk], segments i32 [B, S, 3]
+//         and lists i32 [B, QT, 2·KT + 2] (block_lists); attention adds segments only.
+//         One workgroup of TQ invocations per (b, h, query tile); invocation t owns query row
+//         qt·TQ + t. Grid: B·H·QT workgroups.
+//
+// Per workgroup:
+//   prologue  each invocation loads its q row (registers up to head 64, else a private array:
+//             see makeRow); for attention_qknorm it applies the per-head LayerNorm and the partial
+//             split-half rotary there and then, so the normalized q never touches memory; the
+//             softmax scale is folded into q. The rotary frequencies are a small table.
+//   key tiles the full list is walked with the unmasked inner loop, the partial list with the
+//             masked one (both generated from one template in `keyRange` below, which shares the
+//             chunk loads and the softmax update between them; empty tiles are in neither list).
+//             Without lists: no segments and not causal → every key unmasked; causal alone → keys
+//             j ≤ first row's position unmasked, the diagonal band masked, the rest skipped;
+//             segments without lists → every key masked.
+//   a chunk   of CK keys: K (normalized and rotated per key row for attention_qknorm) and V go to
+//             workgroup memory, with a per-key mask word (pad, global, span bits) when masked;
+//             each invocation scores its row against the chunk (scores to workgroup memory),
+//             then the online softmax once per chunk: m' = max(m, rowmax), α = e^(m − m'),
+//             ℓ = αℓ + Σp, acc = α·acc + Σ p·v (unnormalized).
+//   epilogue  one division by ℓ; a row with nothing allowed has ℓ = 0 and writes zeros. Masked
+//             scores are a large finite negative (no infinities in WGSL).
+// The log-sum-exp is not written yet (the backward pass recomputes through the decomposition).
+
+import type { Node } from "../../ir/graph.ts";
+import { SEG_GLOBAL, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
+import { maskValue } from "../../ir/ops/attention.ts";
+import { tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { concreteShape, formatType } from "../../ir/types.ts";
+import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
+import type { Block } from "../build-kernel.ts";
+import * as K from "../build-kernel.ts";
+import type { Launch } from "../emit.ts";
+import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
+import type { ArrayRef, Expr } from "../kernel-ir.ts";
+import { registerBuilder } from "../schedule.ts";
+import type { TargetCaps } from "../target.ts";
+import { buildAttention } from "./attention.ts";
+import "./block-lists.ts";
+
+/** Query tile (= invocations per workgroup) when no lists fix it. */
+export const DEFAULT_TILE_Q = 32;
+/** Longest key chunk held in workgroup memory at once. */
+const MAX_CHUNK = 32;
+/** Longest q row / output row a flash invocation keeps (registers or a private array). */
+const MAX_HEAD = 128;
+/** Longest row kept in registers, one variable per element; longer rows are private arrays. */
+const UNROLL_HEAD = 64;
+const MASKED = maskValue("f32");
+const REAL = MASKED / 2;
+
+interface Plan {
+  readonly tq: number;
+  readonly chunk: number;
+}
+
+/** Tile sizes from the target's caps, or null when the flash form does not fit. */
+export function flashPlan(D: number, Dv: number, tq: number, tk: number, S: number, caps: TargetCaps): Plan | null {
+  if (D > MAX_HEAD || Dv > MAX_HEAD || tq > caps.maxInvocationsPerWorkgroup || S > 30) return null;
+  // Per key: its K and V rows, its mask word and one score per query row; plus the rotary
+  // frequency table (≤ D/2 floats).
+  const fit = Math.floor((caps.maxWorkgroupStorageBytes - 2 * D) / (4 * (D + Dv + 1 + tq)));
+  if (fit < 1) return null;
+  // A power of two, so a list tile that is one walks in whole chunks.
+  let chunk = 1;
+  while (chunk * 2 <= Math.min(fit, MAX_CHUNK, tk)) chunk *= 2;
+  return { tq, chunk };
+}
+
+// Cody–Waite reduction by π/2 (three f32 parts, exact products for |k| < 2¹⁵) and Cephes'
+// minimax polynomials on [−π/4, π/4]. NOTE: not the sin/cos builtins: CUDA's sinf/cosf carry a
+// slow path for huge arguments that is a real call, and its calling convention makes the flash
+// kernel spill registers; WGSL's are only promised to 2⁻¹¹ absolute. Rotary angles here are at
+// most a few thousand radians, where this is accurate to a few f32 ulps.
+const PIO2 = [1.5703125, 4.837512969970703125e-4, 7.54978995489188216e-8] as const;
+function sinCos(blk: Block, theta: Expr): [Expr, Expr] {
+  const k = blk.let("quadrant", K.round(K.mul(theta, K.f32(2 / Math.PI))));
+  const r = blk.let("red", K.sub(K.sub(K.sub(theta, K.mul(k, K.f32(PIO2[0]))), K.mul(k, K.f32(PIO2[1]))), K.mul(k, K.f32(PIO2[2]))));
+  const z = blk.let("z", K.mul(r, r));
+  const sn = blk.let("s_r", K.fma(K.mul(r, z), K.fma(z, K.fma(z, K.f32(-1.9515295891e-4), K.f32(8.3321608736e-3)), K.f32(-1.6666654611e-1)), r));
+  const cs = blk.let("c_r", K.fma(K.mul(z, z), K.fma(z, K.fma(z, K.f32(2.443315711809948e-5), K.f32(-1.388731625493765e-3)), K.f32(4.166664568298827e-2)), K.fma(z, K.f32(-0.5), K.f32(1))));
+  const q = blk.let("q", K.bitand(K.cast("i32", k), K.i32(3)));
+  const swap = K.ne(K.bitand(q, K.i32(1)), K.i32(0));
+  const sinV = blk.let("sin_t", K.select(swap, cs, sn));
+  const cosV = blk.let("cos_t", K.select(swap, sn, cs));
+  return [
+    K.select(K.ge(q, K.i32(2)), K.neg(sinV), sinV),
+    K.select(K.or(K.eq(q, K.i32(1)), K.eq(q, K.i32(2))), K.neg(cosV), cosV),
+  ];
+}
+
+/**
+ * A per-invocation row of floats (the q row, the output accumulator). Unrolled: one variable per
+ * element and every loop over it unrolled, so it lives in registers (no spills on CUDA at head
+ * 64; on llvmpipe 1.8× faster than the array form at Show-o's shape, though LLVM compiles such a
+ * kernel for ~10 s). Otherwise a private array walked by loops with a uniform bound: registers
+ * would run out for longer rows.
+ */
+interface Row {
+  /** Calls `fn` for every element index (a u32 expression; a constant when unrolled). */
+  each(b: Block, fn: (b: Block, i: Expr) => void): void;
+  get(i: Expr): Expr;
+  set(b: Block, i: Expr, v: Expr): void;
+}
+
+function makeRow(body: Block, name: string, n: number, unroll: boolean, bound: Expr): Row {
+  if (unroll) {
+    const vars = Array.from({ length: n }, () => body.var(name, K.f32(0)));
+    const at = (i: Expr): Expr => {
+      if (i.kind !== "const") throw new Error(`internal: unrolled row '${name}' indexed by a non-constant`);
+      return vars[i.value as number]!;
+    };
+    return {
+      each: (b, fn) => { for (let i = 0; i < n; i++) fn(b, K.u32(i)); },
+      get: at,
+      set: (b, i, v) => b.assign(at(i), v),
+    };
+  }
+  const arr = body.array(name, "f32", n);
+  return {
+    each: (b, fn) => b.for("d", K.u32(0), bound, fn),
+    get: (i) => K.load(arr, i),
+    set: (b, i, v) => b.store(arr, i, v),
+  };
+}
+
+export function buildFlashAttention(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
+  const root = group.root;
+  const fused = root.op === "attention_qknorm";
+  const ins = root.inputs;
+  const [q, k, v] = ins as [Node, Node, Node];
+  const [qw, qb, kw, kb, pos] = fused ? (ins.slice(3, 8) as Node[]) : [];
+  const seg: Node | undefined = fused ? ins[8] : ins[3];
+  const lists: Node | undefined = fused ? ins[9] : undefined;
+  const [B, H, Lq, D] = concreteShape(q.shape) as [number, number, number, number];
+  const Lk = concreteShape(k.shape)[2]!;
+  const Dv = concreteShape(v.shape)[3]!;
+  const S = seg ? concreteShape(seg.shape)[1]! : 0;
+  const a = root.attrs;
+  const scale = a["scale"] as number, causal = a["causal"] as boolean;
+  const tq = lists ? (a["tile_q"] as number) : Math.min(DEFAULT_TILE_Q, Math.max(1, Lq));
+  const tk = lists ? (a["tile_k"] as number) : MAX_CHUNK;
+  const plan = flashPlan(D, Dv, tq, tk, S, caps);
+  if (!plan) throw new Error(`flash attention: head dims ${D}/${Dv}, tile ${tq}×${tk} and ${S} segment slots do not fit ${caps.maxWorkgroupStorageBytes} bytes of workgroup memory and ${caps.maxInvocationsPerWorkgroup} invocations`);
+  const CK = plan.chunk;
+  const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
+  const off = Lk - Lq; // query row i sits at key position off + i
+
+  const dense = !seg && !causal;
+  const walk = lists ? `full and partial lists of ${tq}×${tk} tiles` : dense ? "no partial tiles: unmasked loop only" : seg ? "every key masked (no lists)" : "causal: unmasked below the diagonal, masked band";
+  const doc = [
+    `${root.op}: q [${B}, ${H}, ${Lq}, ${D}], k [${B}, ${H}, ${Lk}, ${D}], v [${B}, ${H}, ${Lk}, ${Dv}] → out [${B}, ${H}, ${Lq}, ${Dv}]`,
+    `flash (online softmax); one workgroup of ${tq} per (b, h, query tile); keys in chunks of ${CK}; ${walk}`,
+    fused ? `prologue: per-head LayerNorm (eps ${a["eps"]}) and rotary (dim ${a["rotary_dim"]}, base ${a["base"]}) of q and k tiles` : "",
+  ].filter(Boolean).join("\n");
+  const ctx = new KernelContext(fused ? "attention_qknorm_flash" : "attention_flash", doc, [tq], caps, part);
+  const kb_ = ctx.kb;
+  const kS = kb_.sharedArray("k_tile", "f32", CK * D);
+  const vS = kb_.sharedArray("v_tile", "f32", CK * Dv);
+  const info = seg ? kb_.sharedArray("k_mask", "u32", CK) : null;
+  const scS = kb_.sharedArray("scores", "f32", tq * CK); // row t's scores of the chunk at t·CK
+  const rdim = fused ? (a["rotary_dim"] as number) : 0;
+  const invFreq = fused ? kb_.sharedArray("inv_freq", "f32", rdim / 2) : null;
+  const body = ctx.body;
+  const f32 = (x: Expr): Expr => K.cast("f32", x);
+  // NOTE: loop bounds over the head dims are uniform parameters, not constants: with constants,
+  // shader compilers (LLVM in llvmpipe) unroll every 64-long loop and compile for many seconds.
+  const headDim = kb_.param("head_dim", "u32"), headDimV = kb_.param("head_dim_v", "u32");
+  // The q row and the accumulator in registers up to UNROLL_HEAD (see makeRow).
+  const unroll = D <= UNROLL_HEAD && Dv <= UNROLL_HEAD;
+  const rotHalf = fused ? kb_.param("rotary_half", "u32") : null;
+
+  const t = body.let("t", K.builtin("local_invocation_id", 0));
+  const w = body.let("wg", K.linearWorkgroupId());
+  const qt = body.let("qt", imod(w, QT));
+  const h = body.let("h", imod(idiv(w, QT), H));
+  const bi = body.let("b", idiv(w, QT * H));
+  const i = body.let("i", iadd(imul(qt, tq), t));
+  const live = body.let("live", K.lt(i, K.u32(Lq)));
+  const iq = body.let("iq", K.min(i, K.u32(Lq - 1))); // rows past Lq compute a copy of the last, never stored
+  const pi = body.let("pos_q", K.add(K.cast("i32", iq), K.i32(off)));
+
+  // ---- Per-head LayerNorm + rotary of one row held in `arr` at `o` (q in registers, k in a tile).
+  const normalize = (blk: Block, arr: ArrayRef, o: Expr, weight: Node, bias: Node): void => {
+    const mean = blk.var("mean", K.f32(0));
+    blk.for("d", K.u32(0), headDim, (lb, d) => lb.assign(mean, K.add(mean, K.load(arr, K.add(o, d)))));
+    blk.assign(mean, K.div(mean, K.f32(D)));
+    const vr = blk.var("var", K.f32(0));
+    blk.for("d", K.u32(0), headDim, (lb, d) => {
+      const c = lb.let("c", K.sub(K.load(arr, K.add(o, d)), mean));
+      lb.assign(vr, K.fma(c, c, vr));
+    });
+    const rstd = blk.let("rstd", K.inverseSqrt(K.add(K.div(vr, K.f32(D)), K.f32(a["eps"] as number))));
+    blk.for("d", K.u32(0), headDim, (lb, d) => {
+      const y = K.fma(K.mul(K.sub(K.load(arr, K.add(o, d)), mean), rstd), f32(ctx.value(lb, weight, [d])), f32(ctx.value(lb, bias, [d])));
+      lb.store(arr, K.add(o, d), y);
+    });
+  };
+  /** Rotate the pair (r, r + rotary_dim/2) of the row at `o` by position·inv_freq[r]. */
+  const rotatePair = (lb: Block, arr: ArrayRef, o: Expr, r: Expr, position: Expr): void => {
+    const [sn, cs] = sinCos(lb, K.mul(f32(position), K.load(invFreq!, r)));
+    const c = lb.let("cs", cs), s = lb.let("sn", sn);
+    const i1 = lb.let("i1", K.add(o, r)), i2 = lb.let("i2", K.add(o, K.add(r, K.u32(rdim / 2))));
+    const x1 = lb.let("x1", K.load(arr, i1)), x2 = lb.let("x2", K.load(arr, i2));
+    lb.store(arr, i1, K.sub(K.mul(x1, c), K.mul(x2, s)));
+    lb.store(arr, i2, K.add(K.mul(x2, c), K.mul(x1, s)));
+  };
+
+  // ---- Prologue. The rotary frequencies base^(−2r/rotary_dim), as the rotary decomposition
+  // rounds them to f32, are constants: thread 0 writes them once (no pow on the device).
+  if (invFreq) {
+    const base = a["base"] as number;
+    body.if(K.eq(t, K.u32(0)), (x) => {
+      for (let r = 0; r < rdim / 2; r++) x.store(invFreq, K.u32(r), K.f32(Math.fround(Math.pow(base, Math.fround(r * Math.fround(-2 / rdim))))));
+    });
+    body.barrier();
+  }
+  // The q row in registers (one variable per element, so no per-invocation array in memory):
+  // LayerNorm, rotary, then the softmax scale folded in.
+  const qr = makeRow(body, "q", D, unroll, headDim);
+  qr.each(body, (b, d) => qr.set(b, d, f32(ctx.value(b, q, [bi, h, iq, d]))));
+  if (fused) {
+    const mean = body.var("mean", K.f32(0));
+    qr.each(body, (b, d) => b.assign(mean, K.add(mean, qr.get(d))));
+    body.assign(mean, K.div(mean, K.f32(D)));
+    const vr = body.var("var", K.f32(0));
+    qr.each(body, (b, d) => {
+      const c = b.let("c", K.sub(qr.get(d), mean));
+      b.assign(vr, K.fma(c, c, vr));
+    });
+    const rstd = body.let("rstd", K.inverseSqrt(K.add(K.div(vr, K.f32(D)), K.f32(a["eps"] as number))));
+    qr.each(body, (b, d) => qr.set(b, d, K.fma(K.mul(K.sub(qr.get(d), mean), rstd), f32(ctx.value(b, qw!, [d])), f32(ctx.value(b, qb!, [d])))));
+    const pq = body.let("p", f32(ctx.value(body, pos!, [iadd(iq, off)])));
+    const half = rdim / 2;
+    const rotate = (b: Block, r: Expr, r2: Expr): void => {
+      const [sn, cs] = sinCos(b, K.mul(pq, K.load(invFreq!, r)));
+      const x1 = b.let("x1", qr.get(r)), x2 = b.let("x2", qr.get(r2));
+      qr.set(b, r, K.sub(K.mul(x1, cs), K.mul(x2, sn)));
+      qr.set(b, r2, K.add(K.mul(x2, cs), K.mul(x1, sn)));
+    };
+    if (unroll) for (let r = 0; r < half; r++) rotate(body, K.u32(r), K.u32(r + half));
+    else body.for("r", K.u32(0), rotHalf!, (b, r) => rotate(b, r, K.add(r, K.u32(half))));
+  }
+  qr.each(body, (b, d) => qr.set(b, d, K.mul(qr.get(d), K.f32(scale))));
+
+  // Segment membership as a word: bit 0 pad, bit 1 global, bits 2+s span slot s.
+  const segField = (blk: Block, s: Expr, f: number): Expr => ctx.value(blk, seg!, [bi, s, K.u32(f)]);
+  const maskWord = (blk: Block, p: Expr): Expr => {
+    const word = blk.var("word", K.u32(0));
+    blk.for("s", K.u32(0), K.u32(S), (lb, s) => {
+      const kind = segField(lb, s, 0);
+      const inP = lb.let("in", K.and(K.ge(p, segField(lb, s, 1)), K.lt(p, segField(lb, s, 2))));
+      const bit = K.select(K.eq(kind, K.i32(SEG_PAD)), K.u32(1), K.select(K.eq(kind, K.i32(SEG_GLOBAL)), K.u32(2), K.select(K.eq(kind, K.i32(SEG_SPAN)), K.shl(K.u32(1), K.add(s, K.u32(2))), K.u32(0))));
+      lb.assign(word, K.bitor(word, K.select(inP, bit, K.u32(0))));
+    });
+    return word;
+  };
+  const qWord = seg ? body.let("q_mask", maskWord(body, pi)) : null;
+  const has = (word: Expr, bit: number): Expr => K.ne(K.bitand(word, K.u32(bit)), K.u32(0));
+
+  /** mask.ts allowed() for key j of this row: !(pad j ∧ ¬pad i) ∧ (j ≤ i ∨ same span ∨ global j). */
+  const allowed = (blk: Block, j: Expr, kw_: Expr | null): Expr => {
+    const base = causal ? K.le(K.cast("i32", j), pi) : null;
+    if (!seg || !kw_ || !qWord) return base ?? K.bool(true);
+    const shown = K.not(K.and(has(kw_, 1), K.not(has(qWord, 1))));
+    if (!base) return shown;
+    const span = K.ne(K.bitand(K.shr(kw_, 2), K.shr(qWord, 2)), K.u32(0));
+    return blk.let("ok", K.and(shown, K.or(K.or(base, span), has(kw_, 2))));
+  };
+
+  // ---- Softmax state, in registers: running max m, running sum l, unnormalized accumulator.
+  const m = body.var("m", K.f32(MASKED));
+  const l = body.var("l", K.f32(0));
+  const acc = makeRow(body, "acc", Dv, unroll, headDimV);
+
+  /**
+   * Keys [k0, k1) of this workgroup's rows, in chunks. `masked` picks the inner loop: a constant
+   * generates one loop, a workgroup-uniform flag both (the chunk loads are shared).
+   */
+  const keyRange = (blk: Block, masked: boolean | Expr, k0: Expr, k1: Expr): void => {
+    blk.for("c0", k0, k1, (cb, c0) => {
+      const n = cb.let("n", K.min(K.u32(CK), K.sub(k1, c0)));
+      // Load the chunk: K rows (normalized and rotated), V rows, mask words.
+      if (fused) {
+        // Normalize the chunk's key rows (one per invocation), then rotate its (row, pair)s
+        // spread over the workgroup: fewer values live at once, and every invocation busy.
+        cb.for("r", t, n, (rb, r) => {
+          const j = rb.let("j", K.add(c0, r));
+          const o = rb.let("o", K.mul(r, K.u32(D)));
+          rb.for("d", K.u32(0), headDim, (lb, d) => lb.store(kS, K.add(o, d), f32(ctx.value(lb, k, [bi, h, j, d]))));
+          normalize(rb, kS, o, kw!, kb!);
+        }, tq);
+        cb.barrier();
+        cb.for("e", t, K.mul(n, rotHalf!), (rb, e) => {
+          const r = rb.let("r", K.div(e, rotHalf!));
+          const pr = rb.let("pair", K.rem(e, rotHalf!));
+          rotatePair(rb, kS, K.mul(r, K.u32(D)), pr, ctx.value(rb, pos!, [K.add(c0, r)]));
+        }, tq);
+      } else {
+        cb.for("e", t, K.mul(n, K.u32(D)), (lb, e) => lb.store(kS, e, f32(ctx.value(lb, k, [bi, h, K.add(c0, K.div(e, K.u32(D))), K.rem(e, K.u32(D))]))), tq);
+      }
+      cb.for("e", t, K.mul(n, K.u32(Dv)), (lb, e) => lb.store(vS, e, f32(ctx.value(lb, v, [bi, h, K.add(c0, K.div(e, K.u32(Dv))), K.rem(e, K.u32(Dv))]))), tq);
+      if (info && masked !== false) {
+        const words = (x: Block): void => x.for("r", t, n, (lb, r) => lb.store(info, r, maskWord(lb, K.cast("i32", K.add(c0, r)))), tq);
+        if (masked === true) words(cb);
+        else cb.if(masked, words);
+      }
+      cb.barrier();
+
+      // The inner loop, in two versions: scores of this row against the chunk, and their max.
+      const so = cb.let("so", K.mul(t, K.u32(CK)));
+      const mx = cb.var("mx", K.f32(MASKED));
+      const inner = (x: Block, withMask: boolean): void => x.for("jj", K.u32(0), n, (jb, jj) => {
+        const ko = jb.let("ko", K.mul(jj, K.u32(D)));
+        const dot = jb.var("dot", K.f32(0));
+        qr.each(jb, (db, d) => db.assign(dot, K.fma(qr.get(d), K.load(kS, K.add(ko, d)), dot)));
+        const sv = jb.let("s", withMask ? K.select(allowed(jb, K.add(c0, jj), info ? K.load(info, jj) : null), dot, K.f32(MASKED)) : dot);
+        jb.store(scS, K.add(so, jj), sv);
+        jb.assign(mx, K.max(mx, sv));
+      });
+      if (typeof masked === "boolean") inner(cb, masked);
+      else cb.if(masked, (x) => inner(x, true), (x) => inner(x, false));
+      // Online softmax (FlashAttention-2): rescale l and acc once per chunk, then add the chunk.
+      const mNew = cb.let("m_new", K.max(m, mx));
+      const alpha = cb.let("alpha", K.select(K.gt(m, K.f32(REAL)), K.exp(K.sub(m, mNew)), K.f32(0)));
+      cb.assign(l, K.mul(l, alpha));
+      acc.each(cb, (b, c) => acc.set(b, c, K.mul(acc.get(c), alpha)));
+      cb.for("jj", K.u32(0), n, (jb, jj) => {
+        const sv = jb.let("s", K.load(scS, K.add(so, jj)));
+        const p = jb.let("p", masked === false ? K.exp(K.sub(sv, mNew)) : K.select(K.gt(sv, K.f32(REAL)), K.exp(K.sub(sv, mNew)), K.f32(0)));
+        jb.assign(l, K.add(l, p));
+        const vo = jb.let("vo", K.mul(jj, K.u32(Dv)));
+        acc.each(jb, (b, c) => acc.set(b, c, K.fma(p, K.load(vS, K.add(vo, c)), acc.get(c))));
+      });
+      cb.assign(m, mNew);
+      cb.barrier(); // the next chunk overwrites the tiles
+    }, CK);
+  };
+
+  // ---- Which keys, with which loop.
+  if (lists) {
+    // Row (b, qt) of the lists: [nP, partial ×KT, nF, full ×KT], loaded by workgroup-uniform
+    // index. Entries e < nF are full tiles (unmasked loop), then the partial ones (masked loop).
+    const entry = (blk: Block, e: Expr): Expr => K.cast("u32", ctx.value(blk, lists, [bi, qt, e]));
+    const nP = body.let("n_partial", entry(body, K.u32(0)));
+    const nF = body.let("n_full", entry(body, K.u32(KT + 1)));
+    body.for("e", K.u32(0), K.add(nF, nP), (eb, e) => {
+      const partial = eb.let("partial", K.ge(e, nF));
+      const kt = eb.let("kt", entry(eb, K.select(partial, K.add(K.sub(e, nF), K.u32(1)), K.add(e, K.u32(KT + 2)))));
+      const k0 = eb.let("k0", K.mul(kt, K.u32(tk)));
+      keyRange(eb, partial, k0, K.min(K.add(k0, K.u32(tk)), K.u32(Lk)));
+    });
+  } else if (dense) {
+    keyRange(body, false, K.u32(0), K.u32(Lk));
+  } else if (!seg) {
+    // Causal: keys up to the tile's first row are visible to all its rows (unmasked); the band
+    // up to its last row is masked; the rest is skipped.
+    const p0 = K.add(K.cast("i32", K.mul(qt, K.u32(tq))), K.i32(off));
+    const p1 = K.add(K.cast("i32", K.min(K.add(K.mul(qt, K.u32(tq)), K.u32(tq)), K.u32(Lq))), K.i32(off)); // last row + 1
+    const fullEnd = body.let("full_end", K.cast("u32", K.clamp(K.add(p0, K.i32(1)), K.i32(0), K.i32(Lk))));
+    const bandEnd = body.let("band_end", K.max(fullEnd, K.cast("u32", K.clamp(p1, K.i32(0), K.i32(Lk)))));
+    body.for("e", K.u32(0), K.u32(2), (eb, e) => {
+      const band = eb.let("band", K.eq(e, K.u32(1)));
+      keyRange(eb, band, K.select(band, fullEnd, K.u32(0)), K.select(band, bandEnd, fullEnd));
+    });
+  } else {
+    keyRange(body, true, K.u32(0), K.u32(Lk));
+  }
+
+  // ---- Epilogue: one division; empty rows write zeros.
+  const out = ctx.tensor(root, "read_write");
+  const outType = ctx.typeOf(root);
+  // NOTE: an empty row writes a literal 0, not acc·0: shader compilers may drop "+ 0" (no signed
+  // zeros), leaving −0 from 0·v in the accumulator.
+  const any = body.let("any", K.gt(l, K.f32(0)));
+  const inv = body.let("inv_l", K.select(any, K.div(K.f32(1), l), K.f32(0)));
+  body.if(live, (sb) => {
+    const o = sb.let("o", imul(iadd(imul(iadd(imul(bi, H), h), Lq), i), Dv));
+    acc.each(sb, (b, c) => ctx.store(b, out, K.add(o, c), K.cast(outType, K.select(any, K.mul(acc.get(c), inv), K.f32(0)))));
+  });
+  return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash ${tq}×${CK}; ${walk})`, { head_dim: D, head_dim_v: Dv, ...(fused ? { rotary_half: (a["rotary_dim"] as number) / 2 } : {}) });
+}
+
+/** attention: flash when its sizes suit it, else the one-row-per-workgroup kernel. */
+function buildAttentionKind(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
+  const [q, , v, seg] = group.root.inputs as [Node, Node, Node, Node | undefined];
+  const D = concreteShape(q.shape)[3]!, Dv = concreteShape(v.shape)[3]!, Lq = concreteShape(q.shape)[2]!;
+  const S = seg ? concreteShape(seg.shape)[1]! : 0;
+  const plan = flashPlan(D, Dv, Math.min(DEFAULT_TILE_Q, Math.max(1, Lq)), MAX_CHUNK, S, caps);
+  return plan ? buildFlashAttention(group, caps, part) : buildAttention(group, caps, part);
+}
+
+registerBuilder("attention", buildAttentionKind);
+registerBuilder("attention_qknorm", buildFlashAttention);

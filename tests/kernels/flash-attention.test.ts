@@ -1,0 +1,149 @@
+// Flash attention on the WGSL backend against the reference interpreter.
+//
+// Show-o's layer (LayerNorm over the head dim, partial rotary, attention with segments) is traced
+// unfused, compiled (fuse-qknorm-attention → specialize-masks → flash kernel with block lists),
+// and compared with the reference run of the unfused graph, at head size 64 and ragged lengths
+// (37, 70: not multiples of the 32-row tiles): T2I with random padding per row and its guidance
+// twin, MMU, LM and a mixed batch. One executable is re-run with new padding (the lists change,
+// the kernels do not). Plain attention runs the flash kernel without lists (causal, dense,
+// segments, decode rows). The block_lists kernel equals the host classification exactly.
+//
+// Tolerance: max|wgsl − ref| ≤ 1e-3·max(1, max|ref|) with the rotary (WGSL's sin/cos are promised
+// to 2⁻¹¹ only), 3e-4 for plain attention (exp chains).
+
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { attention } from "../../compiler/dsl/tensor.ts";
+import { trace } from "../../compiler/dsl/trace.ts";
+import { apply, input } from "../../compiler/ir/build.ts";
+import type { Graph } from "../../compiler/ir/graph.ts";
+import { Graph as G } from "../../compiler/ir/graph.ts";
+import type { Segment } from "../../compiler/ir/mask.ts";
+import { packSegments } from "../../compiler/ir/mask.ts";
+import { blockLists } from "../../compiler/ir/ops/attention_qknorm.ts";
+import type { RefTensor } from "../../compiler/ir/ref.ts";
+import { tensor } from "../../compiler/ir/ref.ts";
+import { run as reference } from "../../backends/reference/interpreter.ts";
+import { compile } from "../../runtime/executable.ts";
+import { assertClose, sharedDevice } from "../backends/util.ts";
+import type { Rng } from "../util/random.ts";
+import { mulberry32, randInt, randomTensor, testSeed } from "../util/random.ts";
+
+const seed = testSeed();
+const rng = mulberry32(seed);
+const dev = await sharedDevice();
+after(() => dev.dispose());
+
+const SLOTS = 3;
+
+/** Show-o's layer around attention, unfused: q, k [B, H, L, D] before their per-head LayerNorm. */
+function qknormGraph(B: number, H: number, L: number, D: number): Graph {
+  const x = { dtype: "f32" as const, shape: [B, H, L, D] }, p = { dtype: "f32" as const, shape: [D] };
+  return trace("qknorm_attention", { q: x, k: x, v: x, wq: p, bq: p, wk: p, bk: p, positions: { dtype: "i32", shape: [L] }, segments: { dtype: "i32", shape: [B, SLOTS, 3] } },
+    ({ q, k, v, wq, bq, wk, bk, positions, segments }) => {
+      const qn = q!.layerNorm(wq!, bq!, 1e-5).rotary(positions!, D / 2, 10000);
+      const kn = k!.layerNorm(wk!, bk!, 1e-5).rotary(positions!, D / 2, 10000);
+      return { y: attention(qn, kn, v!, { scale: 1 / Math.sqrt(D), causal: true, segments: segments! }) };
+    });
+}
+
+/** T2I row: [pads][t2i][caption][eos][soi][image][eoi]; `pad` tokens of left padding. */
+const t2i = (L: number, image: number, pad: number): Segment[] => [{ kind: "pad", start: 0, end: pad }, { kind: "span", start: L - image - 2, end: L }];
+const mmu = (end: number): Segment[] => [{ kind: "span", start: 0, end }];
+
+function inputsFor(B: number, H: number, L: number, D: number, rows: Segment[][], r: Rng): Record<string, RefTensor> {
+  const seg = packSegments(rows, SLOTS);
+  const x = () => randomTensor("f32", [B, H, L, D], r, { kind: "normal", scale: 2 });
+  return {
+    q: x(), k: x(), v: randomTensor("f32", [B, H, L, D], r),
+    wq: randomTensor("f32", [D], r, { kind: "uniform", lo: 0.5, hi: 1.5 }), bq: randomTensor("f32", [D], r, { kind: "normal", scale: 0.1 }),
+    wk: randomTensor("f32", [D], r, { kind: "uniform", lo: 0.5, hi: 1.5 }), bk: randomTensor("f32", [D], r, { kind: "normal", scale: 0.1 }),
+    positions: tensor("i32", [L], Array.from({ length: L }, (_, i) => i)),
+    segments: tensor("i32", seg.shape, seg.data),
+  };
+}
+
+const TOL_ROT = 1e-3, TOL = 3e-4;
+
+async function checkLayouts(what: string, B: number, H: number, L: number, D: number, layouts: Segment[][][]): Promise<void> {
+  const g = qknormGraph(B, H, L, D);
+  const exe = await compile(g, { target: "wgsl", device: dev.get() });
+  try {
+    const kinds = exe.compiled.launches.map((l) => l.kernel.name);
+    assert.ok(kinds.includes("attention_qknorm_flash") && kinds.includes("block_lists"), `${what}: kernels ${kinds.join(", ")}`);
+    assert.ok(!kinds.some((k) => k.startsWith("layer_norm")), `${what}: the q/k LayerNorms are fused: ${kinds.join(", ")}`);
+    for (const rows of layouts) {
+      const inputs = inputsFor(B, H, L, D, rows, rng);
+      const got = await exe.run(inputs);
+      assertClose(got["y"], reference(g, inputs)["y"]!, TOL_ROT, `${what} ${JSON.stringify(rows)} (TEST_SEED=${seed})`);
+    }
+  } finally {
+    exe.dispose();
+  }
+}
+
+test("T2I at head size 64, L = 37: random padding per row and the guidance twin; re-run with new padding, same kernels", dev.skip, async () => {
+  const L = 37, image = 16;
+  const pad = () => randInt(rng, 0, 12);
+  const twin = (p: number): Segment[][] => [t2i(L, image, p), t2i(L, image, L - image - 4)]; // unconditional: all text padded
+  await checkLayouts("t2i", 2, 2, L, 64, [twin(pad()), twin(pad())]);
+});
+
+test("MMU, LM and a mixed batch at head size 64, L = 70", dev.skip, async () => {
+  const L = 70;
+  await checkLayouts("mixed", 3, 1, L, 64, [
+    [t2i(L, 32, randInt(rng, 0, 20)), mmu(randInt(rng, 5, 40)), []],
+    [mmu(L - 3), [], t2i(L, 40, 3)],
+  ]);
+});
+
+/** Plain attention through the flash kernel (no lists) against the reference. */
+async function checkAttention(what: string, B: number, H: number, lq: number, lk: number, D: number, causal: boolean, rows?: Segment[][]): Promise<void> {
+  const q = { dtype: "f32" as const, shape: [B, H, lq, D] }, kv = { dtype: "f32" as const, shape: [B, H, lk, D] };
+  const g = rows
+    ? trace("attention", { q, k: kv, v: kv, segments: { dtype: "i32", shape: [B, SLOTS, 3] } }, ({ q, k, v, segments }) => ({ y: attention(q!, k!, v!, { scale: 1 / Math.sqrt(D), causal, segments: segments! }) }))
+    : trace("attention", { q, k: kv, v: kv }, ({ q, k, v }) => ({ y: attention(q!, k!, v!, { scale: 1 / Math.sqrt(D), causal }) }));
+  const inputs: Record<string, RefTensor> = { q: randomTensor("f32", q.shape, rng, { kind: "normal", scale: 2 }), k: randomTensor("f32", kv.shape, rng), v: randomTensor("f32", kv.shape, rng) };
+  if (rows) {
+    const s = packSegments(rows, SLOTS);
+    inputs["segments"] = tensor("i32", s.shape, s.data);
+  }
+  const exe = await compile(g, { target: "wgsl", device: dev.get() });
+  try {
+    assert.deepEqual(exe.compiled.launches.map((l) => l.kernel.name), ["attention_flash"], what);
+    if (!causal && !rows) assert.match(exe.compiled.launches[0]!.label, /no partial tiles: unmasked loop only/);
+    assertClose((await exe.run(inputs))["y"], reference(g, inputs)["y"]!, TOL, `${what} (TEST_SEED=${seed})`);
+  } finally {
+    exe.dispose();
+  }
+}
+
+test("plain attention, flash without lists: causal, dense, segments and decode rows at ragged sizes", dev.skip, async () => {
+  await checkAttention("causal L=37", 1, 2, 37, 37, 16, true);
+  await checkAttention("dense L=37", 1, 2, 37, 37, 24, false);
+  await checkAttention("segments L=70", 2, 1, 70, 70, 32, true, [t2i(70, 30, 7), mmu(20)]);
+  await checkAttention("decode 3 over 40, segments", 2, 2, 3, 40, 16, true, [t2i(40, 20, 5), []]);
+  await checkAttention("head 80: rows in private arrays, not registers", 1, 1, 21, 21, 80, true);
+});
+
+test("the block_lists kernel equals the host classification on random layouts", dev.skip, async () => {
+  for (let trial = 0; trial < 4; trial++) {
+    const B = randInt(rng, 1, 4), lk = randInt(rng, 5, 90), lq = randInt(rng, 1, lk + 1);
+    const a = { lq, lk, tile_q: randInt(rng, 2, 33), tile_k: randInt(rng, 2, 33), causal: rng() < 0.8, transpose: trial % 2 === 1 };
+    const rows = Array.from({ length: B }, () => {
+      const p = randInt(rng, 0, lk >> 1);
+      return rng() < 0.5 ? t2i(lk, randInt(rng, 1, lk - p - 1), p) : [...mmu(randInt(rng, 1, lk)), { kind: "global" as const, start: randInt(rng, 0, lk), end: lk }];
+    });
+    const s = packSegments(rows, SLOTS);
+    const seg = input("segments", "i32", s.shape);
+    const g = new G("lists", [seg], [], [{ name: "y", node: apply("block_lists", [seg], a) }]);
+    const exe = await compile(g, { target: "wgsl", device: dev.get() });
+    try {
+      const got = (await exe.run({ segments: tensor("i32", s.shape, s.data) }))["y"]!;
+      const want = blockLists(s.data, B, SLOTS, { lq, lk, tileQ: a.tile_q, tileK: a.tile_k, causal: a.causal, transpose: a.transpose });
+      assert.deepEqual(Array.from(got.data), Array.from(want), `${JSON.stringify(rows)} ${JSON.stringify(a)} (TEST_SEED=${seed})`);
+    } finally {
+      exe.dispose();
+    }
+  }
+});
