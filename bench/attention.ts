@@ -1,0 +1,117 @@
+// attention: Show-o's attention at the T2I layout, fused and specialized, against our own
+// unfused path with a dense additive mask (what the PyTorch reference does), same device.
+//
+// shapes: q, k, v f32[2, 32, 387, 64] (q and k before their per-head LayerNorm), norm weights
+//         and biases f32[64], positions i32[387]; out f32[2, 32, 387, 64].
+//         Batch 2 = the prompt and its classifier-free-guidance twin; L = 387 =
+//         [pads][t2i][caption 20][eos][soi][256 image tokens][eoi] (text padded to 128).
+//
+// ours      the layer traced unfused (LayerNorm over the head dim → partial rotary → attention
+//           with segments) and compiled: fuse-qknorm-attention → specialize-masks → a block_lists
+//           kernel + one flash kernel (q/k normalized in its prologue, empty tiles skipped,
+//           unmasked loop on full tiles).
+// baseline  the same layer with the mask as an explicit f32[2, 1, L, L] input (0 or −1e30, built
+//           here from mask.ts), added to q·kᵀ·scale before a softmax: LayerNorm kernels for q
+//           and k, a scores matmul with the scale and mask as its epilogue, softmax, matmul.
+//
+// Timed: GPU time of one forward with inputs resident (every launch recorded, one submit, await
+// completion), median after warm-up, the two sides alternating. Checked first: ours against the
+// baseline on the device (max |difference| relative to max |baseline|).
+
+import { attention } from "../compiler/dsl/tensor.ts";
+import { trace } from "../compiler/dsl/trace.ts";
+import type { Graph } from "../compiler/ir/graph.ts";
+import type { Segment } from "../compiler/ir/mask.ts";
+import { denseMask, packSegments } from "../compiler/ir/mask.ts";
+import { TILE_EMPTY, TILE_FULL, TILE_PARTIAL, blockLists, tileCount } from "../compiler/ir/ops/attention_qknorm.ts";
+import type { RefTensor } from "../compiler/ir/ref.ts";
+import { tensor } from "../compiler/ir/ref.ts";
+import { DEFAULT_TILES } from "../compiler/passes/specialize-masks.ts";
+import { compile } from "../runtime/executable.ts";
+import { LaunchRunner } from "./launches.ts";
+import type { BenchOptions, Log, ResultLine } from "./util.ts";
+import { describeTiming, hostLoad, maxAbsDiff, openBenchGpu, resultLine, timePair, uniformF32 } from "./util.ts";
+
+export const ATTENTION_SHAPE = { batch: 2, heads: 32, head: 64, seq: 387, caption: 20, text: 128, image: 256 } as const;
+
+/** The T2I rows: the prompt and its unconditional twin (no caption), each [pads][t2i][text][eos][soi][image][eoi]. */
+export function t2iRows(s: { seq: number; caption: number; text: number; image: number }): Segment[][] {
+  const soi = s.seq - s.image - 2;
+  const row = (caption: number): Segment[] => [{ kind: "pad", start: 0, end: s.text - caption - 1 }, { kind: "span", start: soi, end: s.seq }];
+  return [row(s.caption), row(0)];
+}
+
+/** Counts of empty, partial and full tiles of the layout, per (batch row, query tile, key tile). */
+export function tileCensus(rows: Segment[][], L: number): { empty: number; partial: number; full: number; total: number } {
+  const { tileQ, tileK } = DEFAULT_TILES;
+  const QT = tileCount(L, tileQ), KT = tileCount(L, tileK);
+  const p = packSegments(rows);
+  const lists = blockLists(p.data, rows.length, p.shape[1], { lq: L, lk: L, tileQ, tileK, causal: true });
+  const c = { [TILE_EMPTY]: 0, [TILE_PARTIAL]: 0, [TILE_FULL]: 0 };
+  for (let r = 0; r < rows.length * QT; r++) {
+    const base = r * (2 * KT + 2);
+    c[TILE_PARTIAL] += lists[base]!;
+    c[TILE_FULL] += lists[base + KT + 1]!;
+  }
+  const total = rows.length * QT * KT;
+  return { empty: total - c[TILE_PARTIAL] - c[TILE_FULL], partial: c[TILE_PARTIAL], full: c[TILE_FULL], total };
+}
+
+function layerGraph(B: number, H: number, L: number, D: number, denseMaskInput: boolean): Graph {
+  const x = { dtype: "f32" as const, shape: [B, H, L, D] }, p = { dtype: "f32" as const, shape: [D] };
+  const mask = denseMaskInput ? { mask: { dtype: "f32" as const, shape: [B, 1, L, L] } } : { segments: { dtype: "i32" as const, shape: [B, 2, 3] } };
+  return trace(denseMaskInput ? "attention_dense_mask" : "attention_fused", { q: x, k: x, v: x, wq: p, bq: p, wk: p, bk: p, positions: { dtype: "i32", shape: [L] }, ...mask },
+    (t) => {
+      const qn = t["q"]!.layerNorm(t["wq"]!, t["bq"]!, 1e-5).rotary(t["positions"]!, D / 2, 10000);
+      const kn = t["k"]!.layerNorm(t["wk"]!, t["bk"]!, 1e-5).rotary(t["positions"]!, D / 2, 10000);
+      if (!denseMaskInput) return { y: attention(qn, kn, t["v"]!, { scale: 1 / Math.sqrt(D), causal: true, segments: t["segments"]! }) };
+      const scores = qn.matmul(kn, { transposeB: true }).mul(1 / Math.sqrt(D)).add(t["mask"]!);
+      return { y: scores.softmax(-1).matmul(t["v"]!) };
+    });
+}
+
+export async function runAttentionBench(opts: BenchOptions, log: Log = console.log): Promise<ResultLine> {
+  const { batch: B, heads: H, head: D, seq: L } = ATTENTION_SHAPE;
+  const { device, name: deviceName } = await openBenchGpu();
+  const rows = t2iRows(ATTENTION_SHAPE);
+  const census = tileCensus(rows, L);
+  log(`device: ${deviceName}; ${hostLoad()}`);
+  log(`Show-o T2I attention: batch ${B} (prompt + guidance twin), ${H} heads, head ${D}, L ${L} (caption ${ATTENTION_SHAPE.caption}), QK-Norm + partial rotary (dim ${D / 2}), f32`);
+  log(`tiles ${DEFAULT_TILES.tileQ}×${DEFAULT_TILES.tileK}: ${census.total} per head: ${census.empty} empty (skipped, ${((100 * census.empty) / census.total).toFixed(1)}%), ${census.partial} partial (masked loop), ${census.full} full (unmasked loop)`);
+
+  const seg = packSegments(rows);
+  const dense = new Float32Array(B * L * L);
+  rows.forEach((r, b) => denseMask({ causal: true, segments: r }, L, L).forEach((m, i) => (dense[b * L * L + i] = m ? 0 : -1e30)));
+  const rand = (shape: number[], seed: number, scale = 1) => tensor("f32", shape, uniformF32(shape.reduce((a, b) => a * b, 1), seed).map((x) => x * scale));
+  const common: Record<string, RefTensor> = {
+    q: rand([B, H, L, D], 1, 2), k: rand([B, H, L, D], 2, 2), v: rand([B, H, L, D], 3),
+    wq: tensor("f32", [D], uniformF32(D, 4).map((x) => 1 + 0.5 * x)), bq: rand([D], 5, 0.1),
+    wk: tensor("f32", [D], uniformF32(D, 6).map((x) => 1 + 0.5 * x)), bk: rand([D], 7, 0.1),
+    positions: tensor("i32", [L], Array.from({ length: L }, (_, i) => i)),
+  };
+  const fusedExe = await compile(layerGraph(B, H, L, D, false), { target: "wgsl", device });
+  const denseExe = await compile(layerGraph(B, H, L, D, true), { target: "wgsl", device });
+  const ours = await LaunchRunner.create(fusedExe, { ...common, segments: tensor("i32", seg.shape, seg.data) }, {});
+  const base = await LaunchRunner.create(denseExe, { ...common, mask: tensor("f32", [B, 1, L, L], dense) }, {});
+  try {
+    log(`ours: ${fusedExe.compiled.launches.map((l) => l.label).join("; ")}`);
+    log(`baseline: ${denseExe.compiled.launches.map((l) => l.label).join("; ")}`);
+    await ours.dispatch();
+    await base.dispatch();
+    const { err, scale } = maxAbsDiff((await ours.read("y")).data, (await base.read("y")).data);
+    log(`check: max |ours − baseline| = ${err.toExponential(2)} (max |baseline| ${scale.toFixed(3)})`);
+    if (!(err <= 1e-3 * Math.max(1, scale))) throw new Error(`fused attention differs from the dense-mask path by ${err}`);
+    const [tOurs, tBase] = await timePair(() => ours.dispatch(), () => base.dispatch(), opts);
+    log(`ours (fused + specialized, ${fusedExe.compiled.launches.length} dispatches): ${describeTiming(tOurs)}`);
+    log(`baseline (unfused, dense additive mask, ${denseExe.compiled.launches.length} dispatches): ${describeTiming(tBase)}`);
+    const r: ResultLine = { name: "attention", ratio: tBase.median / tOurs.median, ours: tOurs.median, baseline: tBase.median, baselineName: "unfused dense-mask", unit: "ms", device: deviceName };
+    log(resultLine(r));
+    return r;
+  } finally {
+    ours.dispose();
+    base.dispose();
+    fusedExe.dispose();
+    denseExe.dispose();
+    device.dispose();
+  }
+}
