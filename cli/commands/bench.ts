@@ -1,5 +1,6 @@
-// `showo bench NAME`: our compiled kernels against TensorFlow.js's WebGPU backend on the same
-// adapter (see BENCHMARKS.md). The last line printed is the headline result:
+// `showo bench NAME`: our compiled kernels against a baseline measured in the same run (TensorFlow.js's
+// WebGPU backend on the same adapter, our own unfused path, or decoding without the KV cache; see
+// BENCHMARKS.md). The last line printed is the headline result:
 //
 //   NAME: ratio R (ours A UNIT vs BASELINE B UNIT) on DEVICE
 //
@@ -7,7 +8,7 @@
 
 import type { Command } from "commander";
 
-export const BENCHES = ["matmul", "block", "attention"] as const;
+export const BENCHES = ["matmul", "block", "attention", "mmu"] as const;
 
 export interface BenchCliOptions {
   readonly sizes?: string;
@@ -52,6 +53,11 @@ export async function runBench(name: string, opts: BenchCliOptions, log: (s: str
       await runAttentionBench(base, log);
       return;
     }
+    case "mmu": {
+      const { runMmuBench } = await import("../../bench/mmu.ts");
+      await runMmuBench(base, log);
+      return;
+    }
     default:
       throw new Error(`unknown bench '${name}' (benches: ${BENCHES.join(", ")})`);
   }
@@ -60,7 +66,7 @@ export async function runBench(name: string, opts: BenchCliOptions, log: (s: str
 export function register(program: Command): void {
   program
     .command("bench")
-    .description("time our compiled kernels against TensorFlow.js's WebGPU backend on the same adapter (see BENCHMARKS.md)")
+    .description("time our compiled kernels against a baseline measured in the same run: tfjs-webgpu (matmul, block), our unfused path (attention), no KV cache (mmu); see BENCHMARKS.md")
     .argument("<name>", `which bench: ${BENCHES.join(" | ")}`)
     .option("--sizes <list>", "comma-separated sizes: n for matmul n×n·n×n (default 256,512,1024,2048), sequence lengths for block (default 256)")
     .option("--reps <n>", "timed runs per measurement; the median is reported (default 5, --quick 3)")
