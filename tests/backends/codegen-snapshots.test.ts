@@ -6,37 +6,12 @@
 // A snapshot file holds every launch of the graph in order, each headed by its index and grid.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
 import { printWgsl } from "../../backends/wgsl/print.ts";
-import { attention } from "../../compiler/dsl/tensor.ts";
-import { trace } from "../../compiler/dsl/trace.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
 import { lower } from "../../runtime/executable.ts";
-import { isMissingBuilder } from "./util.ts";
-
-const SNAPSHOTS = new URL("./snapshots/", import.meta.url);
-const UPDATE = process.env["UPDATE_SNAPSHOTS"] === "1";
-
-const f32 = (...shape: number[]) => ({ dtype: "f32" as const, shape });
-
-const GRAPHS: Record<string, () => Graph> = {
-  // x [4, 9] + b [9] (broadcast over rows), then exp, ·x, tanh, −0.5: one fused kernel.
-  elementwise_broadcast: () => trace("elementwise_broadcast", { x: f32(4, 9), b: f32(9) },
-    ({ x, b }) => x!.add(b!).exp().mul(x!).tanh().sub(0.5)),
-  // x [5, 37] normalized over the last axis with weight and bias [37].
-  layer_norm: () => trace("layer_norm", { x: f32(5, 37), w: f32(37), b: f32(37) },
-    ({ x, w, b }) => x!.layerNorm(w!, b!, 1e-5)),
-  // x [2, 7, 24] · wᵀ [24, 33] + b [33], then gelu(tanh): the matmul with its epilogue.
-  linear_gelu: () => trace("linear_gelu", { x: f32(2, 7, 24), w: f32(33, 24), b: f32(33) },
-    ({ x, w, b }) => x!.matmul(w!, { transposeB: true }).add(b!).gelu("tanh")),
-  // softmax over the last axis of x [6, 29].
-  softmax: () => trace("softmax", { x: f32(6, 29) }, ({ x }) => x!.softmax(-1)),
-  // causal attention, q k v [1, 2, 7, 8] (B, heads, L, head dim).
-  attention: () => trace("attention", { q: f32(1, 2, 7, 8), k: f32(1, 2, 7, 8), v: f32(1, 2, 7, 8) },
-    ({ q, k, v }) => attention(q!, k!, v!, { causal: true })),
-};
+import { SNAPSHOT_GRAPHS, checkSnapshot } from "./snapshot-graphs.ts";
 
 /** Every launch's kernel as WGSL, headed by its position and grid. */
 function generated(graph: Graph): string {
@@ -44,31 +19,11 @@ function generated(graph: Graph): string {
   return launches.map((l, i) => `// ---- launch ${i + 1} of ${launches.length}, grid [${l.grid.join(", ")}]\n${printWgsl(l.kernel)}`).join("\n");
 }
 
-for (const [name, make] of Object.entries(GRAPHS)) {
-  test(`codegen snapshot ${name}.wgsl`, (t) => {
-    let text: string;
-    try {
-      text = generated(make());
-    } catch (e) {
-      if (!isMissingBuilder(e)) throw e;
-      // A kernel kind without a builder is reported by tests/kernels/lowering-table.test.ts.
-      const why = `skipped: ${(e as Error).message}`;
-      console.log(`# ${name}.wgsl ${why}`);
-      t.skip(why);
-      return;
-    }
-    const path = new URL(`${name}.wgsl`, SNAPSHOTS);
-    if (UPDATE) {
-      mkdirSync(SNAPSHOTS, { recursive: true });
-      writeFileSync(path, text);
-      return;
-    }
-    assert.ok(existsSync(path), `missing snapshot ${name}.wgsl; run with UPDATE_SNAPSHOTS=1 to write it`);
-    assert.equal(text, readFileSync(path, "utf8"), `${name}.wgsl changed; review the diff and rerun with UPDATE_SNAPSHOTS=1 if intended`);
-  });
+for (const [name, make] of Object.entries(SNAPSHOT_GRAPHS)) {
+  test(`codegen snapshot ${name}.wgsl`, (t) => checkSnapshot(t, `${name}.wgsl`, () => generated(make())));
 }
 
 test("generated code is deterministic: lowering the same graph twice prints the same text", () => {
-  const make = GRAPHS["elementwise_broadcast"]!;
+  const make = SNAPSHOT_GRAPHS["elementwise_broadcast"]!;
   assert.equal(generated(make()), generated(make()));
 });

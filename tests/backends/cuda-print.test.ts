@@ -7,44 +7,20 @@
 // prelude (CUDA_PRELUDE, the same for every unit) is not repeated in them.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCompile } from "../../cli/commands/compile.ts";
 import { CUDA_PRELUDE, DEFAULT_CUDA_CAPS, cudaLiteral, cudaModule, ctype, printCuda, printCudaKernel } from "../../backends/cuda/print.ts";
-import { attention } from "../../compiler/dsl/tensor.ts";
-import { trace } from "../../compiler/dsl/trace.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import * as K from "../../compiler/kernels/build-kernel.ts";
 import { KernelBuilder } from "../../compiler/kernels/build-kernel.ts";
 import { uniformLayout } from "../../compiler/kernels/kernel-ir.ts";
 import { lower } from "../../runtime/executable.ts";
 import { linearIdKernel, rowSumKernel, saxpyKernel, subgroupSumKernel, vec4Kernel } from "../kernels/sample-kernels.ts";
-import { isMissingBuilder } from "./util.ts";
+import { SNAPSHOT_GRAPHS, checkSnapshot } from "./snapshot-graphs.ts";
 
-const SNAPSHOTS = new URL("./snapshots/", import.meta.url);
-const UPDATE = process.env["UPDATE_SNAPSHOTS"] === "1";
-
-const f32 = (...shape: number[]) => ({ dtype: "f32" as const, shape });
-
-// The graphs of codegen-snapshots.test.ts, so WGSL and CUDA of one graph sit side by side.
-const SNAPSHOT_GRAPHS: Record<string, () => Graph> = {
-  // x [4, 9] + b [9] (broadcast over rows), then exp, ·x, tanh, −0.5: one fused kernel.
-  elementwise_broadcast: () => trace("elementwise_broadcast", { x: f32(4, 9), b: f32(9) },
-    ({ x, b }) => x!.add(b!).exp().mul(x!).tanh().sub(0.5)),
-  // x [5, 37] normalized over the last axis with weight and bias [37].
-  layer_norm: () => trace("layer_norm", { x: f32(5, 37), w: f32(37), b: f32(37) },
-    ({ x, w, b }) => x!.layerNorm(w!, b!, 1e-5)),
-  // x [2, 7, 24] · wᵀ [24, 33] + b [33], then gelu(tanh): the matmul with its epilogue.
-  linear_gelu: () => trace("linear_gelu", { x: f32(2, 7, 24), w: f32(33, 24), b: f32(33) },
-    ({ x, w, b }) => x!.matmul(w!, { transposeB: true }).add(b!).gelu("tanh")),
-  // softmax over the last axis of x [6, 29].
-  softmax: () => trace("softmax", { x: f32(6, 29) }, ({ x }) => x!.softmax(-1)),
-  // causal attention, q k v [1, 2, 7, 8] (B, heads, L, head dim).
-  attention: () => trace("attention", { q: f32(1, 2, 7, 8), k: f32(1, 2, 7, 8), v: f32(1, 2, 7, 8) },
-    ({ q, k, v }) => attention(q!, k!, v!, { causal: true })),
-};
 
 /** Every launch's kernel as CUDA, headed by its position and grid. */
 function generated(graph: Graph): string {
@@ -53,26 +29,7 @@ function generated(graph: Graph): string {
 }
 
 for (const [name, make] of Object.entries(SNAPSHOT_GRAPHS)) {
-  test(`codegen snapshot ${name}.cu`, (t) => {
-    let text: string;
-    try {
-      text = generated(make());
-    } catch (e) {
-      if (!isMissingBuilder(e)) throw e;
-      const why = `skipped: ${(e as Error).message}`;
-      console.log(`# ${name}.cu ${why}`);
-      t.skip(why);
-      return;
-    }
-    const path = new URL(`${name}.cu`, SNAPSHOTS);
-    if (UPDATE) {
-      mkdirSync(SNAPSHOTS, { recursive: true });
-      writeFileSync(path, text);
-      return;
-    }
-    assert.ok(existsSync(path), `missing snapshot ${name}.cu; run with UPDATE_SNAPSHOTS=1 to write it`);
-    assert.equal(text, readFileSync(path, "utf8"), `${name}.cu changed; review the diff and rerun with UPDATE_SNAPSHOTS=1 if intended`);
-  });
+  test(`codegen snapshot ${name}.cu`, (t) => checkSnapshot(t, `${name}.cu`, () => generated(make())));
 }
 
 test("printing is deterministic: the same graph lowered twice and the same kernel built twice print the same text", () => {
