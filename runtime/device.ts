@@ -8,10 +8,18 @@
 
 import type { Grid, Kernel, KernelInterface, UniformLayout } from "../compiler/kernels/kernel-ir.ts";
 import type { TargetCaps } from "../compiler/kernels/target.ts";
-import { GpuError } from "../backends/wgsl/device.ts";
 
-export { GpuError };
-export type { GpuErrorKind } from "../backends/wgsl/device.ts";
+/** What kind of failure a GpuError reports. */
+export type GpuErrorKind = "compile" | "out-of-memory" | "validation" | "internal" | "lost" | "disposed" | "unavailable" | "usage";
+
+export class GpuError extends Error {
+  readonly kind: GpuErrorKind;
+  constructor(kind: GpuErrorKind, message: string) {
+    super(message);
+    this.name = "GpuError";
+    this.kind = kind;
+  }
+}
 
 export type Target = TargetCaps["target"];
 
@@ -23,8 +31,8 @@ export interface DeviceBuffer {
 }
 
 /** A byte range of a buffer to bind; the default is the whole buffer. */
-export interface BufferRange {
-  readonly buffer: DeviceBuffer;
+export interface BufferRange<B extends DeviceBuffer = DeviceBuffer> {
+  readonly buffer: B;
   readonly offset?: number;
   readonly size?: number;
 }
@@ -36,11 +44,11 @@ export interface CompiledKernel {
   readonly source: string;
 }
 
-export interface DispatchArgs {
+export interface DispatchArgs<B extends DeviceBuffer = DeviceBuffer> {
   /** Logical workgroup counts (folded by the device when a dimension is too large). */
   readonly grid: Grid;
   /** Storage bindings by name. */
-  readonly bindings: Readonly<Record<string, DeviceBuffer | BufferRange>>;
+  readonly bindings: Readonly<Record<string, B | BufferRange<B>>>;
   /** Scalar parameters by name. */
   readonly params?: Readonly<Record<string, number>>;
 }

@@ -16,6 +16,8 @@ import { foldGrid, kernelFeatures, kernelInterface } from "../../compiler/kernel
 import type { DeviceLimits } from "./limits.ts";
 import { REQUESTED_LIMITS, alignUp, kernelLimitProblems, limitsOf } from "./limits.ts";
 import { printWgsl } from "./print.ts";
+import type { BufferRange as GenericBufferRange, DispatchArgs as GenericDispatchArgs, GpuErrorKind } from "../../runtime/device.ts";
+import { GpuError } from "../../runtime/device.ts";
 
 // Values fixed by the WebGPU spec (Node has no GPUBufferUsage / GPUMapMode / GPUShaderStage globals).
 const USAGE_MAP_READ = 0x1, USAGE_COPY_SRC = 0x4, USAGE_COPY_DST = 0x8, USAGE_UNIFORM = 0x40, USAGE_STORAGE = 0x80;
@@ -35,17 +37,8 @@ export interface OpenOptions {
   label?: string;
 }
 
-/** What kind of failure a GpuError reports. */
-export type GpuErrorKind = "compile" | "out-of-memory" | "validation" | "internal" | "lost" | "disposed" | "unavailable" | "usage";
-
-export class GpuError extends Error {
-  readonly kind: GpuErrorKind;
-  constructor(kind: GpuErrorKind, message: string) {
-    super(message);
-    this.name = "GpuError";
-    this.kind = kind;
-  }
-}
+export { GpuError };
+export type { GpuErrorKind };
 
 export interface AdapterDescription {
   readonly vendor: string;
@@ -62,12 +55,8 @@ export interface DeviceBuffer {
   readonly gpu: GPUBuffer;
 }
 
-/** A byte range of a buffer to bind; the default is the whole buffer. */
-export interface BufferRange {
-  readonly buffer: DeviceBuffer;
-  readonly offset?: number;
-  readonly size?: number;
-}
+/** A byte range of a WebGPU buffer to bind; the default is the whole buffer. */
+export type BufferRange = GenericBufferRange<DeviceBuffer>;
 
 export interface CompiledKernel {
   readonly id: number;
@@ -77,12 +66,8 @@ export interface CompiledKernel {
   readonly layout: GPUBindGroupLayout;
 }
 
-export interface DispatchArgs {
-  /** Logical workgroup counts (folded when the kernel allows and a dimension is too large). */
-  readonly grid: Grid;
-  readonly bindings: Readonly<Record<string, DeviceBuffer | BufferRange>>;
-  readonly params?: Readonly<Record<string, number>>;
-}
+/** One dispatch: logical workgroup counts (folded when a dimension is too large), bindings, params. */
+export type DispatchArgs = GenericDispatchArgs<DeviceBuffer>;
 
 export interface DeviceStats {
   dispatches: number;
