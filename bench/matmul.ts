@@ -9,8 +9,8 @@
 // Also timed unless --quick: end to end, i.e. host arrays in → product on the host (ours:
 // Executable.run with its f64→f32 upload and readback; tfjs: tensor2d ×2 + matMul + data()).
 //
-// Checked before any timing: 64 sampled entries of ours against a float64 JS dot product, and all
-// of ours against TensorFlow.js's product.
+// Checked before any timing: 64 sampled entries of both products against a float64 JS dot product
+// of the same f32 inputs, and all of ours against TensorFlow.js's product.
 
 import { fileURLToPath } from "node:url";
 import { trace } from "../compiler/dsl/trace.ts";

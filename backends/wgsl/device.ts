@@ -11,13 +11,13 @@
 // device made from it lives, or dawn.node tears down under pending work and the process crashes
 // (webgpu README, "Lifetime"). `liveGpus` holds it until dispose().
 
-import type { Access, Grid, Kernel, KernelInterface, UniformLayout } from "../../compiler/kernels/kernel-ir.ts";
+import type { Access, Grid, Kernel, KernelInterface } from "../../compiler/kernels/kernel-ir.ts";
 import { foldGrid, kernelFeatures, kernelInterface } from "../../compiler/kernels/kernel-ir.ts";
 import type { DeviceLimits } from "./limits.ts";
 import { REQUESTED_LIMITS, alignUp, kernelLimitProblems, limitsOf } from "./limits.ts";
 import { printWgsl } from "./print.ts";
 import type { BufferRange as GenericBufferRange, DispatchArgs as GenericDispatchArgs, GpuErrorKind } from "../../runtime/device.ts";
-import { GpuError } from "../../runtime/device.ts";
+import { GpuError, packParams } from "../../runtime/device.ts";
 
 // Values fixed by the WebGPU spec (Node has no GPUBufferUsage / GPUMapMode / GPUShaderStage globals).
 const USAGE_MAP_READ = 0x1, USAGE_COPY_SRC = 0x4, USAGE_COPY_DST = 0x8, USAGE_UNIFORM = 0x40, USAGE_STORAGE = 0x80;
@@ -402,7 +402,7 @@ export class WgslDevice {
     checkAliasing(ranges, where);
 
     let uniform: Uint8Array | null = null;
-    if (iface.uniform) uniform = packUniform(iface.uniform, args.params ?? {}, dispatch.gridX, dispatch.foldX, where);
+    if (iface.uniform) uniform = packParams(iface.uniform, args.params ?? {}, dispatch.gridX, dispatch.foldX, where);
     else if (args.params && Object.keys(args.params).length > 0) {
       throw new GpuError("usage", `${where}: the kernel has no parameters, got ${Object.keys(args.params).join(", ")}`);
     }
@@ -573,30 +573,6 @@ function checkAliasing(ranges: readonly ResolvedRange[], where: string): void {
   }
 }
 
-function packUniform(layout: UniformLayout, params: Readonly<Record<string, number>>, gridX: number, foldX: number, where: string): Uint8Array {
-  const bytes = new Uint8Array(layout.size);
-  const view = new DataView(bytes.buffer);
-  const names = new Set(layout.fields.map((f) => f.name));
-  for (const k of Object.keys(params)) {
-    if (!names.has(k) || k === "grid_x" || k === "grid_fold_x") throw new GpuError("usage", `${where}: no parameter named '${k}'`);
-  }
-  for (const f of layout.fields) {
-    const v = f.name === "grid_x" ? gridX : f.name === "grid_fold_x" ? foldX : params[f.name];
-    if (v === undefined) throw new GpuError("usage", `${where}: parameter '${f.name}' is missing`);
-    const bad = (why: string) => new GpuError("usage", `${where}: parameter '${f.name}' = ${v} ${why}`);
-    if (f.type === "f32") {
-      if (!Number.isFinite(v)) throw bad("is not finite");
-      view.setFloat32(f.offset, v, true);
-    } else if (f.type === "u32") {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw bad("is not a u32");
-      view.setUint32(f.offset, v, true);
-    } else {
-      if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw bad("is not an i32");
-      view.setInt32(f.offset, v, true);
-    }
-  }
-  return bytes;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Compile errors with the source around them
