@@ -6,8 +6,10 @@
 #      (when absent), and puts the addon where backends/cuda/addon.ts looks for it;
 #   2. reports the machine: GPU (nvidia-smi), driver, nvcc, glibc;
 #   3. runs the CUDA tests with SHOWO_TARGET=cuda: tests/backends/cuda-*.test.ts, and the golden
-#      tests that honour SHOWO_TARGET (the others need WebGPU, which is not carried);
-#   4. runs `showo bench matmul --target cuda` when the bench has a --target option.
+#      tests, which compile for $SHOWO_TARGET (tests/golden/showo.test.ts, magvit2.test.ts,
+#      tests/sampling/mmu-golden.test.ts, t2i-golden.test.ts);
+#   4. runs `showo bench matmul --target cuda` and `showo bench showo-forward --target cuda`: ours
+#      against PyTorch on the same GPU (bench/torch_peer.py, with $SHOWO_PYTHON or python3).
 # Everything is also written to $OUT/gpu-run.log when OUT names a folder. The exit status is the
 # tests' (nonzero when any failed).
 set -uo pipefail
@@ -59,19 +61,18 @@ node --input-type=module -e '
 
 step "tests (SHOWO_TARGET=cuda)"
 export SHOWO_TARGET=cuda
-TESTS=(tests/backends/cuda-*.test.ts)
-for f in tests/golden/*.test.ts; do
-  if grep -q -E 'SHOWO_TARGET|targetFromEnv|openDeviceFor' "$f"; then TESTS+=("$f"); else echo "skipping $f: it runs on WebGPU only"; fi
-done
+TESTS=(tests/backends/cuda-*.test.ts tests/golden/showo.test.ts tests/golden/magvit2.test.ts
+       tests/sampling/mmu-golden.test.ts tests/sampling/t2i-golden.test.ts)
 status=0
 node --test --test-concurrency=1 "${TESTS[@]}" || status=$?
 
-step "benchmarks"
-if node cli/showo.js bench --help 2>/dev/null | grep -q -- '--target'; then
-  node cli/showo.js bench matmul --target cuda || echo "bench matmul --target cuda failed (exit $?)"
-else
-  echo "showo bench has no --target option yet: no CUDA benchmark to run"
-fi
+step "benchmarks (ours against PyTorch on the same GPU)"
+"${SHOWO_PYTHON:-python3}" -c 'import torch; print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, sees a GPU: {torch.cuda.is_available()}")' \
+  || echo "no PyTorch in ${SHOWO_PYTHON:-python3}: set SHOWO_PYTHON to a Python with torch"
+for bench in matmul showo-forward; do
+  step "showo bench $bench --target cuda"
+  node cli/showo.js bench "$bench" --target cuda || echo "bench $bench --target cuda failed (exit $?)"
+done
 
 rm -rf "$BIN"
 echo

@@ -1,6 +1,7 @@
 // `showo bench NAME`: our compiled kernels against a baseline measured in the same run (TensorFlow.js's
 // WebGPU backend on the same adapter, our own unfused path, or decoding without the KV cache; see
-// BENCHMARKS.md). The last line printed is the headline result:
+// BENCHMARKS.md). With `--target cuda` (matmul, showo-forward): our CUDA kernels against PyTorch on
+// the same GPU (bench/cuda.ts). The last line printed is the headline result:
 //
 //   NAME: ratio R (ours A UNIT vs BASELINE B UNIT) on DEVICE
 //
@@ -8,13 +9,17 @@
 
 import type { Command } from "commander";
 
-export const BENCHES = ["matmul", "block", "attention", "mmu"] as const;
+export const BENCHES = ["matmul", "block", "attention", "mmu", "showo-forward"] as const;
+/** The benches that run on the CUDA target (against PyTorch). */
+export const CUDA_BENCHES = ["matmul", "showo-forward"] as const;
 
 export interface BenchCliOptions {
   readonly sizes?: string;
   readonly reps?: string;
   readonly warmup?: string;
   readonly quick?: boolean;
+  /** "wgsl" (default) or "cuda". */
+  readonly target?: string;
 }
 
 function positiveInt(what: string, s: string): number {
@@ -37,6 +42,24 @@ export async function runBench(name: string, opts: BenchCliOptions, log: (s: str
     quick,
   };
   const sizes = opts.sizes !== undefined ? parseSizes(opts.sizes) : undefined;
+  const target = opts.target ?? "wgsl";
+  if (target !== "wgsl" && target !== "cuda") throw new Error(`--target must be 'wgsl' or 'cuda', got '${target}'`);
+  if (target === "cuda") {
+    switch (name) {
+      case "matmul": {
+        const { runCudaMatmulBench } = await import("../../bench/cuda.ts");
+        await runCudaMatmulBench({ ...base, ...(sizes ? { sizes } : {}) }, log);
+        return;
+      }
+      case "showo-forward": {
+        const { runShowoForwardBench } = await import("../../bench/cuda.ts");
+        await runShowoForwardBench({ ...base, ...(sizes ? { seqs: sizes } : {}) }, log);
+        return;
+      }
+      default:
+        throw new Error(`bench '${name}' has no CUDA version (with --target cuda: ${CUDA_BENCHES.join(", ")})`);
+    }
+  }
   switch (name) {
     case "matmul": {
       const { runMatmulBench } = await import("../../bench/matmul.ts");
@@ -58,6 +81,8 @@ export async function runBench(name: string, opts: BenchCliOptions, log: (s: str
       await runMmuBench(base, log);
       return;
     }
+    case "showo-forward":
+      throw new Error("bench 'showo-forward' runs only with --target cuda (against PyTorch on the same GPU)");
     default:
       throw new Error(`unknown bench '${name}' (benches: ${BENCHES.join(", ")})`);
   }
@@ -66,12 +91,13 @@ export async function runBench(name: string, opts: BenchCliOptions, log: (s: str
 export function register(program: Command): void {
   program
     .command("bench")
-    .description("time our compiled kernels against a baseline measured in the same run: tfjs-webgpu (matmul, block), our unfused path (attention), no KV cache (mmu); see BENCHMARKS.md")
+    .description("time our compiled kernels against a baseline measured in the same run: tfjs-webgpu (matmul, block), our unfused path (attention), no KV cache (mmu); with --target cuda, PyTorch on the same GPU (matmul, showo-forward); see BENCHMARKS.md")
     .argument("<name>", `which bench: ${BENCHES.join(" | ")}`)
-    .option("--sizes <list>", "comma-separated sizes: n for matmul n×n·n×n (default 256,512,1024,2048), sequence lengths for block (default 256)")
+    .option("--sizes <list>", "comma-separated sizes: n for matmul n×n·n×n (default 256,512,1024,2048; CUDA 1024,2048,4096), sequence lengths for block (default 256) and showo-forward (default 387)")
     .option("--reps <n>", "timed runs per measurement; the median is reported (default 5, --quick 3)")
     .option("--warmup <n>", "untimed runs before timing (default 2, --quick 1)")
     .option("--quick", "fewer sizes (matmul without 2048) and runs, no end-to-end timings")
+    .option("--target <target>", "wgsl (default) or cuda: our CUDA kernels against PyTorch on the same GPU (matmul, showo-forward; needs an NVIDIA driver and a Python with torch, $SHOWO_PYTHON or python3)")
     .addHelpText("after", "\nThe last line is the headline: NAME: ratio R (ours A UNIT vs BASELINE B UNIT) on DEVICE (R > 1: ours is better).")
     .action(async (name: string, opts: BenchCliOptions) => {
       await runBench(name, opts);

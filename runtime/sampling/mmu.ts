@@ -17,7 +17,6 @@
 // Generation stops at <|endoftext|> (50256) or after maxNewTokens.
 
 import { run as interpret } from "../../backends/reference/interpreter.ts";
-import type { WgslDevice } from "../../backends/wgsl/device.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import type { Segment } from "../../compiler/ir/mask.ts";
 import { packSegments } from "../../compiler/ir/mask.ts";
@@ -27,7 +26,8 @@ import { tensor } from "../../compiler/ir/ref.ts";
 import type { Showo, ShowoConfig } from "../../models/showo.ts";
 import { showoGraph } from "../../models/showo.ts";
 import { EOI, EOS, PAD, positionsFor } from "../../models/showo-prompts.ts";
-import { compile } from "../executable.ts";
+import type { Device } from "../device.ts";
+import { capsOf, compile } from "../executable.ts";
 import { DECODE_SEGMENT_SLOTS, PREFILL_SEGMENT_SLOTS, kvCacheNames, showoDecodeGraph, showoPrefillGraph } from "./kv-graph.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -60,10 +60,10 @@ export function referenceRunners(weights: Readonly<Record<string, RefTensor>>): 
   };
 }
 
-/** The WGSL backend on an open device (the caller owns and disposes the device). */
-export function wgslRunners(weights: Readonly<Record<string, RefTensor>>, device: WgslDevice): RunnerFactory {
+/** A compiled backend on an open device, WGSL or CUDA (the caller owns and disposes the device). */
+export function wgslRunners(weights: Readonly<Record<string, RefTensor>>, device: Device): RunnerFactory {
   return async (graph) => {
-    const exe = await compile(graph, { target: "wgsl", device });
+    const exe = await compile(graph, { target: capsOf(device).target, device });
     try {
       exe.setParams(paramsOf(graph, weights));
     } catch (e) {

@@ -1,8 +1,11 @@
 // The golden fixtures made by tests/golden/reference.py (an independent float64 PyTorch program
-// written from design/showo.md): the index, its arrays, and the agreement check the tests use.
+// written from design/showo.md): the index, its arrays, the agreement check the tests use, and the
+// device of the target the golden tests compile for ($SHOWO_TARGET: "wgsl", the default, or "cuda").
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import type { Device, Target } from "../../runtime/device.ts";
+import { openDeviceFor, targetFromEnv } from "../../runtime/executable.ts";
 import type { NpyArray } from "../../runtime/npy.ts";
 import { npyToFloat64, readNpy } from "../../runtime/npy.ts";
 
@@ -103,4 +106,50 @@ export function sliceLogits(logits: { shape: readonly number[]; data: ArrayLike<
   const out = new Float64Array(B * P * C);
   for (let b = 0; b < B; b++) for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) out[(b * P + p) * C + c] = logits.data[(b * L + p0 + p) * V + c0 + c]!;
   return out;
+}
+
+/** The device the golden tests compile for, or the reason there is none (the tests then skip with it). */
+export interface GoldenDevice {
+  readonly target: Target;
+  /** "WGSL" or "CUDA", for test names and logs. */
+  readonly label: string;
+  /** `{}` when a device is open, else `{ skip: reason }`: spread into test options. */
+  readonly skip: { skip?: string };
+  get(): Device;
+  dispose(): void;
+}
+
+/**
+ * Opens the device of $SHOWO_TARGET (default "wgsl"). On WGSL a failure to open is an error, as it
+ * always was (this machine has a WebGPU adapter); on CUDA, where there is no driver or GPU, the
+ * device tests skip with the reason, which is printed.
+ */
+export async function openGoldenDevice(): Promise<GoldenDevice> {
+  const target = targetFromEnv();
+  let device: Device | null = null;
+  let reason = "";
+  if (target === "wgsl") {
+    device = await openDeviceFor("wgsl");
+  } else {
+    try {
+      device = await openDeviceFor("cuda");
+      console.log(`# golden tests on CUDA: ${device.description}`);
+    } catch (e) {
+      reason = `SHOWO_TARGET=cuda but no CUDA device: ${(e as Error).message}`;
+      console.log(`# skipping CUDA golden tests: ${reason}`);
+    }
+  }
+  return {
+    target,
+    label: target.toUpperCase(),
+    skip: device ? {} : { skip: reason },
+    get(): Device {
+      if (!device) throw new Error(reason);
+      return device;
+    },
+    dispose(): void {
+      device?.dispose();
+      device = null;
+    },
+  };
 }

@@ -2,36 +2,34 @@
 // written from design/showo.md §7): the same f16 weights loaded through runtime/weights (the LFQ
 // buffers `quantize.embedding` and `quantize.power_vals` are in the file and checked by the
 // loader), then
-//   - encoding random 16×16 images compiled to WGSL: codes exactly, the pre-quantisation latent
+//   - encoding random 16×16 images compiled for $SHOWO_TARGET (WGSL by default; CUDA skips
+//     without a driver): codes exactly, the pre-quantisation latent
 //     within 1e-4·max|ref| (reference.py kept only images whose latent has no value within
 //     1e-3·max of zero, so an f32 rounding cannot flip a code bit);
-//   - decoding random 4×4 and 2×4 code grids compiled to WGSL: pixels within 1e-4·max|ref|;
+//   - decoding random 4×4 and 2×4 code grids compiled for the same target: pixels within 1e-4·max|ref|;
 //   - the reference interpreter on the same inputs, to the same tolerances.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { run } from "../../backends/reference/interpreter.ts";
-import type { WgslDevice } from "../../backends/wgsl/device.ts";
-import { openDevice } from "../../backends/wgsl/device.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { MAGVIT2_TINY, Magvit2, magvit2DecodeGraph, magvit2EncodeGraph } from "../../models/magvit2.ts";
 import { compile } from "../../runtime/executable.ts";
 import { MAGVIT2_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
-import { assertMaxNormClose, fixture, fixturePath, fixtureValues, goldenIndex } from "./fixtures.ts";
+import { assertMaxNormClose, fixture, fixturePath, fixtureValues, goldenIndex, openGoldenDevice } from "./fixtures.ts";
 
 const RTOL = 1e-4;
 const index = goldenIndex().magvit2;
 const model = new Magvit2(MAGVIT2_TINY);
 let weights: Record<string, RefTensor>;
-let device: WgslDevice;
+const dev = await openGoldenDevice();
 
 before(async () => {
   weights = await loadWeights(fixturePath(index.weights), model.namedParameters(), MAGVIT2_KEYMAP);
-  device = await openDevice();
 });
-after(() => device?.dispose());
+after(() => dev.dispose());
 
 interface VqCase {
   readonly what: string;
@@ -73,13 +71,13 @@ function cases(): VqCase[] {
   return out;
 }
 
-test("golden MAGVIT-v2, WGSL: codes exactly, latent and decoded pixels within 1e-4 of PyTorch", async () => {
+test(`golden MAGVIT-v2, ${dev.label}: codes exactly, latent and decoded pixels within 1e-4 of PyTorch`, dev.skip, async () => {
   for (const c of cases()) {
-    const exe = await compile(c.graph, { target: "wgsl", device });
+    const exe = await compile(c.graph, { target: dev.target, device: dev.get() });
     try {
       // An encode or decode graph reads only its half of the weights.
       exe.setParams(Object.fromEntries(c.graph.params.map((n) => [String(n.attrs["name"]), weights[String(n.attrs["name"])]!])));
-      c.check(await exe.run(c.inputs), `wgsl ${c.what}`);
+      c.check(await exe.run(c.inputs), `${dev.target} ${c.what}`);
     } finally {
       exe.dispose();
     }

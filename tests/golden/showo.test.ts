@@ -4,15 +4,14 @@
 //   - the mask of every layout: denseMask of our segments equals PyTorch's dense mask exactly
 //     (create_attention_mask_predict_next with rm_pad_in_image, create_attention_mask_for_mmu,
 //     causal LM, and §3.3's toy matrices);
-//   - logits compiled to WGSL: max|ours − ref| ≤ 1e-4·max|ref| at the stored full-vocabulary
-//     positions and over the image columns [50305, 58497) at every T2I image position;
+//   - logits compiled for $SHOWO_TARGET (WGSL by default; CUDA skips without a driver):
+//     max|ours − ref| ≤ 1e-4·max|ref| at the stored full-vocabulary positions and over the image
+//     columns [50305, 58497) at every T2I image position;
 //   - the reference interpreter on the LM case, to the same tolerance.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { run } from "../../backends/reference/interpreter.ts";
-import type { WgslDevice } from "../../backends/wgsl/device.ts";
-import { openDevice } from "../../backends/wgsl/device.ts";
 import type { Segment } from "../../compiler/ir/mask.ts";
 import { denseMask, packSegments } from "../../compiler/ir/mask.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
@@ -22,19 +21,18 @@ import { lmPrompt, mmuPrompt, positionsFor, segmentsForBatch, t2iGenPrompt, t2iU
 import { compile } from "../../runtime/executable.ts";
 import { SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
 import type { ShowoCase } from "./fixtures.ts";
-import { assertMaxNormClose, fixture, fixturePath, fixtureValues, gatherRows, goldenIndex, sliceLogits } from "./fixtures.ts";
+import { assertMaxNormClose, fixture, fixturePath, fixtureValues, gatherRows, goldenIndex, openGoldenDevice, sliceLogits } from "./fixtures.ts";
 
 const RTOL = 1e-4;
 const index = goldenIndex();
 const model = new Showo(SHOWO_TINY);
 let weights: Record<string, RefTensor>;
-let device: WgslDevice;
+const dev = await openGoldenDevice();
 
 before(async () => {
   weights = await loadWeights(fixturePath(index.showo.weights), model.namedParameters(), SHOWO_KEYMAP);
-  device = await openDevice();
 });
-after(() => device?.dispose());
+after(() => dev.dispose());
 
 /** The case's rows rebuilt with our prompt builders from the same text, image and question ids. */
 function buildIds(c: ShowoCase): number[][] {
@@ -94,12 +92,12 @@ test("golden masks: denseMask of our segments equals PyTorch's dense masks exact
   }
 });
 
-test("golden logits, WGSL: T2I batch with its unconditional twin, MMU, LM within 1e-4 of PyTorch", async () => {
+test(`golden logits, ${dev.label}: T2I batch with its unconditional twin, MMU, LM within 1e-4 of PyTorch`, dev.skip, async () => {
   for (const [name, c] of Object.entries(index.showo.cases)) {
     const rows = buildIds(c);
     const { inputs, slots } = inputsFor(c.task, rows);
     const graph = showoGraph(SHOWO_TINY, { batch: rows.length, seq: rows[0]!.length, segmentSlots: slots }, model);
-    const exe = await compile(graph, { target: "wgsl", device });
+    const exe = await compile(graph, { target: dev.target, device: dev.get() });
     try {
       exe.setParams(weights);
       const { logits } = await exe.run(inputs);

@@ -1,18 +1,18 @@
 // Greedy MMU answers against PyTorch (tests/golden/mmu.py: reference.py's float64 Show-o, the
 // whole sequence re-run per token with Show-o's growing mask, one question at a time): the three
 // golden questions as one right-padded batch through the KV-cached decode must give exactly the
-// PyTorch tokens, compiled to WGSL and on the reference interpreter.
+// PyTorch tokens, compiled for $SHOWO_TARGET (WGSL by default; CUDA skips without a driver) and
+// on the reference interpreter.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import type { WgslDevice } from "../../backends/wgsl/device.ts";
-import { openDevice } from "../../backends/wgsl/device.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { SHOWO_TINY, Showo } from "../../models/showo.ts";
 import { mmuPrompt } from "../../models/showo-prompts.ts";
 import { mmuGenerate, referenceRunners, wgslRunners } from "../../runtime/sampling/mmu.ts";
 import { SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
+import { openGoldenDevice } from "../golden/fixtures.ts";
 
 interface MmuGolden {
   readonly weights: string;
@@ -26,13 +26,12 @@ const dir = new URL("../golden/mmu-fixtures/", import.meta.url);
 const gold = JSON.parse(readFileSync(new URL("mmu_greedy.json", dir), "utf8")) as MmuGolden;
 const model = new Showo(SHOWO_TINY);
 let weights: Record<string, RefTensor>;
-let device: WgslDevice;
+const dev = await openGoldenDevice();
 
 before(async () => {
   weights = await loadWeights(new URL(gold.weights, dir).pathname, model.namedParameters(), SHOWO_KEYMAP);
-  device = await openDevice();
 });
-after(() => device?.dispose());
+after(() => dev.dispose());
 
 function rows(): number[][] {
   const ids = gold.cases.map((c) => mmuPrompt(gold.image, c.question, SHOWO_TINY).ids);
@@ -41,10 +40,10 @@ function rows(): number[][] {
   return ids;
 }
 
-test("golden MMU, WGSL: cached batched greedy decoding reproduces PyTorch's tokens exactly", async () => {
-  const r = await mmuGenerate({ cfg: SHOWO_TINY, model, prompts: rows(), maxNewTokens: gold.max_new_tokens, eos: gold.eos, runners: wgslRunners(weights, device) });
+test(`golden MMU, ${dev.label}: cached batched greedy decoding reproduces PyTorch's tokens exactly`, dev.skip, async () => {
+  const r = await mmuGenerate({ cfg: SHOWO_TINY, model, prompts: rows(), maxNewTokens: gold.max_new_tokens, eos: gold.eos, runners: wgslRunners(weights, dev.get()) });
   assert.deepEqual(r.tokens, gold.cases.map((c) => c.tokens));
-  console.log(`WGSL: ${r.generated} tokens, compile ${r.compileMs.toFixed(0)} ms, run ${r.runMs.toFixed(0)} ms`);
+  console.log(`${dev.label}: ${r.generated} tokens, compile ${r.compileMs.toFixed(0)} ms, run ${r.runMs.toFixed(0)} ms`);
 });
 
 test("golden MMU, reference interpreter: cached batched greedy decoding reproduces PyTorch's tokens exactly", async () => {
