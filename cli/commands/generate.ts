@@ -10,6 +10,8 @@
 //                            [..., 0] the categorical draw (inverse CDF), [..., 1] the Gumbel noise
 //   --temperature T          the starting Gumbel temperature (1.0)
 //   --codes-out CODES.npy    int32 [batch, N]: the final codes (then --vq-weights and --out are optional)
+//   --no-reuse               the full forward of all L rows every step (default: the text block's
+//                            keys and values once per generation, then only the image segment per step)
 // --weights takes a released Show-o checkpoint folder or file, or ours.
 
 import type { Command } from "commander";
@@ -28,7 +30,7 @@ import type { Annealing } from "../../runtime/sampling/schedule.ts";
 import { maskSchedule } from "../../runtime/sampling/schedule.ts";
 import type { T2IOptions } from "../../runtime/sampling/t2i.ts";
 import { T2IForward, T2I_DEFAULTS, checkT2IRow, sampleT2I, t2iRows } from "../../runtime/sampling/t2i.ts";
-import { headFlops, imageStart } from "../../runtime/sampling/t2i-graph.ts";
+import { headFlops, imageStart, layerFlops } from "../../runtime/sampling/t2i-graph.ts";
 import { showoTokenizer } from "../../runtime/tokenizer/index.ts";
 import { readIdRows, showoConfigFor } from "./forward.ts";
 import { magvit2ConfigFor, vqDecode } from "./vq.ts";
@@ -100,6 +102,8 @@ export interface CodesRun {
   readonly label?: string;
   /** A forward compiled for this batch to reuse (extrapolation's windows); one is made and disposed otherwise. */
   readonly forward?: T2IForward;
+  /** Reuse the text K/V across steps (default true); false runs the full forward every step (--no-reuse). */
+  readonly reuse?: boolean;
 }
 
 export interface CodesResult {
@@ -107,19 +111,21 @@ export interface CodesResult {
   readonly compileMs: number;
   readonly forwardMs: number;
   readonly rowsPerForward: number;
+  /** Whether the steps reused the text K/V (image-segment rows only) or ran the full forward. */
+  readonly reuse: boolean;
 }
 
 /** Compiles the sliced-head forward for the batch and decodes, with a progress bar over the steps on stderr. */
 export async function generateCodes(r: CodesRun): Promise<CodesResult> {
   const B = r.cond.length, rows = r.opts.guidance > 0 ? 2 * B : B;
   if (r.forward && r.forward.rows !== rows) throw new Error(`internal: the forward was compiled for ${r.forward.rows} rows, this run needs ${rows}`);
-  const fwd = r.forward ?? (await T2IForward.create(r.cfg, rows, r.weights));
+  const fwd = r.forward ?? (await T2IForward.create(r.cfg, rows, r.weights, undefined, { reuse: r.reuse ?? true }));
   const ms0 = fwd.forwardMs;
   const bar = r.progress ? new SingleBar({ format: `${r.label ?? "sampling"} [{bar}] {value}/{total} steps | {masked} masked`, stream: process.stderr, hideCursor: true }) : undefined;
   try {
     bar?.start(r.opts.steps, 0, { masked: "-" });
     const codes = await sampleT2I(r.cfg, r.cond, r.uncond, r.opts, r.noise, fwd.logits, (i) => bar?.update(i.step + 1, { masked: i.masked.join(",") }));
-    return { codes, compileMs: fwd.compileMs, forwardMs: fwd.forwardMs - ms0, rowsPerForward: rows };
+    return { codes, compileMs: fwd.compileMs, forwardMs: fwd.forwardMs - ms0, rowsPerForward: rows, reuse: fwd.reuse };
   } finally {
     bar?.stop();
     if (!r.forward) fwd.dispose();
@@ -140,10 +146,13 @@ export async function writeImages(codes: Int32Array, B: number, grid: [number, n
 }
 
 export function summary(cfg: ShowoConfig, r: CodesResult, opts: T2IOptions): string {
-  const f = headFlops(cfg, r.rowsPerForward);
+  const f = headFlops(cfg, r.rowsPerForward), l = layerFlops(cfg, r.rowsPerForward);
   const g = (x: number) => `${(x / 1e9).toFixed(x < 1e9 ? 3 : 1)} GFLOP`;
   return `${opts.steps} steps, guidance ${opts.guidance} (${r.rowsPerForward} rows per forward); compile ${r.compileMs.toFixed(0)} ms, forwards ${r.forwardMs.toFixed(0)} ms; ` +
-    `LM head ${g(f.sliced)} per forward instead of ${g(f.full)} (image positions × image codes only)`;
+    `LM head ${g(f.sliced)} per forward instead of ${g(f.full)} (image positions × image codes only); ` +
+    (r.reuse
+      ? `text K/V reused: layers ${g(l.step)} per step instead of ${g(l.full)} (image-segment rows only; text prefix ${g(l.prefix)} once)`
+      : `no text K/V reuse: layers ${g(l.full)} per step`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,6 +169,7 @@ interface GenerateFlags extends SamplingFlags {
   noise?: string;
   codesOut?: string;
   out?: string;
+  reuse: boolean;
 }
 
 export async function generate(o: GenerateFlags): Promise<void> {
@@ -190,7 +200,7 @@ export async function generate(o: GenerateFlags): Promise<void> {
   }
   const shape = { steps: opts.steps, batch: cond.length, tokens: cfg.imageTokens };
   const noise = o.noise !== undefined ? readNoise(o.noise, shape) : philoxNoise(seed, shape);
-  const r = await generateCodes({ cfg, weights: o.weights, cond, uncond, opts, noise, progress: o.progress, label: cfg.name });
+  const r = await generateCodes({ cfg, weights: o.weights, cond, uncond, opts, noise, progress: o.progress, label: cfg.name, reuse: o.reuse });
   const B = cond.length;
   if (o.codesOut !== undefined) {
     writeNpy(o.codesOut, { shape: [B, cfg.imageTokens], data: r.codes });
@@ -219,6 +229,7 @@ export function register(program: Command): void {
     .option("--uncond-ids <file>", "the unconditional twins of --ids (default: the empty prompt)")
     .option("--noise <file>", "float32 [steps, batch, N, 2] uniforms in (0, 1) instead of the seeded Philox noise")
     .option("--codes-out <file>", "write the final codes as int32 [batch, N] .npy")
-    .option("--out <dir>", "folder for the PNGs (000.png, 001.png, …)"))
+    .option("--out <dir>", "folder for the PNGs (000.png, 001.png, …)")
+    .option("--no-reuse", "run all L positions through every layer at every step (default: the text block's K/V once, then only the image segment per step)"))
     .action(async (o: GenerateFlags) => generate(o));
 }

@@ -53,7 +53,7 @@ function checkOptions(o: KvGraphOptions): void {
 }
 
 /** q, k, v projections, split into heads and QK-normed: [B, nh, L, hd] each (no rotary yet). */
-function qkv(attn: PhiAttention, u: Tensor): [Tensor, Tensor, Tensor] {
+export function qkv(attn: PhiAttention, u: Tensor): [Tensor, Tensor, Tensor] {
   const cfg = attn.cfg, hd = headDim(cfg);
   const [B, L] = [u.dim(0), u.dim(1)];
   const split = (t: Tensor) => t.reshape(B, L, cfg.heads, hd).permute(0, 2, 1, 3);
@@ -65,13 +65,13 @@ function qkv(attn: PhiAttention, u: Tensor): [Tensor, Tensor, Tensor] {
 }
 
 /** Attention output [B, nh, L, hd] → merge heads → dense: [B, L, H]. */
-function merge(attn: PhiAttention, o: Tensor): Tensor {
+export function merge(attn: PhiAttention, o: Tensor): Tensor {
   const [B, , L] = [o.dim(0), o.dim(1), o.dim(2)];
   return attn.dense.forward(o.permute(0, 2, 1, 3).reshape(B, L, attn.cfg.hidden));
 }
 
 /** The parallel residual of a Phi block around a given attention branch. */
-function block(layer: PhiBlock, x: Tensor, attnBranch: (u: Tensor) => Tensor): Tensor {
+export function block(layer: PhiBlock, x: Tensor, attnBranch: (u: Tensor) => Tensor): Tensor {
   const u = layer.input_layernorm.forward(x);
   return x.add(attnBranch(u)).add(layer.mlp.forward(u));
 }

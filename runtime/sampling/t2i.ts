@@ -2,7 +2,8 @@
 // `t2i_generate`), with classifier-free guidance and known codes (inpainting, extrapolation §6.3).
 //
 // Where the work happens: the device runs the Show-o forward of the 2B rows ([cond; uncond]) and
-// returns only the image-code logits f32[2B, N, 8192] (runtime/sampling/t2i-graph.ts); the host
+// returns only the image-code logits f32[2B, N, 8192] (runtime/sampling/t2i-graph.ts; by default
+// the text block's K/V once per generation, then only the image segment per step); the host
 // does the rest in float64, per step s = 0..T−1:
 //   1. ℓ = (1 + g)·ℓ_cond − g·ℓ_uncond (g = guidance; g = 0: no twin rows, one pass on B rows);
 //      the twins take the conditional rows' tokens from [SOI] onward at every step
@@ -18,18 +19,18 @@
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { packSegments } from "../../compiler/ir/mask.ts";
-import type { WgslDevice } from "../../backends/wgsl/device.ts";
 import type { ShowoConfig } from "../../models/showo.ts";
 import { Showo, t2iSeqLen } from "../../models/showo.ts";
 import { EOI, IMAGE_OFFSET, MASK, SOI, positionsFor, segmentsFromIds, t2iGenPrompt, t2iUncondPrompt } from "../../models/showo-prompts.ts";
 import type { Executable } from "../executable.ts";
-import { compile } from "../executable.ts";
+import type { Device } from "../device.ts";
+import { capsOf, compile } from "../executable.ts";
 import { SHOWO_KEYMAP, loadWeights } from "../weights/index.ts";
 import type { SamplingNoise } from "./noise.ts";
 import { clampedLog, gumbel, noiseIndex } from "./noise.ts";
 import type { Annealing } from "./schedule.ts";
 import { maskLen, maskSchedule, stepRatio, temperatures } from "./schedule.ts";
-import { T2I_SEGMENT_SLOTS, imageStart, t2iLogitsGraph } from "./t2i-graph.ts";
+import { T2I_SEGMENT_SLOTS, imageStart, t2iLogitsGraph, t2iPrefixGraph, t2iStepGraph, textRows } from "./t2i-graph.ts";
 
 /** log(float32 max): the confidence of known positions, so they are never re-masked. */
 export const LOG_F32_MAX = Math.log(3.4028234663852886e38);
@@ -179,36 +180,75 @@ export async function sampleT2I(cfg: ShowoConfig, cond: readonly (readonly numbe
   return codes;
 }
 
-/** The forward of T2I sampling on the WGSL backend: compiled once for a batch size, run every step. */
+export interface T2IForwardOptions {
+  /**
+   * Reuse the text block's keys and values across steps (default true): the text prefix runs
+   * once per generation and each step runs only the N + 2 image-segment rows
+   * (t2iPrefixGraph / t2iStepGraph). false: the full forward of all L rows every step.
+   */
+  readonly reuse?: boolean;
+}
+
+/** Only the parameters a graph uses (the prefix graph uses neither the head nor the last layer's queries, dense or MLP). */
+function paramsOf(exe: Executable<Device>, params: Readonly<Record<string, RefTensor>>): Record<string, RefTensor> {
+  const out: Record<string, RefTensor> = {};
+  for (const p of exe.graph.params) {
+    const name = String(p.attrs["name"]);
+    if (params[name]) out[name] = params[name];
+  }
+  return out;
+}
+
+/**
+ * The forward of T2I sampling on the WGSL backend: compiled once for a batch size, run every step.
+ * With reuse, the text K/V is computed when a batch's text blocks first appear (and again only if
+ * they change) and kept on the host; each step sends it with the image-segment ids.
+ */
 export class T2IForward {
   readonly cfg: ShowoConfig;
   readonly rows: number;
-  readonly exe: Executable;
-  /** Milliseconds to compile, and spent in forwards so far. */
+  readonly reuse: boolean;
+  /** Full forward (no reuse) or the reuse step graph. */
+  readonly exe: Executable<Device>;
+  /** The text-prefix graph (reuse only). */
+  readonly prefix: Executable<Device> | undefined;
+  /** Milliseconds to compile, and spent in forwards (prefix runs included) so far. */
   compileMs = 0;
   forwardMs = 0;
+  /** Prefix runs so far (one per distinct batch of text blocks). */
+  prefixRuns = 0;
   #segments: RefTensor | undefined;
   #segmentsKey = "";
+  #textKv: Record<string, RefTensor> = {};
 
-  private constructor(cfg: ShowoConfig, rows: number, exe: Executable) {
+  private constructor(cfg: ShowoConfig, rows: number, exe: Executable<Device>, prefix: Executable<Device> | undefined) {
     this.cfg = cfg;
     this.rows = rows;
     this.exe = exe;
+    this.prefix = prefix;
+    this.reuse = prefix !== undefined;
   }
 
   /** Weights: a checkpoint path (Show-o's released folder or file, or ours) or loaded tensors. */
-  static async create(cfg: ShowoConfig, rows: number, weights: string | Readonly<Record<string, RefTensor>>, device?: WgslDevice): Promise<T2IForward> {
+  static async create(cfg: ShowoConfig, rows: number, weights: string | Readonly<Record<string, RefTensor>>, device?: Device, opts: T2IForwardOptions = {}): Promise<T2IForward> {
     const model = new Showo(cfg);
     const params = typeof weights === "string" ? await loadWeights(weights, model.namedParameters(), SHOWO_KEYMAP) : weights;
+    const reuse = opts.reuse ?? true;
     const t0 = performance.now();
-    const exe = await compile(t2iLogitsGraph(cfg, rows, model), { target: "wgsl", ...(device ? { device } : {}) });
+    const on = device ? { target: capsOf(device).target, device } : { target: "wgsl" as const };
+    const exes: Executable<Device>[] = [];
     try {
-      exe.setParams(params);
+      const graphs = reuse ? [t2iStepGraph(cfg, rows, model), t2iPrefixGraph(cfg, rows, model)] : [t2iLogitsGraph(cfg, rows, model)];
+      for (const g of graphs) {
+        const exe = await compile(g, on);
+        exes.push(exe);
+        exe.setParams(paramsOf(exe, params));
+      }
     } catch (e) {
-      exe.dispose();
+      for (const x of exes) x.dispose();
       throw e;
     }
-    const f = new T2IForward(cfg, rows, exe);
+    const f = new T2IForward(cfg, rows, exes[0]!, exes[1]);
     f.compileMs = performance.now() - t0;
     return f;
   }
@@ -216,25 +256,42 @@ export class T2IForward {
   /** Image-code logits f32[rows, N, C] of the given rows. */
   readonly logits: LogitsFn = async (rows) => {
     if (rows.length !== this.rows) throw new Error(`internal: compiled for ${this.rows} rows, given ${rows.length}`);
-    const L = t2iSeqLen(this.cfg);
-    // The mask depends only on where pads, [SOI] and [EOI] are: static across steps.
+    const L = t2iSeqLen(this.cfg), P = textRows(this.cfg);
+    // The mask depends only on where pads, [SOI] and [EOI] are: static across steps. The text K/V
+    // depends only on the text blocks: the same key.
     const key = rows.map((r) => r.slice(0, imageStart(this.cfg)).join(",")).join(";");
+    const t0 = performance.now();
     if (key !== this.#segmentsKey) {
       const p = packSegments(rows.map((r) => segmentsFromIds(r, "t2i")), T2I_SEGMENT_SLOTS);
       this.#segments = tensor("i32", p.shape, p.data);
+      if (this.prefix) {
+        this.#textKv = await this.prefix.run({
+          ids: tensor("i32", [rows.length, P], rows.flatMap((r) => r.slice(0, P))),
+          positions: tensor("i32", [P], positionsFor(P)),
+          segments: this.#segments,
+        });
+        this.prefixRuns++;
+      }
       this.#segmentsKey = key;
     }
-    const t0 = performance.now();
-    const out = await this.exe.run({
-      ids: tensor("i32", [rows.length, L], rows.flat()),
-      positions: tensor("i32", [L], positionsFor(L)),
-      segments: this.#segments!,
-    });
+    const out = this.prefix
+      ? await this.exe.run({
+        ids: tensor("i32", [rows.length, L - P], rows.flatMap((r) => r.slice(P))),
+        positions: tensor("i32", [L - P], positionsFor(L).slice(P)),
+        segments: this.#segments!,
+        ...this.#textKv,
+      })
+      : await this.exe.run({
+        ids: tensor("i32", [rows.length, L], rows.flat()),
+        positions: tensor("i32", [L], positionsFor(L)),
+        segments: this.#segments!,
+      });
     this.forwardMs += performance.now() - t0;
     return out["logits"]!.data;
   };
 
   dispose(): void {
     this.exe.dispose();
+    this.prefix?.dispose();
   }
 }

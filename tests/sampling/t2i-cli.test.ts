@@ -26,14 +26,16 @@ function showo(...args: string[]): { status: number | null; stdout: string; stde
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test("generate --ids --uncond-ids --noise --codes-out: the PyTorch sampler's codes exactly (guided T2I and inpainting)", () => {
-  for (const name of ["sample_t2i", "sample_inpaint"]) {
+test("generate --ids --uncond-ids --noise --codes-out: the PyTorch sampler's codes exactly (guided T2I and inpainting), with text K/V reuse and with --no-reuse", () => {
+  for (const [name, reuse] of [["sample_t2i", true], ["sample_inpaint", true], ["sample_t2i", false]] as const) {
     const c = index.cases[name]!;
-    const out = join(dir, `${name}.codes.npy`);
+    const out = join(dir, `${name}.${reuse}.codes.npy`);
     const r = showo("generate", "--model", "showo-tiny", "--weights", W, "--ids", fixturePath(`${name}.ids.json`), "--uncond-ids", fixturePath(`${name}.uncond.json`),
-      "--noise", fixturePath(`${name}.noise.npy`), "--steps", String(c.steps), "--guidance", String(c.guidance), "--temperature", String(c.temperature), "--codes-out", out);
+      "--noise", fixturePath(`${name}.noise.npy`), "--steps", String(c.steps), "--guidance", String(c.guidance), "--temperature", String(c.temperature), "--codes-out", out,
+      ...(reuse ? [] : ["--no-reuse"]));
     assert.equal(r.status, 0, `${name}: ${r.stderr}`);
     assert.match(r.stdout, /wrote codes int32 \[\d, 16\]/);
+    assert.match(r.stdout, reuse ? /text K\/V reused: layers .* per step instead of/ : /no text K\/V reuse/);
     const got = readNpy(out), want = readNpy(fixturePath(`${name}.codes.npy`));
     assert.equal(got.dtype, "i4");
     assert.deepEqual(got.shape, want.shape);
