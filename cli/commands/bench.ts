@@ -9,7 +9,7 @@
 
 import type { Command } from "commander";
 
-export const BENCHES = ["matmul", "block", "attention", "mmu", "showo-forward"] as const;
+export const BENCHES = ["matmul", "block", "attention", "sample", "mmu", "showo-forward"] as const;
 /** The benches that run on the CUDA target (against PyTorch). */
 export const CUDA_BENCHES = ["matmul", "showo-forward"] as const;
 
@@ -18,6 +18,10 @@ export interface BenchCliOptions {
   readonly reps?: string;
   readonly warmup?: string;
   readonly quick?: boolean;
+  /** sample: the mid-size Show-o (hidden 512, 8 layers) instead of showo-tiny. */
+  readonly mid?: boolean;
+  /** sample: MaskGIT steps (default 16; 4 with --mid). */
+  readonly steps?: string;
   /** "wgsl" (default) or "cuda". */
   readonly target?: string;
 }
@@ -76,6 +80,15 @@ export async function runBench(name: string, opts: BenchCliOptions, log: (s: str
       await runAttentionBench(base, log);
       return;
     }
+    case "sample": {
+      // T2I with and without the text K/V reuse, then MMU with and without the KV cache; the
+      // T2I line is the headline (last).
+      const { runMmuBench } = await import("../../bench/mmu.ts");
+      const { runSampleBench } = await import("../../bench/sample.ts");
+      await runMmuBench(base, log);
+      await runSampleBench({ ...base, ...(opts.mid ? { mid: true } : {}), ...(opts.steps !== undefined ? { steps: positiveInt("--steps", opts.steps) } : {}) }, log);
+      return;
+    }
     case "mmu": {
       const { runMmuBench } = await import("../../bench/mmu.ts");
       await runMmuBench(base, log);
@@ -97,6 +110,8 @@ export function register(program: Command): void {
     .option("--reps <n>", "timed runs per measurement; the median is reported (default 5, --quick 3)")
     .option("--warmup <n>", "untimed runs before timing (default 2, --quick 1)")
     .option("--quick", "fewer sizes (matmul without 2048) and runs, no end-to-end timings")
+    .option("--mid", "sample: a mid-size Show-o (hidden 512, 8 layers, 256 image tokens) with random weights")
+    .option("--steps <n>", "sample: MaskGIT steps (default 16, 4 with --mid)")
     .option("--target <target>", "wgsl (default) or cuda: our CUDA kernels against PyTorch on the same GPU (matmul, showo-forward; needs an NVIDIA driver and a Python with torch, $SHOWO_PYTHON or python3)")
     .addHelpText("after", "\nThe last line is the headline: NAME: ratio R (ours A UNIT vs BASELINE B UNIT) on DEVICE (R > 1: ours is better).")
     .action(async (name: string, opts: BenchCliOptions) => {
