@@ -7,10 +7,12 @@
 //   1 PAD     key padding: columns in [start, end) are hidden from every row outside the range
 //   2 SPAN    bidirectional span: rows in [start, end) see every column in [start, end)
 //   3 GLOBAL  columns in [start, end) are visible to every row (CLIP features in Show-o's MMU)
+//   4 DEAD    padding whose rows nobody reads: columns hidden like PAD, and the rows themselves
+//             attend to nothing (their output is zeros), so attention skips them entirely
 //
 // With `causal` the base rule is j ≤ i; without it every pair is allowed. Then
 //
-//   allowed(i, j) = !(pad(j) && !pad(i)) && (base(i, j) || span(i) == span(j) || global(j))
+//   allowed(i, j) = !dead(i) && !dead(j) && !(pad(j) && !pad(i)) && (base(i, j) || span(i) == span(j) || global(j))
 //
 // where query row i sits at absolute position Lk − Lq + i (queries are the last rows of the key
 // sequence, as when decoding with a KV cache). Every layout of Show-o is an instance:
@@ -19,21 +21,26 @@
 //   LM   causal alone
 //   interleaved (§3.4)  causal + PAD + one SPAN per [SOI, EOI] block
 // Because segments are data, changing the padding changes a small tensor, never the graph.
+//
+// DEAD is for left padding in sampling (T2I): PAD rows only ever see PAD columns and no other row
+// sees them, so when nothing reads the pad rows' final outputs their whole computation is dead;
+// DEAD says so, and the other rows' outputs are exactly those under PAD.
 
 export const SEG_NONE = 0;
 export const SEG_PAD = 1;
 export const SEG_SPAN = 2;
 export const SEG_GLOBAL = 3;
+export const SEG_DEAD = 4;
 
-export type SegmentKind = "pad" | "span" | "global";
+export type SegmentKind = "pad" | "span" | "global" | "dead";
 export interface Segment {
   readonly kind: SegmentKind;
   readonly start: number;
   readonly end: number; // exclusive
 }
 
-const KIND_CODE: Record<SegmentKind, number> = { pad: SEG_PAD, span: SEG_SPAN, global: SEG_GLOBAL };
-const CODE_KIND: Record<number, SegmentKind | undefined> = { [SEG_PAD]: "pad", [SEG_SPAN]: "span", [SEG_GLOBAL]: "global" };
+const KIND_CODE: Record<SegmentKind, number> = { pad: SEG_PAD, span: SEG_SPAN, global: SEG_GLOBAL, dead: SEG_DEAD };
+const CODE_KIND: Record<number, SegmentKind | undefined> = { [SEG_PAD]: "pad", [SEG_SPAN]: "span", [SEG_GLOBAL]: "global", [SEG_DEAD]: "dead" };
 
 /** One row's segments decoded for fast queries. */
 export interface RowMask {
@@ -46,7 +53,9 @@ export function allowed(row: RowMask, i: number, j: number): boolean {
   let padI = false, padJ = false, sameSpan = false, global = false;
   for (const s of row.segments) {
     const inI = i >= s.start && i < s.end, inJ = j >= s.start && j < s.end;
-    if (s.kind === "pad") {
+    if (s.kind === "dead") {
+      if (inI || inJ) return false;
+    } else if (s.kind === "pad") {
       padI ||= inI;
       padJ ||= inJ;
     } else if (s.kind === "span") sameSpan ||= inI && inJ;
