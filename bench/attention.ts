@@ -1,22 +1,30 @@
-// attention: Show-o's attention at the T2I layout, fused and specialized, against our own
-// unfused path with a dense additive mask (what the PyTorch reference does), same device.
+// attention: Show-o's attention, fused and specialized, against our own unfused path with a
+// dense additive mask (what the PyTorch reference does), same device, at four layouts:
 //
-// shapes: q, k, v f32[2, 32, 387, 64] (q and k before their per-head LayerNorm), norm weights
-//         and biases f32[64], positions i32[387]; out f32[2, 32, 387, 64].
-//         Batch 2 = the prompt and its classifier-free-guidance twin; L = 387 =
-//         [pads][t2i][caption 20][eos][soi][256 image tokens][eoi] (text padded to 128).
+//   T2I PAD   L = 387 = [pads][t2i][caption 20][eos][soi][256 image tokens][eoi] (text padded to
+//             128), batch 2 = the prompt and its classifier-free-guidance twin (no caption), the
+//             left padding PAD (pad rows attend among themselves, as in training)
+//   T2I DEAD  the same with the padding DEAD, as sampling marks it (nothing reads pad rows: they
+//             are not computed at all; the other rows' outputs are identical)
+//   MMU       L = 387 = [mmu][soi][256 image tokens][eoi][sot][question 127]: SPAN [0, EOI]
+//   512 px    T2I PAD at L = 1,155 (1,024 image tokens)
+//
+// shapes: q, k, v f32[2, 32, L, 64] (q and k before their per-head LayerNorm), norm weights
+//         and biases f32[64], positions i32[L]; out f32[2, 32, L, 64].
 //
 // ours      the layer traced unfused (LayerNorm over the head dim → partial rotary → attention
 //           with segments) and compiled: fuse-qknorm-attention → specialize-masks → a block_lists
 //           kernel + one flash kernel (q/k normalized in its prologue, empty tiles skipped,
 //           unmasked loop on full tiles).
 // baseline  the same layer with the mask as an explicit f32[2, 1, L, L] input (0 or −1e30, built
-//           here from mask.ts), added to q·kᵀ·scale before a softmax: LayerNorm kernels for q
-//           and k, a scores matmul with the scale and mask as its epilogue, softmax, matmul.
+//           here from mask.ts with the padding PAD), added to q·kᵀ·scale before a softmax:
+//           LayerNorm kernels for q and k, a scores matmul with the scale and mask as its
+//           epilogue, softmax, matmul.
 //
 // Timed: GPU time of one forward with inputs resident (every launch recorded, one submit, await
 // completion), median after warm-up, the two sides alternating. Checked first: ours against the
-// baseline on the device (max |difference| relative to max |baseline|).
+// baseline on the device (max |difference| relative to max |baseline|), on the rows someone reads
+// (DEAD rows are zeros by definition). The last line is T2I DEAD at L = 387 (the sampling layout).
 
 import { attention } from "../compiler/dsl/tensor.ts";
 import { trace } from "../compiler/dsl/trace.ts";
@@ -27,6 +35,7 @@ import { TILE_EMPTY, TILE_FULL, TILE_PARTIAL, blockLists, tileCount } from "../c
 import type { RefTensor } from "../compiler/ir/ref.ts";
 import { tensor } from "../compiler/ir/ref.ts";
 import { DEFAULT_TILES } from "../compiler/passes/specialize-masks.ts";
+import type { Device } from "../runtime/device.ts";
 import { compile } from "../runtime/executable.ts";
 import { LaunchRunner } from "./launches.ts";
 import type { BenchOptions, Log, ResultLine } from "./util.ts";
@@ -34,10 +43,10 @@ import { describeTiming, hostLoad, maxAbsDiff, openBenchGpu, resultLine, timePai
 
 export const ATTENTION_SHAPE = { batch: 2, heads: 32, head: 64, seq: 387, caption: 20, text: 128, image: 256 } as const;
 
-/** The T2I rows: the prompt and its unconditional twin (no caption), each [pads][t2i][text][eos][soi][image][eoi]. */
-export function t2iRows(s: { seq: number; caption: number; text: number; image: number }): Segment[][] {
+/** The T2I rows (padding PAD, or DEAD as sampling marks it): the prompt and its unconditional twin (no caption), each [pads][t2i][text][eos][soi][image][eoi]. */
+export function t2iRows(s: { seq: number; caption: number; text: number; image: number }, pad: "pad" | "dead" = "pad"): Segment[][] {
   const soi = s.seq - s.image - 2;
-  const row = (caption: number): Segment[] => [{ kind: "pad", start: 0, end: s.text - caption - 1 }, { kind: "span", start: soi, end: s.seq }];
+  const row = (caption: number): Segment[] => [{ kind: pad, start: 0, end: s.text - caption - 1 }, { kind: "span", start: soi, end: s.seq }];
   return [row(s.caption), row(0)];
 }
 
@@ -70,18 +79,41 @@ function layerGraph(B: number, H: number, L: number, D: number, denseMaskInput: 
     });
 }
 
-export async function runAttentionBench(opts: BenchOptions, log: Log = console.log): Promise<ResultLine> {
-  const { batch: B, heads: H, head: D, seq: L } = ATTENTION_SHAPE;
-  const { device, name: deviceName } = await openBenchGpu();
-  const rows = t2iRows(ATTENTION_SHAPE);
-  const census = tileCensus(rows, L);
-  log(`device: ${deviceName}; ${hostLoad()}`);
-  log(`Show-o T2I attention: batch ${B} (prompt + guidance twin), ${H} heads, head ${D}, L ${L} (caption ${ATTENTION_SHAPE.caption}), QK-Norm + partial rotary (dim ${D / 2}), f32`);
-  log(`tiles ${DEFAULT_TILES.tileQ}×${DEFAULT_TILES.tileK}: ${census.total} per head: ${census.empty} empty (skipped, ${((100 * census.empty) / census.total).toFixed(1)}%), ${census.partial} partial (masked loop), ${census.full} full (unmasked loop)`);
+/** The MMU rows: [mmu][soi][image][eoi][sot][question], everything up to [EOI] bidirectional. */
+export function mmuRows(B: number, image: number): Segment[][] {
+  return Array.from({ length: B }, () => [{ kind: "span" as const, start: 0, end: image + 3 }]);
+}
 
-  const seg = packSegments(rows);
+interface Layout {
+  readonly name: string;
+  readonly L: number;
+  readonly rows: Segment[][];
+  /** The rows the baseline's dense mask is built from (DEAD → PAD: the reference has no DEAD). */
+  readonly denseRows: Segment[][];
+}
+
+interface LayoutResult {
+  readonly layout: Layout;
+  readonly ours: number;
+  readonly baseline: number;
+}
+
+/** Times one layout: both sides compiled for its L (executables shared across layouts of one L). */
+async function runLayout(device: Device, lay: Layout, exes: Map<number, { fused: Awaited<ReturnType<typeof compile>>; dense: Awaited<ReturnType<typeof compile>> }>, opts: BenchOptions, log: Log): Promise<LayoutResult> {
+  const { batch: B, heads: H, head: D } = ATTENTION_SHAPE;
+  const L = lay.L;
+  let pair = exes.get(L);
+  if (!pair) {
+    pair = { fused: await compile(layerGraph(B, H, L, D, false), { target: "wgsl", device }), dense: await compile(layerGraph(B, H, L, D, true), { target: "wgsl", device }) };
+    exes.set(L, pair);
+    log(`L ${L}: ours: ${pair.fused.compiled.launches.map((l) => l.label).join("; ")}`);
+    log(`L ${L}: baseline: ${pair.dense.compiled.launches.map((l) => l.label).join("; ")}`);
+  }
+  const census = tileCensus(lay.rows, L);
+  log(`${lay.name} (L ${L}), tiles ${DEFAULT_TILES.tileQ}×${DEFAULT_TILES.tileK}: ${census.total} per head: ${census.empty} empty (skipped, ${((100 * census.empty) / census.total).toFixed(1)}%), ${census.partial} partial (masked loop), ${census.full} full (unmasked loop)`);
+  const seg = packSegments(lay.rows, 2);
   const dense = new Float32Array(B * L * L);
-  rows.forEach((r, b) => denseMask({ causal: true, segments: r }, L, L).forEach((m, i) => (dense[b * L * L + i] = m ? 0 : -1e30)));
+  lay.denseRows.forEach((r, b) => denseMask({ causal: true, segments: r }, L, L).forEach((m, i) => (dense[b * L * L + i] = m ? 0 : -1e30)));
   const rand = (shape: number[], seed: number, scale = 1) => tensor("f32", shape, uniformF32(shape.reduce((a, b) => a * b, 1), seed).map((x) => x * scale));
   const common: Record<string, RefTensor> = {
     q: rand([B, H, L, D], 1, 2), k: rand([B, H, L, D], 2, 2), v: rand([B, H, L, D], 3),
@@ -89,29 +121,65 @@ export async function runAttentionBench(opts: BenchOptions, log: Log = console.l
     wk: tensor("f32", [D], uniformF32(D, 6).map((x) => 1 + 0.5 * x)), bk: rand([D], 7, 0.1),
     positions: tensor("i32", [L], Array.from({ length: L }, (_, i) => i)),
   };
-  const fusedExe = await compile(layerGraph(B, H, L, D, false), { target: "wgsl", device });
-  const denseExe = await compile(layerGraph(B, H, L, D, true), { target: "wgsl", device });
-  const ours = await LaunchRunner.create(fusedExe, { ...common, segments: tensor("i32", seg.shape, seg.data) }, {});
-  const base = await LaunchRunner.create(denseExe, { ...common, mask: tensor("f32", [B, 1, L, L], dense) }, {});
+  const ours = await LaunchRunner.create(pair.fused, { ...common, segments: tensor("i32", seg.shape, seg.data) }, {});
+  const base = await LaunchRunner.create(pair.dense, { ...common, mask: tensor("f32", [B, 1, L, L], dense) }, {});
   try {
-    log(`ours: ${fusedExe.compiled.launches.map((l) => l.label).join("; ")}`);
-    log(`baseline: ${denseExe.compiled.launches.map((l) => l.label).join("; ")}`);
     await ours.dispatch();
     await base.dispatch();
-    const { err, scale } = maxAbsDiff((await ours.read("y")).data, (await base.read("y")).data);
-    log(`check: max |ours − baseline| = ${err.toExponential(2)} (max |baseline| ${scale.toFixed(3)})`);
-    if (!(err <= 1e-3 * Math.max(1, scale))) throw new Error(`fused attention differs from the dense-mask path by ${err}`);
+    // Compare the rows someone reads: DEAD rows are zeros in ours and pad-attending in the baseline.
+    const read = (data: ArrayLike<number>): number[] => {
+      const kept: number[] = [];
+      for (let b = 0; b < B; b++) {
+        const dead = lay.rows[b]!.filter((s) => s.kind === "dead");
+        for (let h = 0; h < H; h++) for (let i = 0; i < L; i++) {
+          if (dead.some((s) => i >= s.start && i < s.end)) continue;
+          const o = ((b * H + h) * L + i) * D;
+          for (let c = 0; c < D; c++) kept.push(data[o + c]!);
+        }
+      }
+      return kept;
+    };
+    const { err, scale } = maxAbsDiff(read((await ours.read("y")).data), read((await base.read("y")).data));
+    log(`${lay.name}: check: max |ours − baseline| = ${err.toExponential(2)} (max |baseline| ${scale.toFixed(3)})`);
+    if (!(err <= 1e-3 * Math.max(1, scale))) throw new Error(`${lay.name}: fused attention differs from the dense-mask path by ${err}`);
     const [tOurs, tBase] = await timePair(() => ours.dispatch(), () => base.dispatch(), opts);
-    log(`ours (fused + specialized, ${fusedExe.compiled.launches.length} dispatches): ${describeTiming(tOurs)}`);
-    log(`baseline (unfused, dense additive mask, ${denseExe.compiled.launches.length} dispatches): ${describeTiming(tBase)}`);
-    const r: ResultLine = { name: "attention", ratio: tBase.median / tOurs.median, ours: tOurs.median, baseline: tBase.median, baselineName: "unfused dense-mask", unit: "ms", device: deviceName };
-    log(resultLine(r));
-    return r;
+    log(`${lay.name}: ours (fused + specialized, ${pair.fused.compiled.launches.length} dispatches): ${describeTiming(tOurs)}`);
+    log(`${lay.name}: baseline (unfused, dense additive mask, ${pair.dense.compiled.launches.length} dispatches): ${describeTiming(tBase)}`);
+    log(`${lay.name}: ratio ${(tBase.median / tOurs.median).toFixed(2)}; ${hostLoad()}`);
+    return { layout: lay, ours: tOurs.median, baseline: tBase.median };
   } finally {
     ours.dispose();
     base.dispose();
-    fusedExe.dispose();
-    denseExe.dispose();
+  }
+}
+
+export async function runAttentionBench(opts: BenchOptions, log: Log = console.log): Promise<ResultLine> {
+  const { batch: B, heads: H, head: D, seq: L } = ATTENTION_SHAPE;
+  const { device, name: deviceName } = await openBenchGpu();
+  log(`device: ${deviceName}; ${hostLoad()}`);
+  log(`Show-o attention: batch ${B}, ${H} heads, head ${D}, QK-Norm + partial rotary (dim ${D / 2}), f32`);
+  const big = { ...ATTENTION_SHAPE, seq: 1155, image: 1024 };
+  const pad = t2iRows(ATTENTION_SHAPE, "pad");
+  const layouts: Layout[] = [
+    { name: "T2I PAD", L, rows: pad, denseRows: pad },
+    { name: "MMU", L, rows: mmuRows(B, ATTENTION_SHAPE.image), denseRows: mmuRows(B, ATTENTION_SHAPE.image) },
+    ...(opts.quick ? [] : [{ name: "T2I PAD 512 px", L: big.seq, rows: t2iRows(big, "pad"), denseRows: t2iRows(big, "pad") }]),
+    { name: "T2I DEAD", L, rows: t2iRows(ATTENTION_SHAPE, "dead"), denseRows: pad },
+  ];
+  const exes = new Map<number, { fused: Awaited<ReturnType<typeof compile>>; dense: Awaited<ReturnType<typeof compile>> }>();
+  try {
+    const results: LayoutResult[] = [];
+    for (const lay of layouts) results.push(await runLayout(device, lay, exes, opts, log));
+    for (const r of results) log(`  ${r.layout.name.padEnd(16)} L ${String(r.layout.L).padStart(5)}: ours ${r.ours.toFixed(0)} ms, baseline ${r.baseline.toFixed(0)} ms, ratio ${(r.baseline / r.ours).toFixed(2)}`);
+    const head = results[results.length - 1]!;
+    const r: ResultLine = { name: "attention", ratio: head.baseline / head.ours, ours: head.ours, baseline: head.baseline, baselineName: "unfused dense-mask", unit: "ms", device: deviceName };
+    log(resultLine(r));
+    return r;
+  } finally {
+    for (const { fused, dense } of exes.values()) {
+      fused.dispose();
+      dense.dispose();
+    }
     device.dispose();
   }
 }

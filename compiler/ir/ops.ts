@@ -10,6 +10,7 @@ import "./ops/contraction.ts";
 import "./ops/nn.ts";
 import "./ops/attention.ts";
 import "./ops/attention_qknorm.ts";
+import "./ops/attention_grad.ts";
 import "./ops/random.ts";
 
 export { allOps, getOp, hasOp } from "./op.ts";

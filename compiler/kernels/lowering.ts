@@ -20,7 +20,7 @@ const TABLE: Record<string, Lowering> = {
   matmul: "kernel", conv2d: "kernel", conv2d_grad_input: "kernel", conv2d_grad_weight: "kernel",
   scatter_add: "kernel",
   softmax: "kernel", log_softmax: "kernel", layer_norm: "kernel", group_norm: "kernel", attention: "kernel",
-  attention_qknorm: "kernel", block_lists: "kernel",
+  attention_qknorm: "kernel", block_lists: "kernel", attention_grad_q: "kernel", attention_grad_kv: "kernel",
   gelu: "decompose", silu: "decompose", rotary: "decompose", cross_entropy: "decompose",
 };
 

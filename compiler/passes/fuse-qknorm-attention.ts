@@ -20,6 +20,7 @@ import type { Graph, Node } from "../ir/graph.ts";
 import { dimEq } from "../ir/types.ts";
 import type { Rule, RewriteOptions } from "./rewrite.ts";
 import { rewrite } from "./rewrite.ts";
+import { shareAttentionLse } from "./share-attention-lse.ts";
 import { specializeMasks } from "./specialize-masks.ts";
 
 export interface FuseQkNormOptions {
@@ -58,7 +59,7 @@ export function fuseQkNormRule(opts: FuseQkNormOptions = {}): Rule {
       let norms = [wq, bq, wk, bk];
       const bindings = 3 + 4 + 1 + (seg ? 2 : 0) + 1; // q k v, norms, positions, segments + lists, out
       if (opts.maxBindings !== undefined && bindings > opts.maxBindings) norms = packNorms(norms, D);
-      const attrs = { scale: n.attrs["scale"]!, causal: n.attrs["causal"]!, eps: qn.attrs["eps"]!, rotary_dim: qr.attrs["rotary_dim"]!, base: qr.attrs["base"]! };
+      const attrs = { scale: n.attrs["scale"]!, causal: n.attrs["causal"]!, eps: qn.attrs["eps"]!, rotary_dim: qr.attrs["rotary_dim"]!, base: qr.attrs["base"]!, lse: n.attrs["lse"]! };
       return apply("attention_qknorm", [Q, K, v, ...norms, qpos, ...(seg ? [seg] : [])], attrs, n.loc);
     },
   };
@@ -69,9 +70,11 @@ export function fuseQkNormAttention(graph: Graph, opts: FuseQkNormOptions & Rewr
 }
 
 /**
- * What the backend pipeline runs before lower-composites: this fusion, then specialize-masks
- * (the fused op's block lists). Lengths must be bound.
+ * What the backend pipeline runs before lower-composites: this fusion, share-attention-lse (a
+ * training graph's forward attention becomes a view of the packed attention{lse} its backward
+ * reads), then specialize-masks (the block lists of the fused op and the backward ops). Lengths
+ * must be bound.
  */
 export function fuseAttention(graph: Graph, opts: FuseQkNormOptions = {}): Graph {
-  return specializeMasks(fuseQkNormAttention(graph, opts));
+  return specializeMasks(shareAttentionLse(fuseQkNormAttention(graph, opts)));
 }

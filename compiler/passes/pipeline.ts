@@ -8,6 +8,7 @@
 import { bindDims } from "./bind-dims.ts";
 import { lowerComposites } from "./lower-composites.ts";
 import { fuseQkNormAttention } from "./fuse-qknorm-attention.ts";
+import { shareAttentionLse } from "./share-attention-lse.ts";
 import { specializeMasks } from "./specialize-masks.ts";
 import type { Graph } from "../ir/graph.ts";
 import { print } from "../ir/text.ts";
@@ -150,6 +151,8 @@ registerPass("fuse-qknorm-attention", (g, ctx) => {
   const maxBindings = ctx.options["maxBindings"];
   return fuseQkNormAttention(g, { ...rewriteOpts(ctx), ...(typeof maxBindings === "number" ? { maxBindings } : {}) });
 });
+
+registerPass("share-attention-lse", (g, ctx) => shareAttentionLse(g, rewriteOpts(ctx)));
 
 // Options: tileQ, tileK (the tiles of the block lists).
 registerPass("specialize-masks", (g, ctx) => {

@@ -243,6 +243,58 @@ test("partial rotary on q and k is computed in the attention kernel's loads", sk
 });
 
 // ---------------------------------------------------------------------------------------------
+// DEAD segments and the log-sum-exp column, in each of the three attention kernels: the blocked
+// flash kernel (head dims multiples of 4), the row flash kernel (other head dims ≤ 128) and the
+// one-row-per-workgroup kernel (longer heads).
+
+interface LseCase extends AttnCase {
+  lse: boolean;
+}
+
+function lseCase(c: LseCase): Built {
+  const b = attentionCase(c);
+  const out = b.graph.outputs[0]!.node;
+  const node = apply("attention", out.inputs, { ...out.attrs, lse: c.lse });
+  return { graph: new Graph("attention", b.graph.inputs, [], [{ name: "out", node }]), inputs: b.inputs };
+}
+
+test("DEAD rows give exact zeros and DEAD columns are hidden; lse column; all three kernels", skip, async () => {
+  // T2I rows with DEAD left padding (different per row), an image SPAN, and a DEAD stretch
+  // inside the text of row 1 (rows after it must not see it).
+  const L = 23;
+  const segments: Segment[][] = [
+    [{ kind: "dead", start: 0, end: 5 }, { kind: "span", start: 12, end: L }],
+    [{ kind: "dead", start: 0, end: 2 }, { kind: "dead", start: 6, end: 8 }, { kind: "span", start: 14, end: L }],
+  ];
+  const kernels: [string, number, number, RegExp][] = [
+    ["blocked flash", 16, 8, /flash blocked/],
+    ["row flash", 6, 5, /\(flash \d+×\d+/],
+    ["one row per workgroup", 130, 7, /^attention f32\[[^(]*$/],
+  ];
+  for (const [what, D, Dv, label] of kernels) {
+    for (const lse of [false, true]) {
+      const built = lseCase({ B: 2, H: 2, Lq: L, Lk: L, D, Dv, causal: true, segments, lse });
+      const exe = await compile(built.graph, { target: "wgsl", device: dev! });
+      try {
+        assert.match(exe.compiled.launches[0]!.label, label, `${what}: ${exe.compiled.launches[0]!.label}`);
+        const got = (await exe.run(built.inputs))["out"]!;
+        const want = run(built.graph, built.inputs)["out"]!;
+        assertClose(got, want, `${what}${lse ? " + lse" : ""}`);
+        const W = Dv + (lse ? 1 : 0);
+        for (let b = 0; b < 2; b++) for (let h = 0; h < 2; h++) for (let i = 0; i < L; i++) {
+          if (!segments[b]!.some((s) => s.kind === "dead" && i >= s.start && i < s.end)) continue;
+          const row = Array.from(got.data.subarray(((b * 2 + h) * L + i) * W, ((b * 2 + h) * L + i + 1) * W));
+          assert.ok(row.slice(0, Dv).every((x) => x === 0), `${what}: dead row ${b}/${h}/${i} is exact zeros, got ${row.slice(0, Dv).join(", ")}`);
+          if (lse) assert.equal(row[Dv], Math.fround(-1e30), `${what}: dead row lse is the mask value`);
+        }
+      } finally {
+        exe.dispose();
+      }
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
 // Backward
 
 /** Kernel kinds a graph needs that have no builder (other than what this file tests). */

@@ -4,9 +4,11 @@
 // unfused, compiled (fuse-qknorm-attention → specialize-masks → flash kernel with block lists),
 // and compared with the reference run of the unfused graph, at head size 64 and ragged lengths
 // (37, 70: not multiples of the 32-row tiles): T2I with random padding per row and its guidance
-// twin, MMU, LM and a mixed batch. One executable is re-run with new padding (the lists change,
-// the kernels do not). Plain attention runs the flash kernel without lists (causal, dense,
-// segments, decode rows). The block_lists kernel equals the host classification exactly.
+// twin, the sampling layout with DEAD padding (dead rows exact zeros), MMU, LM and a mixed batch.
+// One executable is re-run with new padding (the lists change, the kernels do not). Plain
+// attention runs a flash kernel without lists (causal, dense, segments, decode rows): the
+// register-blocked form for head dims that are multiples of 4, the row form otherwise. The
+// block_lists kernel equals the host classification exactly.
 //
 // Tolerance: max|wgsl − ref| ≤ 1e-3·max(1, max|ref|) with the rotary (WGSL's sin/cos are promised
 // to 2⁻¹¹ only), 3e-4 for plain attention (exp chains).
@@ -48,7 +50,7 @@ function qknormGraph(B: number, H: number, L: number, D: number): Graph {
 }
 
 /** T2I row: [pads][t2i][caption][eos][soi][image][eoi]; `pad` tokens of left padding. */
-const t2i = (L: number, image: number, pad: number): Segment[] => [{ kind: "pad", start: 0, end: pad }, { kind: "span", start: L - image - 2, end: L }];
+const t2i = (L: number, image: number, pad: number, kind: "pad" | "dead" = "pad"): Segment[] => [{ kind, start: 0, end: pad }, { kind: "span", start: L - image - 2, end: L }];
 const mmu = (end: number): Segment[] => [{ kind: "span", start: 0, end }];
 
 function inputsFor(B: number, H: number, L: number, D: number, rows: Segment[][], r: Rng): Record<string, RefTensor> {
@@ -76,6 +78,16 @@ async function checkLayouts(what: string, B: number, H: number, L: number, D: nu
       const inputs = inputsFor(B, H, L, D, rows, rng);
       const got = await exe.run(inputs);
       assertClose(got["y"], reference(g, inputs)["y"]!, TOL_ROT, `${what} ${JSON.stringify(rows)} (TEST_SEED=${seed})`);
+      // DEAD rows: exact zeros (never NaN, never a pad-attending value).
+      rows.forEach((r, b) => {
+        for (const s of r) {
+          if (s.kind !== "dead") continue;
+          for (let h = 0; h < H; h++) for (let i = s.start; i < s.end; i++) {
+            const row = Array.from(got["y"]!.data.subarray(((b * H + h) * L + i) * D, ((b * H + h) * L + i + 1) * D));
+            assert.ok(row.every((x) => x === 0), `${what}: dead row ${b}/${h}/${i} is not zero: ${row.slice(0, 4).join(", ")}…`);
+          }
+        }
+      });
     }
   } finally {
     exe.dispose();
@@ -87,6 +99,15 @@ test("T2I at head size 64, L = 37: random padding per row and the guidance twin;
   const pad = () => randInt(rng, 0, 12);
   const twin = (p: number): Segment[][] => [t2i(L, image, p), t2i(L, image, L - image - 4)]; // unconditional: all text padded
   await checkLayouts("t2i", 2, 2, L, 64, [twin(pad()), twin(pad())]);
+});
+
+test("T2I sampling layout: DEAD left padding (rows skipped, exact zeros) beside PAD, head size 64, L = 37", dev.skip, async () => {
+  const L = 37, image = 16;
+  const p1 = randInt(rng, 1, 12), p2 = randInt(rng, 1, 12);
+  await checkLayouts("t2i dead", 2, 2, L, 64, [
+    [t2i(L, image, p1, "dead"), t2i(L, image, L - image - 4, "dead")],
+    [t2i(L, image, p2, "dead"), t2i(L, image, p1, "pad")],
+  ]);
 });
 
 test("MMU, LM and a mixed batch at head size 64, L = 70", dev.skip, async () => {
@@ -123,7 +144,8 @@ test("plain attention, flash without lists: causal, dense, segments and decode r
   await checkAttention("dense L=37", 1, 2, 37, 37, 24, false);
   await checkAttention("segments L=70", 2, 1, 70, 70, 32, true, [t2i(70, 30, 7), mmu(20)]);
   await checkAttention("decode 3 over 40, segments", 2, 2, 3, 40, 16, true, [t2i(40, 20, 5), []]);
-  await checkAttention("head 80: rows in private arrays, not registers", 1, 1, 21, 21, 80, true);
+  await checkAttention("head 80, blocked form", 1, 1, 21, 21, 80, true);
+  await checkAttention("head 78, row form: rows in private arrays, not registers", 1, 1, 21, 21, 78, true);
 });
 
 test("the block_lists kernel equals the host classification on random layouts", dev.skip, async () => {
@@ -132,7 +154,7 @@ test("the block_lists kernel equals the host classification on random layouts", 
     const a = { lq, lk, tile_q: randInt(rng, 2, 33), tile_k: randInt(rng, 2, 33), causal: rng() < 0.8, transpose: trial % 2 === 1 };
     const rows = Array.from({ length: B }, () => {
       const p = randInt(rng, 0, lk >> 1);
-      return rng() < 0.5 ? t2i(lk, randInt(rng, 1, lk - p - 1), p) : [...mmu(randInt(rng, 1, lk)), { kind: "global" as const, start: randInt(rng, 0, lk), end: lk }];
+      return rng() < 0.5 ? t2i(lk, randInt(rng, 1, lk - p - 1), p, rng() < 0.5 ? "pad" : "dead") : [...mmu(randInt(rng, 1, lk)), { kind: "global" as const, start: randInt(rng, 0, lk), end: lk }];
     });
     const s = packSegments(rows, SLOTS);
     const seg = input("segments", "i32", s.shape);

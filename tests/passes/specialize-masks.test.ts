@@ -1,5 +1,5 @@
-// Block lists from mask structure: on random layouts (padding, spans, globals, overlapping and
-// unused slots, causal or not, decode rows with Lq < Lk, ragged tiles) the lists of
+// Block lists from mask structure: on random layouts (padding, DEAD padding, spans, globals,
+// overlapping and unused slots, causal or not, decode rows with Lq < Lk, ragged tiles) the lists of
 // blockLists() equal a brute-force tile-by-tile evaluation of mask.ts allowed(), for the
 // per-query-tile lists and the transposed ones; and specialize-masks adds them to the graph
 // without changing its values.
@@ -27,14 +27,15 @@ function randomRow(r: Rng, L: number): Segment[] {
     const a = randInt(r, 0, L + 1), b = randInt(r, 0, L + 1);
     return { kind, start: Math.min(a, b), end: Math.max(a, b) };
   };
-  switch (randInt(r, 0, 4)) {
+  switch (randInt(r, 0, 5)) {
     case 0: return []; // LM
-    case 1: { // T2I: [pads][text][soi][image][eoi]
+    case 1: { // T2I: [pads][text][soi][image][eoi]; sampling marks the pads DEAD
       const p = randInt(r, 0, L >> 1), soi = randInt(r, p, L);
-      return [{ kind: "pad", start: 0, end: p }, { kind: "span", start: soi, end: L }];
+      return [{ kind: r() < 0.5 ? "pad" : "dead", start: 0, end: p }, { kind: "span", start: soi, end: L }];
     }
     case 2: return [{ kind: "span", start: 0, end: randInt(r, 1, L + 1) }]; // MMU
-    default: return Array.from({ length: randInt(r, 1, 4) }, () => seg((["pad", "span", "global"] as const)[randInt(r, 0, 3)]!));
+    case 3: return [seg("dead"), seg("span"), ...(r() < 0.5 ? [seg("pad")] : [])]; // DEAD anywhere, overlapping others
+    default: return Array.from({ length: randInt(r, 1, 4) }, () => seg((["pad", "span", "global", "dead"] as const)[randInt(r, 0, 4)]!));
   }
 }
 

@@ -1,7 +1,8 @@
 // Scaled dot-product attention with Show-o's structured (omni-attention) mask.
 //
 // shapes: q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv], segments i32 [B, S, 3] (optional)
-//         → out [B, H, Lq, Dv]
+//         → out [B, H, Lq, Dv]; with `lse`, [B, H, Lq, Dv + 1]: column Dv holds the row's
+//         natural-log log-sum-exp of its scaled, masked scores (maskValue for an empty row)
 //
 // Mask semantics live in ../mask.ts (allowed(), unpackRow()): query row i sits at absolute position
 // Lk − Lq + i, and a row with nothing allowed yields zeros, never NaN. Three things are written
@@ -9,8 +10,8 @@
 //   reference   float64 loops that ask mask.ts about every (i, j)
 //   decompose   the same from primitive ops; the boolean mask is computed on the device from the
 //               segments tensor (iota, compares, reductions over S), so any runtime padding works
-//   vjp         the direct attention backward (recompute P; dV, dP, dS, dQ, dK), not autodiff of
-//               the decomposition
+//   vjp         the flash backward ops of attention_grad.ts on the packed attention{lse} (P is
+//               recomputed from the log-sum-exp), not autodiff of the decomposition
 // Fused kernels replace the decomposition in the compiler; it is the fallback and the definition.
 
 import { apply, constant, mul } from "../build.ts";
@@ -18,7 +19,7 @@ import type { Attrs, Node } from "../graph.ts";
 import type { OpExample } from "../op.ts";
 import { defineOp } from "../op.ts";
 import type { RowMask, Segment } from "../mask.ts";
-import { SEG_GLOBAL, SEG_PAD, SEG_SPAN, allowed, packSegments, unpackRow } from "../mask.ts";
+import { SEG_DEAD, SEG_GLOBAL, SEG_PAD, SEG_SPAN, allowed, packSegments, unpackRow } from "../mask.ts";
 import { roundTo, tensor } from "../ref.ts";
 import type { DType, Dim, Shape } from "../types.ts";
 import { dimEq, formatShape, isFloat } from "../types.ts";
@@ -60,7 +61,7 @@ function queryOffset(lq: Dim, lk: Dim): number {
  * The allowed matrix of mask.ts from primitive ops, or null when every pair is allowed.
  * shapes: segments [B, S, 3] → bool [B, Lq, Lk] (no segments: [1, Lq, Lk])
  */
-function allowedMask(segments: Node | undefined, causal: boolean, B: Dim, lq: Dim, lk: Dim): Node | null {
+export function allowedMask(segments: Node | undefined, causal: boolean, B: Dim, lq: Dim, lk: Dim): Node | null {
   const off = causal || segments ? queryOffset(lq, lk) : 0;
   // Causal base rule j ≤ Lk − Lq + i as [Lq, Lk].
   const base = causal
@@ -77,11 +78,16 @@ function allowedMask(segments: Node | undefined, causal: boolean, B: Dim, lq: Di
   const kpos = apply("iota", [], { shape: [B, S, lk], axis: 2 });
   const inQ = inside(qpos, lq), inK = inside(kpos, lk);
 
-  // allowed = !(pad(j) && !pad(i)) && (base || sameSpan || global(j))
+  // allowed = !dead(i) && !dead(j) && !(pad(j) && !pad(i)) && (base || sameSpan || global(j))
   const full3: Shape = [B, lq, lk];
   const padI = anyOverS(and(kindIs(SEG_PAD, lq), inQ)); // [B, Lq]
   const padJ = anyOverS(and(kindIs(SEG_PAD, lk), inK)); // [B, Lk]
-  const shown = not(and(bcast(reshape(padJ, [B, 1, lk]), full3), not(bcast(reshape(padI, [B, lq, 1]), full3))));
+  // DEAD rows attend to nothing and DEAD columns are hidden from every row: or them into the
+  // hiding condition, as [B, Lq, 1] and [B, 1, Lk] broadcasts.
+  const deadI = bcast(reshape(anyOverS(and(kindIs(SEG_DEAD, lq), inQ)), [B, lq, 1]), full3);
+  const deadJ = bcast(reshape(anyOverS(and(kindIs(SEG_DEAD, lk), inK)), [B, 1, lk]), full3);
+  const hidden = and(bcast(reshape(padJ, [B, 1, lk]), full3), not(bcast(reshape(padI, [B, lq, 1]), full3)));
+  const shown = not(or(or(hidden, deadI), deadJ));
   if (!base) return shown; // without causal the base rule allows every pair
 
   const glob = anyOverS(and(kindIs(SEG_GLOBAL, lk), inK)); // [B, Lk]
@@ -94,7 +100,7 @@ function allowedMask(segments: Node | undefined, causal: boolean, B: Dim, lq: Di
 }
 
 /**
- * Masked softmax probabilities P [B, H, Lq, Lk] (shared by the decomposition and the VJP).
+ * Masked softmax probabilities P [B, H, Lq, Lk] (of the decomposition).
  * Masked pairs get exactly 0; rows with nothing allowed are all 0.
  */
 function probabilities(q: Node, k: Node, segments: Node | undefined, attrs: Attrs): Node {
@@ -113,9 +119,54 @@ function probabilities(q: Node, k: Node, segments: Node | undefined, attrs: Attr
   return mul(p, apply("cast", [m4], { to: p.dtype }));
 }
 
+/**
+ * The natural-log log-sum-exp of each row's scaled, masked scores over its allowed keys; a row with
+ * nothing allowed gets maskValue(dtype). shapes: → [B, H, Lq, 1]
+ * (Built from the same nodes as probabilities(): interning makes the shared part one subgraph.)
+ */
+export function logSumExp(q: Node, k: Node, segments: Node | undefined, attrs: Attrs): Node {
+  const [B, H, lq] = q.shape as [Dim, Dim, Dim];
+  const lk = k.shape[2]!;
+  const raw = apply("matmul", [q, k], { transpose_b: true }); // [B, H, Lq, Lk]
+  const scores = mul(raw, constant(attrs["scale"] as number, raw.dtype, raw.shape));
+  const mask = allowedMask(segments, attrs["causal"] as boolean, B, lq, lk);
+  const m4 = mask ? bcast(reshape(mask, [mask.shape[0]!, 1, lq, lk]), [B, H, lq, lk]) : null;
+  const masked = m4 ? apply("where", [m4, scores, constant(maskValue(scores.dtype), scores.dtype, scores.shape)]) : scores;
+  const mx = apply("max", [masked], { axes: [3], keepdims: true }); // [B, H, Lq, 1]
+  const sumExp = apply("sum", [apply("exp", [apply("sub", [masked, bcast(mx, masked.shape)])])], { axes: [3], keepdims: true });
+  const lse = apply("add", [mx, apply("log", [sumExp])]);
+  if (!m4) return lse;
+  // Rows with nothing allowed: every score is the mask value and the sum counts Lk of them.
+  const any = apply("gt", [apply("max", [apply("cast", [m4], { to: lse.dtype })], { axes: [3], keepdims: true }), constant(0, lse.dtype, lse.shape)]);
+  return apply("where", [any, lse, constant(maskValue(lse.dtype), lse.dtype, lse.shape)]);
+}
+
+/** [B, H, Lq, Dv] → [B, H, Lq, Dv + 1]: the output with the log-sum-exp as its last column. */
+export function packedShape(out: Shape): Shape {
+  const dv = out[3]!;
+  if (typeof dv !== "number") throw new Error(`lse needs a concrete value head dim, got ${dv}`);
+  return [out[0]!, out[1]!, out[2]!, dv + 1];
+}
+
+/**
+ * dQ, dK, dV of attention through attention_grad_q and attention_grad_kv (attention_grad.ts).
+ * shapes: q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv], packed [B, H, Lq, Dv + 1] (output
+ *         and lse), grad [B, H, Lq, Dv] or [B, H, Lq, Dv + 1] (the last column: lse's cotangent)
+ */
+export function attentionGrads(q: Node, k: Node, v: Node, packed: Node, grad: Node, seg: Node | undefined, attrs: Attrs): [Node, Node, Node] {
+  const D = q.shape[3]!, Dv = v.shape[3]!;
+  if (typeof D !== "number" || typeof Dv !== "number") throw new Error(`the attention backward needs concrete head dims, got ${D} and ${Dv}`);
+  const ins = [q, k, v, packed, grad, ...(seg ? [seg] : [])];
+  const a: Attrs = { scale: attrs["scale"]!, causal: attrs["causal"]! };
+  const dq = apply("attention_grad_q", ins, a); // [B, H, Lq, D]
+  const dkv = apply("attention_grad_kv", ins, a); // [B, H, Lk, D + Dv]
+  return [dq, apply("slice", [dkv], { axis: 3, start: 0, end: D }), apply("slice", [dkv], { axis: 3, start: D, end: D + Dv })];
+}
+
 function decompose(inputs: readonly Node[], attrs: Attrs): Node {
   const [q, k, v, seg] = inputs as [Node, Node, Node, Node | undefined];
-  return apply("matmul", [probabilities(q, k, seg, attrs), v]); // [B, H, Lq, Dv]
+  const out = apply("matmul", [probabilities(q, k, seg, attrs), v]); // [B, H, Lq, Dv]
+  return attrs["lse"] ? apply("concat", [out, logSumExp(q, k, seg, attrs)], { axis: 3 }) : out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,6 +245,17 @@ function examples(): OpExample[] {
       inputs: qkv(1, 2, 5, 3, 4),
       attrs: { scale: s(4), causal: true },
     },
+    { note: "lse: no mask, ragged", inputs: qkv(1, 2, 5, 7, 3, 4), attrs: { scale: s(3), causal: false, lse: true } },
+    // (No empty rows in lse examples: a −1e30 entry would swamp every tolerance and finite difference.)
+    {
+      note: "lse: T2I layout with padding, ragged",
+      inputs: [...qkv(2, 2, 7, 7, 4), segmentsInput([
+        [{ kind: "pad", start: 0, end: 2 }, { kind: "span", start: 3, end: 7 }],
+        [{ kind: "pad", start: 0, end: 1 }, { kind: "span", start: 4, end: 6 }],
+      ])],
+      attrs: { scale: s(4), causal: true, lse: true },
+    },
+    { note: "lse: causal decode, 2 queries over 6 keys", inputs: qkv(1, 2, 2, 6, 4), attrs: { scale: s(4), causal: true, lse: true } },
   ];
 }
 
@@ -207,15 +269,16 @@ defineOp({
   attrs: {
     scale: { kind: "float", doc: "multiplies q·kᵀ (usually 1/√D)" },
     causal: { kind: "bool", doc: "base rule j ≤ i; otherwise every pair is allowed before segments" },
+    lse: { kind: "bool", default: false, doc: "append each row's log-sum-exp as column Dv (for the backward pass)" },
   },
-  doc: "softmax(q·kᵀ·scale + mask)·v with the structured mask of mask.ts; rows with nothing allowed give zeros.",
+  doc: "softmax(q·kᵀ·scale + mask)·v with the structured mask of mask.ts; rows with nothing allowed give zeros. With lse, column Dv holds log Σ_allowed exp(scores) (maskValue for empty rows).",
   dtype: (d) => {
     const t = sameDType(d.slice(0, 3));
     if (!isFloat(t)) throw new Error(`q, k, v need a float dtype, got ${t}`);
     if (d.length === 4 && d[3] !== "i32") throw new Error(`segments must be i32, got ${d[3]}`);
     return t;
   },
-  shape: (sh) => checkShapes(sh),
+  shape: (sh, a) => (a["lse"] ? packedShape(checkShapes(sh)) : checkShapes(sh)),
 
   // Element by element in float64, asking mask.ts about each (i, j).
   reference: ([q, k, v, seg], attrs, out) => {
@@ -224,6 +287,7 @@ defineOp({
     const scale = attrs["scale"] as number, causal = attrs["causal"] as boolean;
     const S = seg ? seg.shape[1]! : 0;
     const res = tensor(out.dtype, out.shape);
+    const W = out.shape[3]!, lse = W > dv; // row stride; with lse, column dv holds the log-sum-exp
     const s = new Float64Array(lk);
     const ok = new Uint8Array(lk);
     for (let b = 0; b < B; b++) {
@@ -234,7 +298,11 @@ defineOp({
           ok[j] = allowed(row, lk - lq + i, j) ? 1 : 0;
           if (ok[j]) any = true;
         }
-        if (!any) continue; // nothing allowed: the row stays zero
+        if (!any) {
+          // Nothing allowed: the row stays zero, its log-sum-exp is the mask value.
+          if (lse) for (let h = 0; h < H; h++) res.data[((b * H + h) * lq + i) * W + dv] = roundTo(out.dtype, maskValue(out.dtype));
+          continue;
+        }
         for (let h = 0; h < H; h++) {
           const qo = ((b * H + h) * lq + i) * D, ko = (b * H + h) * lk * D, vo = (b * H + h) * lk * dv;
           let max = -Infinity;
@@ -247,7 +315,8 @@ defineOp({
           }
           let den = 0;
           for (let j = 0; j < lk; j++) if (ok[j]) den += s[j] = Math.exp(s[j]! - max);
-          const oo = ((b * H + h) * lq + i) * dv;
+          const oo = ((b * H + h) * lq + i) * W;
+          if (lse) res.data[oo + dv] = roundTo(out.dtype, max + Math.log(den));
           for (let j = 0; j < lk; j++) {
             if (!ok[j]) continue;
             const p = s[j]! / den;
@@ -260,21 +329,14 @@ defineOp({
     return res;
   },
 
-  // Direct backward. With P the masked probabilities and O = P·V:
-  //   dV = Pᵀ·dO   dP = dO·Vᵀ   dS = P ∘ (dP − rowsum(dO ∘ O))   dQ = dS·K·scale   dK = dSᵀ·Q·scale
-  // rowsum(dO ∘ O) equals rowsum(P ∘ dP) and costs [Lq, Dv] instead of [Lq, Lk]. Masked entries
-  // and empty rows have P = 0, so they pass no gradient.
+  // The flash backward (attention_grad.ts): the packed forward attention{lse} supplies O and the
+  // log-sum-exp, from which the backward ops recompute P tile by tile. A non-lse attention asks
+  // for the packed node on the same inputs; share-attention-lse later makes the forward use that
+  // one too, so a training step runs the forward attention once.
   vjp: ({ inputs, out, grad, attrs }) => {
     const [q, k, v, seg] = inputs as [Node, Node, Node, Node | undefined];
-    const scale = attrs["scale"] as number;
-    const p = probabilities(q, k, seg, attrs); // [B, H, Lq, Lk]
-    const dv = apply("matmul", [p, grad], { transpose_a: true }); // [B, H, Lk, Dv]
-    const dp = apply("matmul", [grad, v], { transpose_b: true }); // [B, H, Lq, Lk]
-    const rowDot = apply("sum", [mul(grad, out)], { axes: [3], keepdims: true }); // [B, H, Lq, 1]
-    const ds = mul(p, apply("sub", [dp, bcast(rowDot, p.shape)]));
-    const dq = apply("matmul", [ds, k]); // [B, H, Lq, D]
-    const dk = apply("matmul", [ds, q], { transpose_a: true }); // [B, H, Lk, D]
-    const grads: (Node | null)[] = [mul(dq, constant(scale, dq.dtype, dq.shape)), mul(dk, constant(scale, dk.dtype, dk.shape)), dv];
+    const packed = attrs["lse"] ? out : apply("attention", inputs, { ...attrs, lse: true });
+    const grads: (Node | null)[] = attentionGrads(q, k, v, packed, grad, seg, attrs);
     if (seg) grads.push(null);
     return grads;
   },

@@ -33,6 +33,7 @@ import { dimEq, formatShape, isFloat } from "../types.ts";
 import { topoSort } from "../graph.ts";
 // autodiff.ts imports the op table too; it is only called inside the VJP, after every module has loaded.
 import { backprop } from "../../passes/autodiff.ts";
+import { attentionGrads, packedShape } from "./attention.ts";
 import { ex, sameDType } from "./util.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -64,16 +65,18 @@ export function classifyTile(row: RowMask, r0: number, r1: number, c0: number, c
   for (let ra = r0; ra < r1;) {
     const rb = nextCut(row, ra, r1);
     const padI = row.segments.some((s) => s.kind === "pad" && inside(s, ra));
+    const deadI = row.segments.some((s) => s.kind === "dead" && inside(s, ra));
     for (let ca = c0; ca < c1;) {
       const cb = nextCut(row, ca, c1);
       // Membership is constant on [ra, rb) × [ca, cb): evaluate it at the corner.
-      let padJ = false, glob = false, span = false;
+      let padJ = false, deadJ = false, glob = false, span = false;
       for (const s of row.segments) {
         if (s.kind === "pad") padJ ||= inside(s, ca);
+        else if (s.kind === "dead") deadJ ||= inside(s, ca);
         else if (s.kind === "global") glob ||= inside(s, ca);
         else span ||= inside(s, ra) && inside(s, ca);
       }
-      if (padJ && !padI) all = false; // hidden padding: no pair
+      if (deadI || deadJ || (padJ && !padI)) all = false; // dead rows or columns, hidden padding: no pair
       else if (!row.causal || span || glob) none = false; // every pair
       else if (cb - 1 <= ra) none = false; // causal, wholly on or below the diagonal
       else if (ca > rb - 1) all = false; // causal, wholly above
@@ -195,14 +198,21 @@ function queryPositions(pos: Node, lq: Dim, lk: Dim): Node {
   return apply("slice", [pos], { axis: 0, start: lk - lq, end: lk });
 }
 
-/** The unfused computation: attention(rotary(layer_norm(q)), rotary(layer_norm(k)), v, segments). */
-function decompose(inputs: readonly Node[], a: Attrs): Node {
-  const [q, k, v, qw, qb, kw, kb, pos, seg] = inputs as [Node, Node, Node, Node, Node, Node, Node, Node, Node | undefined];
+/** rotary(layer_norm(q)) and rotary(layer_norm(k)): the q and k the attention sees. */
+function normalizedQK(inputs: readonly Node[], a: Attrs): [Node, Node] {
+  const [q, k, , qw, qb, kw, kb, pos] = inputs as [Node, Node, Node, Node, Node, Node, Node, Node];
   const rot: Attrs = { rotary_dim: a["rotary_dim"] as number, base: a["base"] as number };
   const eps = a["eps"] as number;
   const qn = apply("rotary", [apply("layer_norm", [q, qw, qb], { eps }), queryPositions(pos, q.shape[2]!, k.shape[2]!)], rot);
   const kn = apply("rotary", [apply("layer_norm", [k, kw, kb], { eps }), pos], rot);
-  return apply("attention", seg ? [qn, kn, v, seg] : [qn, kn, v], { scale: a["scale"] as number, causal: a["causal"] as boolean });
+  return [qn, kn];
+}
+
+/** The unfused computation: attention(rotary(layer_norm(q)), rotary(layer_norm(k)), v, segments). */
+function decompose(inputs: readonly Node[], a: Attrs): Node {
+  const [qn, kn] = normalizedQK(inputs, a);
+  const v = inputs[2]!, seg = inputs[8];
+  return apply("attention", seg ? [qn, kn, v, seg] : [qn, kn, v], { scale: a["scale"] as number, causal: a["causal"] as boolean, lse: a["lse"] as boolean });
 }
 
 /** `root` with the leaves in `map` replaced (nodes are immutable: the path above them is rebuilt). */
@@ -266,6 +276,7 @@ function examples(): OpExample[] {
       attrs: { scale: s(8), causal: true, rotary_dim: 4, tile_q: 4, tile_k: 3 },
     },
     { note: "decode: 2 queries over 6 keys, small base", inputs: [...qkv(1, 1, 2, 6, 6), ...affine(6), ...affine(6), pos(6, 30)], attrs: { scale: s(6), causal: true, rotary_dim: 2, base: 500 } },
+    { note: "lse: T2I layout, partial rotary", inputs: [...qkv(2, 2, 9, 9, 8), ...affine(8), ...affine(8), pos(9), seg], attrs: { scale: s(8), causal: true, rotary_dim: 4, lse: true } },
   ];
 }
 
@@ -281,15 +292,16 @@ defineOp({
     base: { kind: "float", default: 10000 },
     tile_q: { kind: "int", default: 32, doc: "query tile of the lists input" },
     tile_k: { kind: "int", default: 32, doc: "key tile of the lists input" },
+    lse: { kind: "bool", default: false, doc: "append each row's log-sum-exp as column Dv, as attention{lse}" },
   },
-  doc: "attention(rotary(layer_norm(q)), rotary(layer_norm(k)), v, segments) with per-head LayerNorm weights [D]; positions [Lk]; optional block lists.",
+  doc: "attention(rotary(layer_norm(q)), rotary(layer_norm(k)), v, segments) with per-head LayerNorm weights [D]; positions [Lk]; optional block lists; with lse, [.., Dv + 1] as attention{lse}.",
   dtype: (d) => {
     const t = sameDType(d.slice(0, 7));
     if (!isFloat(t)) throw new Error(`q, k, v and the norm parameters need a float dtype, got ${t}`);
     for (let i = 7; i < d.length; i++) if (d[i] !== "i32") throw new Error(`input ${i} (positions, segments, lists) must be i32, got ${d[i]}`);
     return t;
   },
-  shape: (sh, a) => checkShapes(sh, a),
+  shape: (sh, a) => (a["lse"] ? packedShape(checkShapes(sh, a)) : checkShapes(sh, a)),
 
   // layer_norm, rotary and attention's own references, one after the other.
   reference: (ins, a, out) => {
@@ -300,20 +312,28 @@ defineOp({
     const rot: Attrs = { rotary_dim: a["rotary_dim"] as number, base: a["base"] as number };
     const qn = run("rotary", [run("layer_norm", [q, qw, qb], { eps: a["eps"] as number }, q), qpos], rot, q);
     const kn = run("rotary", [run("layer_norm", [k, kw, kb], { eps: a["eps"] as number }, k), pos], rot, k);
-    return getOp("attention").reference(seg ? [qn, kn, v, seg] : [qn, kn, v], { scale: a["scale"] as number, causal: a["causal"] as boolean }, out);
+    return getOp("attention").reference(seg ? [qn, kn, v, seg] : [qn, kn, v], { scale: a["scale"] as number, causal: a["causal"] as boolean, lse: a["lse"] as boolean }, out);
   },
 
-  // The decomposition built on placeholders and differentiated by the autodiff pass's backprop,
-  // then put on the real inputs. (A direct backward kernel that recomputes the normalized q and
-  // k tile by tile is the training-mode target; this is its definition.)
-  vjp: ({ inputs, grad, attrs }) => {
+  // The attention's gradients with respect to the normalized, rotated q and k come from the flash
+  // backward ops (attention_grad.ts) on the packed attention_qknorm{lse} (which share-attention-lse
+  // makes the forward's own node); they then flow through the LayerNorm and rotary VJPs, built by
+  // the autodiff pass's backprop on placeholders (so the walk never leaves this op) and put on the
+  // real inputs. The backward recomputes the normalized q and k; v's gradient needs no chain.
+  vjp: ({ inputs, out, grad, attrs }) => {
+    const packed = attrs["lse"] ? out : apply("attention_qknorm", inputs, { ...attrs, lse: true });
+    const [qn, kn] = normalizedQK(inputs, attrs);
+    const [dqn, dkn, dv] = attentionGrads(qn, kn, inputs[2]!, packed, grad, inputs[8], attrs);
     const holders = inputs.map((x, i) => input(`attention_qknorm.arg${i}`, x.dtype, x.shape));
-    const out = decompose(holders, attrs);
-    const g = input("attention_qknorm.grad", grad.dtype, grad.shape);
-    const grads = backprop(out, g, holders.slice(0, 7));
+    const [qh, kh] = normalizedQK(holders, attrs);
+    const gq = input("attention_qknorm.grad_q", dqn.dtype, dqn.shape), gk = input("attention_qknorm.grad_k", dkn.dtype, dkn.shape);
     const map = new Map<Node, Node>(holders.map((h, i) => [h, inputs[i]!]));
-    map.set(g, grad);
-    return [...grads.map((x) => (x ? substitute(x, map) : null)), ...inputs.slice(7).map(() => null)];
+    map.set(gq, dqn);
+    map.set(gk, dkn);
+    const put = (x: Node | null) => (x ? substitute(x, map) : null);
+    const [dq, dqw, dqb] = backprop(qh, gq, [holders[0]!, holders[3]!, holders[4]!]).map(put);
+    const [dk, dkw, dkb] = backprop(kh, gk, [holders[1]!, holders[5]!, holders[6]!]).map(put);
+    return [dq ?? null, dk ?? null, dv, dqw ?? null, dqb ?? null, dkw ?? null, dkb ?? null, ...inputs.slice(7).map(() => null)];
   },
   differentiable: true,
   decompose,

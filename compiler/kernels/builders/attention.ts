@@ -12,10 +12,12 @@
 //   3. an online softmax rescales the running sum and the output accumulators by exp(m − m'),
 //      and each invocation adds p·v into the output columns it owns (c = t, t + WG, ...).
 // Statistics are f32 whatever the storage type. A row with nothing allowed ends with sum 0 and
-// writes zeros (never NaN). The flash form with per-tile mask classification replaces this later.
+// writes zeros (never NaN). With the `lse` attribute the output rows are Dv + 1 wide and column Dv
+// holds the row's log-sum-exp (m + log ℓ of the scaled, masked scores; the mask value when empty).
+// The flash kernels (flash-attention.ts) serve the sizes that fit them; this is the fallback.
 
 import type { Node } from "../../ir/graph.ts";
-import { SEG_GLOBAL, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
+import { SEG_DEAD, SEG_GLOBAL, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
@@ -81,14 +83,18 @@ export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Parti
   const pi = body.let("pos_q", K.add(K.cast("i32", qi), K.i32(Lk - Lq)));
   const segField = (blk: Block, s: Expr, f: number): Expr => ctx.value(blk, seg!, [bi, s, K.u32(f)]);
   const inside = (pos: Expr, start: Expr, end: Expr): Expr => K.and(K.ge(pos, start), K.lt(pos, end));
-  let padI: Expr | null = null;
+  let padI: Expr | null = null, deadI: Expr | null = null;
   if (seg) {
     const pv = body.var("pad_q", K.bool(false));
+    const dv = body.var("dead_q", K.bool(false));
     body.for("s", K.u32(0), K.u32(S), (lb, s) => {
-      const hit = K.and(K.eq(segField(lb, s, 0), K.i32(SEG_PAD)), inside(pi, segField(lb, s, 1), segField(lb, s, 2)));
-      lb.assign(pv, K.or(pv, hit));
+      const kind = lb.let("kind", segField(lb, s, 0));
+      const inI = lb.let("in_q", inside(pi, segField(lb, s, 1), segField(lb, s, 2)));
+      lb.assign(pv, K.or(pv, K.and(K.eq(kind, K.i32(SEG_PAD)), inI)));
+      lb.assign(dv, K.or(dv, K.and(K.eq(kind, K.i32(SEG_DEAD)), inI)));
     });
     padI = pv;
+    deadI = dv;
   }
   /** allowed(i, j) for key j (u32) of this row, evaluated in `blk`. */
   const allowed = (blk: Block, j: Expr): Expr | null => {
@@ -97,18 +103,21 @@ export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Parti
     if (!seg) return base;
     // Without causal the base rule allows every pair, so spans and globals change nothing.
     const padJ = blk.var("pad_k", K.bool(false));
+    const deadJ = blk.var("dead_k", K.bool(false));
     const span = base ? blk.var("same_span", K.bool(false)) : null;
     const glob = base ? blk.var("global_k", K.bool(false)) : null;
     blk.for("s", K.u32(0), K.u32(S), (lb, s) => {
       const kind = segField(lb, s, 0), start = segField(lb, s, 1), end = segField(lb, s, 2);
       const inJ = lb.let("in_k", inside(pj, start, end));
       lb.assign(padJ, K.or(padJ, K.and(K.eq(kind, K.i32(SEG_PAD)), inJ)));
+      lb.assign(deadJ, K.or(deadJ, K.and(K.eq(kind, K.i32(SEG_DEAD)), inJ)));
       if (span && glob) {
         lb.assign(span, K.or(span, K.and(K.and(K.eq(kind, K.i32(SEG_SPAN)), inJ), inside(pi, start, end))));
         lb.assign(glob, K.or(glob, K.and(K.eq(kind, K.i32(SEG_GLOBAL)), inJ)));
       }
     });
-    const shown = K.not(K.and(padJ, K.not(padI!)));
+    // DEAD rows see nothing and DEAD columns are seen by nothing (mask.ts).
+    const shown = K.not(K.or(K.or(deadJ, deadI!), K.and(padJ, K.not(padI!))));
     return base && span && glob ? K.and(shown, K.or(K.or(base, span), glob)) : shown;
   };
 
@@ -187,11 +196,21 @@ export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Parti
   const out = ctx.tensor(root, "read_write");
   const outType = ctx.typeOf(root);
   const inv = body.let("inv_l", K.select(K.gt(l, K.f32(0)), K.div(K.f32(1), l), K.f32(0)));
+  // With `lse` the row is Dv + 1 wide: column Dv is log Σ exp(scaled score) over allowed keys,
+  // m + log ℓ, or the mask value for a row with nothing allowed.
+  const lse = root.attrs["lse"] === true;
+  const W = lse ? Dv + 1 : Dv;
   acc.forEach((a, r) => {
     body.if(K.lt(colOf(r), K.u32(Dv)), (sb) => {
-      ctx.store(sb, out, iadd(imul(row, Dv), colOf(r)), K.cast(outType, K.mul(a, inv)));
+      ctx.store(sb, out, iadd(imul(row, W), colOf(r)), K.cast(outType, K.mul(a, inv)));
     });
   });
+  if (lse) {
+    body.if(K.eq(t, K.u32(0)), (sb) => {
+      const v = K.select(K.gt(l, K.f32(0)), K.add(m, K.log(l)), K.f32(maskValue(root.dtype)));
+      ctx.store(sb, out, iadd(imul(row, W), Dv), K.cast(outType, v));
+    });
+  }
   return ctx.launch([B * H * Lq], `attention ${formatType(root.dtype, root.shape)}`);
 }
 

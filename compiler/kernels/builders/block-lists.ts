@@ -11,7 +11,7 @@
 // find. Because the segments are a run-time input, new padding means new lists, same kernel.
 
 import type { Node } from "../../ir/graph.ts";
-import { SEG_GLOBAL, SEG_NONE, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
+import { SEG_DEAD, SEG_GLOBAL, SEG_NONE, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
 import { tileCount } from "../../ir/ops/attention_qknorm.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
@@ -78,22 +78,31 @@ export function buildBlockLists(group: FusionGroup, caps: TargetCaps, part: Part
     xb.while(K.lt(ra, r1), (rb_) => {
       const rb = nextCut(rb_, ra, r1);
       const padI = rb_.var("pad_i", K.bool(false));
-      rb_.for("s", K.u32(0), K.u32(S), (lb, s) => lb.assign(padI, K.or(padI, K.and(K.eq(field(lb, s, 0), K.i32(SEG_PAD)), inside(lb, s, ra)))));
+      const deadI = rb_.var("dead_i", K.bool(false));
+      rb_.for("s", K.u32(0), K.u32(S), (lb, s) => {
+        const kind = lb.let("kind", field(lb, s, 0));
+        const inI = lb.let("in_i", inside(lb, s, ra));
+        lb.assign(padI, K.or(padI, K.and(K.eq(kind, K.i32(SEG_PAD)), inI)));
+        lb.assign(deadI, K.or(deadI, K.and(K.eq(kind, K.i32(SEG_DEAD)), inI)));
+      });
       const ca = rb_.var("ca", c0);
       rb_.while(K.lt(ca, c1), (cb_) => {
         const cb = nextCut(cb_, ca, c1);
         const padJ = cb_.var("pad_j", K.bool(false));
+        const deadJ = cb_.var("dead_j", K.bool(false));
         const glob = cb_.var("glob", K.bool(false));
         const span = cb_.var("span", K.bool(false));
         cb_.for("s", K.u32(0), K.u32(S), (lb, s) => {
           const kind = lb.let("kind", field(lb, s, 0));
           const inJ = lb.let("in_j", inside(lb, s, ca));
           lb.assign(padJ, K.or(padJ, K.and(K.eq(kind, K.i32(SEG_PAD)), inJ)));
+          lb.assign(deadJ, K.or(deadJ, K.and(K.eq(kind, K.i32(SEG_DEAD)), inJ)));
           lb.assign(glob, K.or(glob, K.and(K.eq(kind, K.i32(SEG_GLOBAL)), inJ)));
           lb.assign(span, K.or(span, K.and(K.and(K.eq(kind, K.i32(SEG_SPAN)), inJ), inside(lb, s, ra))));
         });
-        // hidden padding → none; unmasked by a rule → all; else the causal diagonal decides.
-        cb_.if(K.and(padJ, K.not(padI)), (y) => y.assign(all, K.bool(false)), (n1) => {
+        // dead rows or columns, hidden padding → none; unmasked by a rule → all; else the causal
+        // diagonal decides.
+        cb_.if(K.or(K.or(deadI, deadJ), K.and(padJ, K.not(padI))), (y) => y.assign(all, K.bool(false)), (n1) => {
           const free = causal ? K.or(span, glob) : K.bool(true);
           n1.if(free, (y) => y.assign(none, K.bool(false)), (n2) => {
             n2.if(K.le(K.sub(cb, K.i32(1)), ra), (y) => y.assign(none, K.bool(false)), (n3) => {

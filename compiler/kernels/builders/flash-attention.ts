@@ -1,4 +1,15 @@
-// Flash attention (FlashAttention-2 forward) for attention and attention_qknorm.
+// Flash attention (FlashAttention-2 forward) for attention and attention_qknorm: which kernel,
+// and the row form.
+//
+// Two forms share the walk over key tiles and the mask words (flash-common.ts):
+//   blocked  flash-blocked.ts: register-blocked score and output tiles (4×8 / 4×4 blocks, vec4
+//            rows in workgroup memory); the default wherever the head dims are multiples of 4
+//            (and, with QK-Norm, half the rotary dim too). About 2× the row form on llvmpipe.
+//   rows     this file: one query row per invocation; the fallback for other head dims.
+// $SHOWO_FLASH=rows selects the row form everywhere (for benchmarks). attention falls back to
+// the one-row-per-workgroup kernel (attention.ts) when neither fits.
+//
+// The row form:
 //
 // shapes: q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv] → out [B, H, Lq, Dv]
 //         attention_qknorm adds norm weights/biases [D], positions i32 [Lk], segments i32 [B, S, 3]
@@ -24,11 +35,9 @@
 //             ℓ = αℓ + Σp, acc = α·acc + Σ p·v (unnormalized).
 //   epilogue  one division by ℓ; a row with nothing allowed has ℓ = 0 and writes zeros. Masked
 //             scores are a large finite negative (no infinities in WGSL).
-// The log-sum-exp is not written yet (the backward pass recomputes through the decomposition).
+// With the `lse` attribute the output rows are Dv + 1 wide: column Dv is m + log ℓ.
 
 import type { Node } from "../../ir/graph.ts";
-import { SEG_GLOBAL, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
-import { maskValue } from "../../ir/ops/attention.ts";
 import { tileCount } from "../../ir/ops/attention_qknorm.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
@@ -41,6 +50,10 @@ import { registerBuilder } from "../schedule.ts";
 import type { TargetCaps } from "../target.ts";
 import { buildAttention } from "./attention.ts";
 import "./block-lists.ts";
+import { MASKED, MAX_SLOTS, REAL, allowedWords, maskWord as wordOf, rotaryFrequencies, sinCos } from "./flash-common.ts";
+import type { BlockedPlan } from "./flash-blocked.ts";
+import { blockedPlan, buildFlashBlocked } from "./flash-blocked.ts";
+import { maskValue } from "../../ir/ops/attention.ts";
 
 /** Query tile (= invocations per workgroup) when no lists fix it. */
 export const DEFAULT_TILE_Q = 32;
@@ -50,8 +63,6 @@ const MAX_CHUNK = 32;
 const MAX_HEAD = 128;
 /** Longest row kept in registers, one variable per element; longer rows are private arrays. */
 const UNROLL_HEAD = 64;
-const MASKED = maskValue("f32");
-const REAL = MASKED / 2;
 
 interface Plan {
   readonly tq: number;
@@ -60,7 +71,7 @@ interface Plan {
 
 /** Tile sizes from the target's caps, or null when the flash form does not fit. */
 export function flashPlan(D: number, Dv: number, tq: number, tk: number, S: number, caps: TargetCaps): Plan | null {
-  if (D > MAX_HEAD || Dv > MAX_HEAD || tq > caps.maxInvocationsPerWorkgroup || S > 30) return null;
+  if (D > MAX_HEAD || Dv > MAX_HEAD || tq > caps.maxInvocationsPerWorkgroup || S > MAX_SLOTS) return null;
   // Per key: its K and V rows, its mask word and one score per query row; plus the rotary
   // frequency table (≤ D/2 floats).
   const fit = Math.floor((caps.maxWorkgroupStorageBytes - 2 * D) / (4 * (D + Dv + 1 + tq)));
@@ -69,28 +80,6 @@ export function flashPlan(D: number, Dv: number, tq: number, tk: number, S: numb
   let chunk = 1;
   while (chunk * 2 <= Math.min(fit, MAX_CHUNK, tk)) chunk *= 2;
   return { tq, chunk };
-}
-
-// Cody–Waite reduction by π/2 (three f32 parts, exact products for |k| < 2¹⁵) and Cephes'
-// minimax polynomials on [−π/4, π/4]. NOTE: not the sin/cos builtins: CUDA's sinf/cosf carry a
-// slow path for huge arguments that is a real call, and its calling convention makes the flash
-// kernel spill registers; WGSL's are only promised to 2⁻¹¹ absolute. Rotary angles here are at
-// most a few thousand radians, where this is accurate to a few f32 ulps.
-const PIO2 = [1.5703125, 4.837512969970703125e-4, 7.54978995489188216e-8] as const;
-function sinCos(blk: Block, theta: Expr): [Expr, Expr] {
-  const k = blk.let("quadrant", K.round(K.mul(theta, K.f32(2 / Math.PI))));
-  const r = blk.let("red", K.sub(K.sub(K.sub(theta, K.mul(k, K.f32(PIO2[0]))), K.mul(k, K.f32(PIO2[1]))), K.mul(k, K.f32(PIO2[2]))));
-  const z = blk.let("z", K.mul(r, r));
-  const sn = blk.let("s_r", K.fma(K.mul(r, z), K.fma(z, K.fma(z, K.f32(-1.9515295891e-4), K.f32(8.3321608736e-3)), K.f32(-1.6666654611e-1)), r));
-  const cs = blk.let("c_r", K.fma(K.mul(z, z), K.fma(z, K.fma(z, K.f32(2.443315711809948e-5), K.f32(-1.388731625493765e-3)), K.f32(4.166664568298827e-2)), K.fma(z, K.f32(-0.5), K.f32(1))));
-  const q = blk.let("q", K.bitand(K.cast("i32", k), K.i32(3)));
-  const swap = K.ne(K.bitand(q, K.i32(1)), K.i32(0));
-  const sinV = blk.let("sin_t", K.select(swap, cs, sn));
-  const cosV = blk.let("cos_t", K.select(swap, sn, cs));
-  return [
-    K.select(K.ge(q, K.i32(2)), K.neg(sinV), sinV),
-    K.select(K.or(K.eq(q, K.i32(1)), K.eq(q, K.i32(2))), K.neg(cosV), cosV),
-  ];
 }
 
 /**
@@ -128,7 +117,8 @@ function makeRow(body: Block, name: string, n: number, unroll: boolean, bound: E
   };
 }
 
-export function buildFlashAttention(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
+/** The row form: one query row per invocation (the fallback for shapes the blocked form does not take). */
+export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const root = group.root;
   const fused = root.op === "attention_qknorm";
   const ins = root.inputs;
@@ -213,10 +203,8 @@ export function buildFlashAttention(group: FusionGroup, caps: TargetCaps, part: 
   // ---- Prologue. The rotary frequencies base^(−2r/rotary_dim), as the rotary decomposition
   // rounds them to f32, are constants: thread 0 writes them once (no pow on the device).
   if (invFreq) {
-    const base = a["base"] as number;
-    body.if(K.eq(t, K.u32(0)), (x) => {
-      for (let r = 0; r < rdim / 2; r++) x.store(invFreq, K.u32(r), K.f32(Math.fround(Math.pow(base, Math.fround(r * Math.fround(-2 / rdim))))));
-    });
+    const freqs = rotaryFrequencies(rdim, a["base"] as number);
+    body.if(K.eq(t, K.u32(0)), (x) => freqs.forEach((f, r) => x.store(invFreq, K.u32(r), K.f32(f))));
     body.barrier();
   }
   // The q row in registers (one variable per element, so no per-invocation array in memory):
@@ -247,30 +235,11 @@ export function buildFlashAttention(group: FusionGroup, caps: TargetCaps, part: 
   }
   qr.each(body, (b, d) => qr.set(b, d, K.mul(qr.get(d), K.f32(scale))));
 
-  // Segment membership as a word: bit 0 pad, bit 1 global, bits 2+s span slot s.
-  const segField = (blk: Block, s: Expr, f: number): Expr => ctx.value(blk, seg!, [bi, s, K.u32(f)]);
-  const maskWord = (blk: Block, p: Expr): Expr => {
-    const word = blk.var("word", K.u32(0));
-    blk.for("s", K.u32(0), K.u32(S), (lb, s) => {
-      const kind = segField(lb, s, 0);
-      const inP = lb.let("in", K.and(K.ge(p, segField(lb, s, 1)), K.lt(p, segField(lb, s, 2))));
-      const bit = K.select(K.eq(kind, K.i32(SEG_PAD)), K.u32(1), K.select(K.eq(kind, K.i32(SEG_GLOBAL)), K.u32(2), K.select(K.eq(kind, K.i32(SEG_SPAN)), K.shl(K.u32(1), K.add(s, K.u32(2))), K.u32(0))));
-      lb.assign(word, K.bitor(word, K.select(inP, bit, K.u32(0))));
-    });
-    return word;
-  };
+  // Segment membership as a word (flash-common.ts): pad, global, dead and span bits.
+  const maskWord = (blk: Block, p: Expr): Expr => wordOf(ctx, seg!, S, bi, blk, p);
   const qWord = seg ? body.let("q_mask", maskWord(body, pi)) : null;
-  const has = (word: Expr, bit: number): Expr => K.ne(K.bitand(word, K.u32(bit)), K.u32(0));
-
-  /** mask.ts allowed() for key j of this row: !(pad j ∧ ¬pad i) ∧ (j ≤ i ∨ same span ∨ global j). */
-  const allowed = (blk: Block, j: Expr, kw_: Expr | null): Expr => {
-    const base = causal ? K.le(K.cast("i32", j), pi) : null;
-    if (!seg || !kw_ || !qWord) return base ?? K.bool(true);
-    const shown = K.not(K.and(has(kw_, 1), K.not(has(qWord, 1))));
-    if (!base) return shown;
-    const span = K.ne(K.bitand(K.shr(kw_, 2), K.shr(qWord, 2)), K.u32(0));
-    return blk.let("ok", K.and(shown, K.or(K.or(base, span), has(kw_, 2))));
-  };
+  /** mask.ts allowed() for key j of this row. */
+  const allowed = (blk: Block, j: Expr, kw_: Expr | null): Expr => blk.let("ok", allowedWords(causal, qWord, pi, kw_, K.cast("i32", j)));
 
   // ---- Softmax state, in registers: running max m, running sum l, unnormalized accumulator.
   const m = body.var("m", K.f32(MASKED));
@@ -378,21 +347,58 @@ export function buildFlashAttention(group: FusionGroup, caps: TargetCaps, part: 
   // zeros), leaving −0 from 0·v in the accumulator.
   const any = body.let("any", K.gt(l, K.f32(0)));
   const inv = body.let("inv_l", K.select(any, K.div(K.f32(1), l), K.f32(0)));
+  // With `lse` the row is Dv + 1 wide; column Dv is m + log ℓ (scaled scores), or the mask value.
+  const lse = a["lse"] === true;
+  const W = lse ? Dv + 1 : Dv;
   body.if(live, (sb) => {
-    const o = sb.let("o", imul(iadd(imul(iadd(imul(bi, H), h), Lq), i), Dv));
+    const o = sb.let("o", imul(iadd(imul(iadd(imul(bi, H), h), Lq), i), W));
     acc.each(sb, (b, c) => ctx.store(b, out, K.add(o, c), K.cast(outType, K.select(any, K.mul(acc.get(c), inv), K.f32(0)))));
+    if (lse) ctx.store(sb, out, K.add(o, K.u32(Dv)), K.cast(outType, K.select(any, K.add(m, K.log(l)), K.f32(maskValue(root.dtype)))));
   });
   return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash ${tq}×${CK}; ${walk})`, { head_dim: D, head_dim_v: Dv, ...(fused ? { rotary_half: (a["rotary_dim"] as number) / 2 } : {}) });
 }
 
-/** attention: flash when its sizes suit it, else the one-row-per-workgroup kernel. */
+/** Which flash form to build: "blocked" (flash-blocked.ts, the default where its shapes fit) or "rows" (this file). */
+export type FlashForm = "blocked" | "rows";
+
+/**
+ * The form the builders use: $SHOWO_FLASH ("rows" or "blocked"; benchmarks compare them),
+ * default blocked.
+ */
+export function flashFormFromEnv(): FlashForm {
+  const f = process.env["SHOWO_FLASH"] ?? "blocked";
+  if (f !== "rows" && f !== "blocked") throw new Error(`SHOWO_FLASH is '${f}'; expected 'rows' or 'blocked'`);
+  return f;
+}
+
+/** Inputs of the blocked plan for an attention or attention_qknorm node (list tiles fix the query tile). */
+function blockedPlanFor(root: Node, caps: TargetCaps): BlockedPlan | null {
+  const fused = root.op === "attention_qknorm";
+  const [q, , v] = root.inputs as [Node, Node, Node];
+  const seg = fused ? root.inputs[8] : root.inputs[3];
+  const lists = fused ? root.inputs[9] : undefined;
+  const D = concreteShape(q.shape)[3]!, Dv = concreteShape(v.shape)[3]!;
+  const S = seg ? concreteShape(seg.shape)[1]! : 0;
+  const rdim = fused ? (root.attrs["rotary_dim"] as number) : 0;
+  return lists ? blockedPlan(D, Dv, rdim, S, caps, root.attrs["tile_q"] as number, root.attrs["tile_k"] as number) : blockedPlan(D, Dv, rdim, S, caps, undefined, undefined, concreteShape(q.shape)[2]!);
+}
+
+/** attention_qknorm: the blocked flash kernel where it fits, else the row form. */
+export function buildFlashAttention(group: FusionGroup, caps: TargetCaps, part: Partition, form: FlashForm = flashFormFromEnv()): Launch {
+  const plan = form === "blocked" ? blockedPlanFor(group.root, caps) : null;
+  return plan ? buildFlashBlocked(group, caps, part, plan) : buildFlashRows(group, caps, part);
+}
+
+/** attention: a flash kernel when its sizes suit one, else the one-row-per-workgroup kernel. */
 function buildAttentionKind(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const [q, , v, seg] = group.root.inputs as [Node, Node, Node, Node | undefined];
   const D = concreteShape(q.shape)[3]!, Dv = concreteShape(v.shape)[3]!, Lq = concreteShape(q.shape)[2]!;
   const S = seg ? concreteShape(seg.shape)[1]! : 0;
+  const blocked = flashFormFromEnv() === "blocked" ? blockedPlanFor(group.root, caps) : null;
+  if (blocked) return buildFlashBlocked(group, caps, part, blocked);
   const plan = flashPlan(D, Dv, Math.min(DEFAULT_TILE_Q, Math.max(1, Lq)), MAX_CHUNK, S, caps);
-  return plan ? buildFlashAttention(group, caps, part) : buildAttention(group, caps, part);
+  return plan ? buildFlashRows(group, caps, part) : buildAttention(group, caps, part);
 }
 
 registerBuilder("attention", buildAttentionKind);
-registerBuilder("attention_qknorm", buildFlashAttention);
+registerBuilder("attention_qknorm", (g, c, p) => buildFlashAttention(g, c, p));

@@ -1,24 +1,28 @@
 // ---- launch 1 of 1, grid [2]
 // kernel attention_flash
 // attention: q [1, 2, 7, 8], k [1, 2, 7, 8], v [1, 2, 7, 8] → out [1, 2, 7, 8]
-// flash (online softmax); one workgroup of 7 per (b, h, query tile); keys in chunks of 32; causal: unmasked below the diagonal, masked band
+// flash, register-blocked: one workgroup of 16 per (b, h, 8-row query tile); keys in chunks of 32; 4×4 score blocks, 4×4 output blocks; causal: unmasked below the diagonal, masked band
 
 struct attention_flash_Params {
-  unsigned head_dim;
-  unsigned head_dim_v;
+  unsigned head_groups;
+  unsigned key_groups;
   unsigned grid_x;
   unsigned grid_fold_x;
 };
 
-extern "C" __global__ void __launch_bounds__(7) attention_flash(
+extern "C" __global__ void __launch_bounds__(16) attention_flash(
     const float* __restrict__ x0,
     const float* __restrict__ x1,
     const float* __restrict__ x2,
     float* __restrict__ y3,
     const attention_flash_Params params) {
-  __shared__ float k_tile[256];
-  __shared__ float v_tile[256];
-  __shared__ float scores[224];
+  __shared__ sk::f32x4 q_tile[16];
+  __shared__ sk::f32x4 k_tile[64];
+  __shared__ sk::f32x4 v_tile[64];
+  __shared__ sk::f32x4 p_tile[64];
+  __shared__ float row_max[8];
+  __shared__ float row_sum[8];
+  __shared__ float row_alpha[8];
   // logical workgroup id along x: the launch may be folded into (x, y) (see foldGrid)
   const unsigned wg_linear = blockIdx.x + blockIdx.y * params.grid_fold_x;
   if (wg_linear >= params.grid_x) {
@@ -29,142 +33,281 @@ extern "C" __global__ void __launch_bounds__(7) attention_flash(
   const unsigned qt = 0u;
   const unsigned h = wg % 2u;
   const unsigned b = wg / 2u;
-  const unsigned i = (qt * 7u) + t;
-  const bool live = i < 7u;
-  const unsigned iq = sk::min(i, 6u);
-  const int pos_q = sk::add(sk::to_i32(iq), 0);
-  float q = 0.0f;
-  float q_1 = 0.0f;
-  float q_2 = 0.0f;
-  float q_3 = 0.0f;
-  float q_4 = 0.0f;
-  float q_5 = 0.0f;
-  float q_6 = 0.0f;
-  float q_7 = 0.0f;
-  const float v = x0[(h * 56u) + (iq * 8u)];
-  q = v;
-  const float v_1 = x0[((h * 56u) + (iq * 8u)) + 1u];
-  q_1 = v_1;
-  const float v_2 = x0[((h * 56u) + (iq * 8u)) + 2u];
-  q_2 = v_2;
-  const float v_3 = x0[((h * 56u) + (iq * 8u)) + 3u];
-  q_3 = v_3;
-  const float v_4 = x0[((h * 56u) + (iq * 8u)) + 4u];
-  q_4 = v_4;
-  const float v_5 = x0[((h * 56u) + (iq * 8u)) + 5u];
-  q_5 = v_5;
-  const float v_6 = x0[((h * 56u) + (iq * 8u)) + 6u];
-  q_6 = v_6;
-  const float v_7 = x0[((h * 56u) + (iq * 8u)) + 7u];
-  q_7 = v_7;
-  q = q * 0.35355338f;
-  q_1 = q_1 * 0.35355338f;
-  q_2 = q_2 * 0.35355338f;
-  q_3 = q_3 * 0.35355338f;
-  q_4 = q_4 * 0.35355338f;
-  q_5 = q_5 * 0.35355338f;
-  q_6 = q_6 * 0.35355338f;
-  q_7 = q_7 * 0.35355338f;
-  float m = -1e+30f;
-  float l = 0.0f;
-  float acc = 0.0f;
-  float acc_1 = 0.0f;
-  float acc_2 = 0.0f;
-  float acc_3 = 0.0f;
-  float acc_4 = 0.0f;
-  float acc_5 = 0.0f;
-  float acc_6 = 0.0f;
-  float acc_7 = 0.0f;
-  const unsigned full_end = sk::to_u32(sk::clamp(sk::add(sk::add(sk::to_i32(qt * 7u), 0), 1), 0, 7));
-  const unsigned band_end = sk::max(full_end, sk::to_u32(sk::clamp(sk::add(sk::to_i32(sk::min((qt * 7u) + 7u, 7u)), 0), 0, 7)));
-  for (unsigned e = 0u; e < 2u; e += 1u) {
-    const bool band = e == 1u;
+  const unsigned row0 = qt * 8u;
+  for (unsigned e = t; e < 16u; e += 16u) {
+    const unsigned i = sk::min(row0 + (e / 2u), 6u);
+    const unsigned d0 = (e % 2u) * 4u;
+    const float v = x0[((h * 56u) + (i * 8u)) + (d0 + 0u)];
+    const float v_1 = x0[((h * 56u) + (i * 8u)) + (d0 + 1u)];
+    const float v_2 = x0[((h * 56u) + (i * 8u)) + (d0 + 2u)];
+    const float v_3 = x0[((h * 56u) + (i * 8u)) + (d0 + 3u)];
+    q_tile[e] = sk::f32x4{v, v_1, v_2, v_3} * 0.35355338f;
+  }
+  for (unsigned r = t; r < 8u; r += 16u) {
+    row_max[r] = -1e+30f;
+    row_sum[r] = 0.0f;
+  }
+  __syncthreads();
+  const unsigned sr0 = (t / 8u) * 4u;
+  const unsigned sk0 = (t % 8u) * 4u;
+  const unsigned or0 = (t / 8u) * 4u;
+  const bool oc_in = (t % 8u) < 2u;
+  const unsigned oc = sk::min(t % 8u, 1u);
+  sk::f32x4 acc = sk::splat<4>(0.0f);
+  sk::f32x4 acc_1 = sk::splat<4>(0.0f);
+  sk::f32x4 acc_2 = sk::splat<4>(0.0f);
+  sk::f32x4 acc_3 = sk::splat<4>(0.0f);
+  const int pos_q = sk::add(sk::to_i32(row0 + (sr0 + 0u)), 0);
+  const int pos_q_1 = sk::add(sk::to_i32(row0 + (sr0 + 1u)), 0);
+  const int pos_q_2 = sk::add(sk::to_i32(row0 + (sr0 + 2u)), 0);
+  const int pos_q_3 = sk::add(sk::to_i32(row0 + (sr0 + 3u)), 0);
+  const unsigned full_end = sk::to_u32(sk::clamp(sk::add(sk::add(sk::to_i32(row0), 0), 1), 0, 7));
+  const unsigned band_end = sk::max(full_end, sk::to_u32(sk::clamp(sk::add(sk::to_i32(sk::min(row0 + 8u, 7u)), 0), 0, 7)));
+  for (unsigned e_1 = 0u; e_1 < 2u; e_1 += 1u) {
+    const bool band = e_1 == 1u;
     for (unsigned c0 = (band ? full_end : 0u); c0 < (band ? band_end : full_end); c0 += 32u) {
       const unsigned n = sk::min(32u, (band ? band_end : full_end) - c0);
-      for (unsigned e_1 = t; e_1 < (n * 8u); e_1 += 7u) {
-        const float v_8 = x1[((h * 56u) + ((c0 + (e_1 / 8u)) * 8u)) + (e_1 % 8u)];
-        k_tile[e_1] = v_8;
+      for (unsigned e_2 = t; e_2 < 64u; e_2 += 16u) {
+        const unsigned j = sk::min(c0 + (e_2 / 2u), 6u);
+        const unsigned d0_1 = (e_2 % 2u) * 4u;
+        const float v_4 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 0u)];
+        const float v_5 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 1u)];
+        const float v_6 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 2u)];
+        const float v_7 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 3u)];
+        k_tile[e_2] = sk::f32x4{v_4, v_5, v_6, v_7};
       }
-      for (unsigned e_2 = t; e_2 < (n * 8u); e_2 += 7u) {
-        const float v_9 = x2[((h * 56u) + ((c0 + (e_2 / 8u)) * 8u)) + (e_2 % 8u)];
-        v_tile[e_2] = v_9;
+      for (unsigned e_3 = t; e_3 < 64u; e_3 += 16u) {
+        const unsigned j_1 = sk::min(c0 + (e_3 / 2u), 6u);
+        const unsigned d0_2 = (e_3 % 2u) * 4u;
+        const float v_8 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 0u)];
+        const float v_9 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 1u)];
+        const float v_10 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 2u)];
+        const float v_11 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 3u)];
+        v_tile[e_3] = sk::f32x4{v_8, v_9, v_10, v_11};
       }
       __syncthreads();
-      const unsigned so = t * 32u;
-      float mx = -1e+30f;
+      float s = 0.0f;
+      float s_1 = 0.0f;
+      float s_2 = 0.0f;
+      float s_3 = 0.0f;
+      float s_4 = 0.0f;
+      float s_5 = 0.0f;
+      float s_6 = 0.0f;
+      float s_7 = 0.0f;
+      float s_8 = 0.0f;
+      float s_9 = 0.0f;
+      float s_10 = 0.0f;
+      float s_11 = 0.0f;
+      float s_12 = 0.0f;
+      float s_13 = 0.0f;
+      float s_14 = 0.0f;
+      float s_15 = 0.0f;
+      for (unsigned g = 0u; g < params.head_groups; g += 1u) {
+        const sk::f32x4 kv = k_tile[((sk0 + 0u) * 2u) + g];
+        const sk::f32x4 kv_1 = k_tile[((sk0 + 1u) * 2u) + g];
+        const sk::f32x4 kv_2 = k_tile[((sk0 + 2u) * 2u) + g];
+        const sk::f32x4 kv_3 = k_tile[((sk0 + 3u) * 2u) + g];
+        const sk::f32x4 qv = q_tile[((sr0 + 0u) * 2u) + g];
+        s = fmaf(qv.w, kv.w, fmaf(qv.z, kv.z, fmaf(qv.y, kv.y, fmaf(qv.x, kv.x, s))));
+        s_1 = fmaf(qv.w, kv_1.w, fmaf(qv.z, kv_1.z, fmaf(qv.y, kv_1.y, fmaf(qv.x, kv_1.x, s_1))));
+        s_2 = fmaf(qv.w, kv_2.w, fmaf(qv.z, kv_2.z, fmaf(qv.y, kv_2.y, fmaf(qv.x, kv_2.x, s_2))));
+        s_3 = fmaf(qv.w, kv_3.w, fmaf(qv.z, kv_3.z, fmaf(qv.y, kv_3.y, fmaf(qv.x, kv_3.x, s_3))));
+        const sk::f32x4 qv_1 = q_tile[((sr0 + 1u) * 2u) + g];
+        s_4 = fmaf(qv_1.w, kv.w, fmaf(qv_1.z, kv.z, fmaf(qv_1.y, kv.y, fmaf(qv_1.x, kv.x, s_4))));
+        s_5 = fmaf(qv_1.w, kv_1.w, fmaf(qv_1.z, kv_1.z, fmaf(qv_1.y, kv_1.y, fmaf(qv_1.x, kv_1.x, s_5))));
+        s_6 = fmaf(qv_1.w, kv_2.w, fmaf(qv_1.z, kv_2.z, fmaf(qv_1.y, kv_2.y, fmaf(qv_1.x, kv_2.x, s_6))));
+        s_7 = fmaf(qv_1.w, kv_3.w, fmaf(qv_1.z, kv_3.z, fmaf(qv_1.y, kv_3.y, fmaf(qv_1.x, kv_3.x, s_7))));
+        const sk::f32x4 qv_2 = q_tile[((sr0 + 2u) * 2u) + g];
+        s_8 = fmaf(qv_2.w, kv.w, fmaf(qv_2.z, kv.z, fmaf(qv_2.y, kv.y, fmaf(qv_2.x, kv.x, s_8))));
+        s_9 = fmaf(qv_2.w, kv_1.w, fmaf(qv_2.z, kv_1.z, fmaf(qv_2.y, kv_1.y, fmaf(qv_2.x, kv_1.x, s_9))));
+        s_10 = fmaf(qv_2.w, kv_2.w, fmaf(qv_2.z, kv_2.z, fmaf(qv_2.y, kv_2.y, fmaf(qv_2.x, kv_2.x, s_10))));
+        s_11 = fmaf(qv_2.w, kv_3.w, fmaf(qv_2.z, kv_3.z, fmaf(qv_2.y, kv_3.y, fmaf(qv_2.x, kv_3.x, s_11))));
+        const sk::f32x4 qv_3 = q_tile[((sr0 + 3u) * 2u) + g];
+        s_12 = fmaf(qv_3.w, kv.w, fmaf(qv_3.z, kv.z, fmaf(qv_3.y, kv.y, fmaf(qv_3.x, kv.x, s_12))));
+        s_13 = fmaf(qv_3.w, kv_1.w, fmaf(qv_3.z, kv_1.z, fmaf(qv_3.y, kv_1.y, fmaf(qv_3.x, kv_1.x, s_13))));
+        s_14 = fmaf(qv_3.w, kv_2.w, fmaf(qv_3.z, kv_2.z, fmaf(qv_3.y, kv_2.y, fmaf(qv_3.x, kv_2.x, s_14))));
+        s_15 = fmaf(qv_3.w, kv_3.w, fmaf(qv_3.z, kv_3.z, fmaf(qv_3.y, kv_3.y, fmaf(qv_3.x, kv_3.x, s_15))));
+      }
+      const bool in_chunk = (sk0 + 0u) < n;
+      const bool in_chunk_1 = (sk0 + 1u) < n;
+      const bool in_chunk_2 = (sk0 + 2u) < n;
+      const bool in_chunk_3 = (sk0 + 3u) < n;
       if (band) {
-        for (unsigned jj = 0u; jj < n; jj += 1u) {
-          const unsigned ko = jj * 8u;
-          float dot = 0.0f;
-          dot = fmaf(q, k_tile[ko + 0u], dot);
-          dot = fmaf(q_1, k_tile[ko + 1u], dot);
-          dot = fmaf(q_2, k_tile[ko + 2u], dot);
-          dot = fmaf(q_3, k_tile[ko + 3u], dot);
-          dot = fmaf(q_4, k_tile[ko + 4u], dot);
-          dot = fmaf(q_5, k_tile[ko + 5u], dot);
-          dot = fmaf(q_6, k_tile[ko + 6u], dot);
-          dot = fmaf(q_7, k_tile[ko + 7u], dot);
-          const float s = (sk::to_i32(c0 + jj) <= pos_q ? dot : -1e+30f);
-          scores[so + jj] = s;
-          mx = fmaxf(mx, s);
-        }
+        const int pos_k = sk::to_i32(c0 + (sk0 + 0u));
+        const int pos_k_1 = sk::to_i32(c0 + (sk0 + 1u));
+        const int pos_k_2 = sk::to_i32(c0 + (sk0 + 2u));
+        const int pos_k_3 = sk::to_i32(c0 + (sk0 + 3u));
+        p_tile[((sr0 + 0u) * 8u) + ((sk0 / 4u) + 0u)] = sk::f32x4{(in_chunk && (pos_k <= pos_q) ? s : -1e+30f), (in_chunk_1 && (pos_k_1 <= pos_q) ? s_1 : -1e+30f), (in_chunk_2 && (pos_k_2 <= pos_q) ? s_2 : -1e+30f), (in_chunk_3 && (pos_k_3 <= pos_q) ? s_3 : -1e+30f)};
+        p_tile[((sr0 + 1u) * 8u) + ((sk0 / 4u) + 0u)] = sk::f32x4{(in_chunk && (pos_k <= pos_q_1) ? s_4 : -1e+30f), (in_chunk_1 && (pos_k_1 <= pos_q_1) ? s_5 : -1e+30f), (in_chunk_2 && (pos_k_2 <= pos_q_1) ? s_6 : -1e+30f), (in_chunk_3 && (pos_k_3 <= pos_q_1) ? s_7 : -1e+30f)};
+        p_tile[((sr0 + 2u) * 8u) + ((sk0 / 4u) + 0u)] = sk::f32x4{(in_chunk && (pos_k <= pos_q_2) ? s_8 : -1e+30f), (in_chunk_1 && (pos_k_1 <= pos_q_2) ? s_9 : -1e+30f), (in_chunk_2 && (pos_k_2 <= pos_q_2) ? s_10 : -1e+30f), (in_chunk_3 && (pos_k_3 <= pos_q_2) ? s_11 : -1e+30f)};
+        p_tile[((sr0 + 3u) * 8u) + ((sk0 / 4u) + 0u)] = sk::f32x4{(in_chunk && (pos_k <= pos_q_3) ? s_12 : -1e+30f), (in_chunk_1 && (pos_k_1 <= pos_q_3) ? s_13 : -1e+30f), (in_chunk_2 && (pos_k_2 <= pos_q_3) ? s_14 : -1e+30f), (in_chunk_3 && (pos_k_3 <= pos_q_3) ? s_15 : -1e+30f)};
       } else {
-        for (unsigned jj_1 = 0u; jj_1 < n; jj_1 += 1u) {
-          const unsigned ko_1 = jj_1 * 8u;
-          float dot_1 = 0.0f;
-          dot_1 = fmaf(q, k_tile[ko_1 + 0u], dot_1);
-          dot_1 = fmaf(q_1, k_tile[ko_1 + 1u], dot_1);
-          dot_1 = fmaf(q_2, k_tile[ko_1 + 2u], dot_1);
-          dot_1 = fmaf(q_3, k_tile[ko_1 + 3u], dot_1);
-          dot_1 = fmaf(q_4, k_tile[ko_1 + 4u], dot_1);
-          dot_1 = fmaf(q_5, k_tile[ko_1 + 5u], dot_1);
-          dot_1 = fmaf(q_6, k_tile[ko_1 + 6u], dot_1);
-          dot_1 = fmaf(q_7, k_tile[ko_1 + 7u], dot_1);
-          const float s_1 = dot_1;
-          scores[so + jj_1] = s_1;
-          mx = fmaxf(mx, s_1);
-        }
+        const int pos_k_4 = sk::to_i32(c0 + (sk0 + 0u));
+        const int pos_k_5 = sk::to_i32(c0 + (sk0 + 1u));
+        const int pos_k_6 = sk::to_i32(c0 + (sk0 + 2u));
+        const int pos_k_7 = sk::to_i32(c0 + (sk0 + 3u));
+        p_tile[((sr0 + 0u) * 8u) + ((sk0 / 4u) + 0u)] = sk::f32x4{(in_chunk ? s : -1e+30f), (in_chunk_1 ? s_1 : -1e+30f), (in_chunk_2 ? s_2 : -1e+30f), (in_chunk_3 ? s_3 : -1e+30f)};
+        p_tile[((sr0 + 1u) * 8u) + ((sk0 / 4u) + 0u)] = sk::f32x4{(in_chunk ? s_4 : -1e+30f), (in_chunk_1 ? s_5 : -1e+30f), (in_chunk_2 ? s_6 : -1e+30f), (in_chunk_3 ? s_7 : -1e+30f)};
+        p_tile[((sr0 + 2u) * 8u) + ((sk0 / 4u) + 0u)] = sk::f32x4{(in_chunk ? s_8 : -1e+30f), (in_chunk_1 ? s_9 : -1e+30f), (in_chunk_2 ? s_10 : -1e+30f), (in_chunk_3 ? s_11 : -1e+30f)};
+        p_tile[((sr0 + 3u) * 8u) + ((sk0 / 4u) + 0u)] = sk::f32x4{(in_chunk ? s_12 : -1e+30f), (in_chunk_1 ? s_13 : -1e+30f), (in_chunk_2 ? s_14 : -1e+30f), (in_chunk_3 ? s_15 : -1e+30f)};
       }
-      const float m_new = fmaxf(m, mx);
-      const float alpha = (m > (-5e+29f) ? expf(m - m_new) : 0.0f);
-      l = l * alpha;
-      acc = acc * alpha;
-      acc_1 = acc_1 * alpha;
-      acc_2 = acc_2 * alpha;
-      acc_3 = acc_3 * alpha;
-      acc_4 = acc_4 * alpha;
-      acc_5 = acc_5 * alpha;
-      acc_6 = acc_6 * alpha;
-      acc_7 = acc_7 * alpha;
-      for (unsigned jj_2 = 0u; jj_2 < n; jj_2 += 1u) {
-        const float s_2 = scores[so + jj_2];
-        const float p = (s_2 > (-5e+29f) ? expf(s_2 - m_new) : 0.0f);
-        l = l + p;
-        const unsigned vo = jj_2 * 8u;
-        acc = fmaf(p, v_tile[vo + 0u], acc);
-        acc_1 = fmaf(p, v_tile[vo + 1u], acc_1);
-        acc_2 = fmaf(p, v_tile[vo + 2u], acc_2);
-        acc_3 = fmaf(p, v_tile[vo + 3u], acc_3);
-        acc_4 = fmaf(p, v_tile[vo + 4u], acc_4);
-        acc_5 = fmaf(p, v_tile[vo + 5u], acc_5);
-        acc_6 = fmaf(p, v_tile[vo + 6u], acc_6);
-        acc_7 = fmaf(p, v_tile[vo + 7u], acc_7);
+      __syncthreads();
+      for (unsigned r_1 = t; r_1 < 8u; r_1 += 16u) {
+        const unsigned o = r_1 * 8u;
+        const float m_old = row_max[r_1];
+        float mx = m_old;
+        const sk::f32x4 sv = p_tile[o + 0u];
+        mx = fmaxf(mx, fmaxf(fmaxf(sv.x, sv.y), fmaxf(sv.z, sv.w)));
+        const sk::f32x4 sv_1 = p_tile[o + 1u];
+        mx = fmaxf(mx, fmaxf(fmaxf(sv_1.x, sv_1.y), fmaxf(sv_1.z, sv_1.w)));
+        const sk::f32x4 sv_2 = p_tile[o + 2u];
+        mx = fmaxf(mx, fmaxf(fmaxf(sv_2.x, sv_2.y), fmaxf(sv_2.z, sv_2.w)));
+        const sk::f32x4 sv_3 = p_tile[o + 3u];
+        mx = fmaxf(mx, fmaxf(fmaxf(sv_3.x, sv_3.y), fmaxf(sv_3.z, sv_3.w)));
+        const sk::f32x4 sv_4 = p_tile[o + 4u];
+        mx = fmaxf(mx, fmaxf(fmaxf(sv_4.x, sv_4.y), fmaxf(sv_4.z, sv_4.w)));
+        const sk::f32x4 sv_5 = p_tile[o + 5u];
+        mx = fmaxf(mx, fmaxf(fmaxf(sv_5.x, sv_5.y), fmaxf(sv_5.z, sv_5.w)));
+        const sk::f32x4 sv_6 = p_tile[o + 6u];
+        mx = fmaxf(mx, fmaxf(fmaxf(sv_6.x, sv_6.y), fmaxf(sv_6.z, sv_6.w)));
+        const sk::f32x4 sv_7 = p_tile[o + 7u];
+        mx = fmaxf(mx, fmaxf(fmaxf(sv_7.x, sv_7.y), fmaxf(sv_7.z, sv_7.w)));
+        const float alpha = (m_old > (-5e+29f) ? expf(m_old - mx) : 0.0f);
+        sk::f32x4 sum = sk::splat<4>(0.0f);
+        const sk::f32x4 sv_8 = p_tile[o + 0u];
+        const sk::f32x4 p = sk::f32x4{(sv_8.x > (-5e+29f) ? expf(sv_8.x - mx) : 0.0f), (sv_8.y > (-5e+29f) ? expf(sv_8.y - mx) : 0.0f), (sv_8.z > (-5e+29f) ? expf(sv_8.z - mx) : 0.0f), (sv_8.w > (-5e+29f) ? expf(sv_8.w - mx) : 0.0f)};
+        p_tile[o + 0u] = p;
+        sum = sum + p;
+        const sk::f32x4 sv_9 = p_tile[o + 1u];
+        const sk::f32x4 p_1 = sk::f32x4{(sv_9.x > (-5e+29f) ? expf(sv_9.x - mx) : 0.0f), (sv_9.y > (-5e+29f) ? expf(sv_9.y - mx) : 0.0f), (sv_9.z > (-5e+29f) ? expf(sv_9.z - mx) : 0.0f), (sv_9.w > (-5e+29f) ? expf(sv_9.w - mx) : 0.0f)};
+        p_tile[o + 1u] = p_1;
+        sum = sum + p_1;
+        const sk::f32x4 sv_10 = p_tile[o + 2u];
+        const sk::f32x4 p_2 = sk::f32x4{(sv_10.x > (-5e+29f) ? expf(sv_10.x - mx) : 0.0f), (sv_10.y > (-5e+29f) ? expf(sv_10.y - mx) : 0.0f), (sv_10.z > (-5e+29f) ? expf(sv_10.z - mx) : 0.0f), (sv_10.w > (-5e+29f) ? expf(sv_10.w - mx) : 0.0f)};
+        p_tile[o + 2u] = p_2;
+        sum = sum + p_2;
+        const sk::f32x4 sv_11 = p_tile[o + 3u];
+        const sk::f32x4 p_3 = sk::f32x4{(sv_11.x > (-5e+29f) ? expf(sv_11.x - mx) : 0.0f), (sv_11.y > (-5e+29f) ? expf(sv_11.y - mx) : 0.0f), (sv_11.z > (-5e+29f) ? expf(sv_11.z - mx) : 0.0f), (sv_11.w > (-5e+29f) ? expf(sv_11.w - mx) : 0.0f)};
+        p_tile[o + 3u] = p_3;
+        sum = sum + p_3;
+        const sk::f32x4 sv_12 = p_tile[o + 4u];
+        const sk::f32x4 p_4 = sk::f32x4{(sv_12.x > (-5e+29f) ? expf(sv_12.x - mx) : 0.0f), (sv_12.y > (-5e+29f) ? expf(sv_12.y - mx) : 0.0f), (sv_12.z > (-5e+29f) ? expf(sv_12.z - mx) : 0.0f), (sv_12.w > (-5e+29f) ? expf(sv_12.w - mx) : 0.0f)};
+        p_tile[o + 4u] = p_4;
+        sum = sum + p_4;
+        const sk::f32x4 sv_13 = p_tile[o + 5u];
+        const sk::f32x4 p_5 = sk::f32x4{(sv_13.x > (-5e+29f) ? expf(sv_13.x - mx) : 0.0f), (sv_13.y > (-5e+29f) ? expf(sv_13.y - mx) : 0.0f), (sv_13.z > (-5e+29f) ? expf(sv_13.z - mx) : 0.0f), (sv_13.w > (-5e+29f) ? expf(sv_13.w - mx) : 0.0f)};
+        p_tile[o + 5u] = p_5;
+        sum = sum + p_5;
+        const sk::f32x4 sv_14 = p_tile[o + 6u];
+        const sk::f32x4 p_6 = sk::f32x4{(sv_14.x > (-5e+29f) ? expf(sv_14.x - mx) : 0.0f), (sv_14.y > (-5e+29f) ? expf(sv_14.y - mx) : 0.0f), (sv_14.z > (-5e+29f) ? expf(sv_14.z - mx) : 0.0f), (sv_14.w > (-5e+29f) ? expf(sv_14.w - mx) : 0.0f)};
+        p_tile[o + 6u] = p_6;
+        sum = sum + p_6;
+        const sk::f32x4 sv_15 = p_tile[o + 7u];
+        const sk::f32x4 p_7 = sk::f32x4{(sv_15.x > (-5e+29f) ? expf(sv_15.x - mx) : 0.0f), (sv_15.y > (-5e+29f) ? expf(sv_15.y - mx) : 0.0f), (sv_15.z > (-5e+29f) ? expf(sv_15.z - mx) : 0.0f), (sv_15.w > (-5e+29f) ? expf(sv_15.w - mx) : 0.0f)};
+        p_tile[o + 7u] = p_7;
+        sum = sum + p_7;
+        row_sum[r_1] = fmaf(row_sum[r_1], alpha, (sum.x + sum.y) + (sum.z + sum.w));
+        row_max[r_1] = mx;
+        row_alpha[r_1] = alpha;
       }
-      m = m_new;
+      __syncthreads();
+      const float alpha_1 = row_alpha[or0 + 0u];
+      acc = acc * alpha_1;
+      const float alpha_2 = row_alpha[or0 + 1u];
+      acc_1 = acc_1 * alpha_2;
+      const float alpha_3 = row_alpha[or0 + 2u];
+      acc_2 = acc_2 * alpha_3;
+      const float alpha_4 = row_alpha[or0 + 3u];
+      acc_3 = acc_3 * alpha_4;
+      for (unsigned kg = 0u; kg < params.key_groups; kg += 1u) {
+        const sk::f32x4 pv = p_tile[((or0 + 0u) * 8u) + kg];
+        const sk::f32x4 pv_1 = p_tile[((or0 + 1u) * 8u) + kg];
+        const sk::f32x4 pv_2 = p_tile[((or0 + 2u) * 8u) + kg];
+        const sk::f32x4 pv_3 = p_tile[((or0 + 3u) * 8u) + kg];
+        const unsigned vo = ((kg * 4u) + 0u) * 2u;
+        const sk::f32x4 vv = v_tile[vo + oc];
+        acc = acc + (pv.x * vv);
+        acc_1 = acc_1 + (pv_1.x * vv);
+        acc_2 = acc_2 + (pv_2.x * vv);
+        acc_3 = acc_3 + (pv_3.x * vv);
+        const unsigned vo_1 = ((kg * 4u) + 1u) * 2u;
+        const sk::f32x4 vv_1 = v_tile[vo_1 + oc];
+        acc = acc + (pv.y * vv_1);
+        acc_1 = acc_1 + (pv_1.y * vv_1);
+        acc_2 = acc_2 + (pv_2.y * vv_1);
+        acc_3 = acc_3 + (pv_3.y * vv_1);
+        const unsigned vo_2 = ((kg * 4u) + 2u) * 2u;
+        const sk::f32x4 vv_2 = v_tile[vo_2 + oc];
+        acc = acc + (pv.z * vv_2);
+        acc_1 = acc_1 + (pv_1.z * vv_2);
+        acc_2 = acc_2 + (pv_2.z * vv_2);
+        acc_3 = acc_3 + (pv_3.z * vv_2);
+        const unsigned vo_3 = ((kg * 4u) + 3u) * 2u;
+        const sk::f32x4 vv_3 = v_tile[vo_3 + oc];
+        acc = acc + (pv.w * vv_3);
+        acc_1 = acc_1 + (pv_1.w * vv_3);
+        acc_2 = acc_2 + (pv_2.w * vv_3);
+        acc_3 = acc_3 + (pv_3.w * vv_3);
+      }
       __syncthreads();
     }
   }
-  const bool any = l > 0.0f;
-  const float inv_l = (any ? 1.0f / l : 0.0f);
-  if (live) {
-    const unsigned o = ((((b * 2u) + h) * 7u) + i) * 8u;
-    y3[o + 0u] = (any ? acc * inv_l : 0.0f);
-    y3[o + 1u] = (any ? acc_1 * inv_l : 0.0f);
-    y3[o + 2u] = (any ? acc_2 * inv_l : 0.0f);
-    y3[o + 3u] = (any ? acc_3 * inv_l : 0.0f);
-    y3[o + 4u] = (any ? acc_4 * inv_l : 0.0f);
-    y3[o + 5u] = (any ? acc_5 * inv_l : 0.0f);
-    y3[o + 6u] = (any ? acc_6 * inv_l : 0.0f);
-    y3[o + 7u] = (any ? acc_7 * inv_l : 0.0f);
+  for (unsigned r_2 = t; r_2 < 8u; r_2 += 16u) {
+    const float l = row_sum[r_2];
+    const bool any = l > 0.0f;
+    row_alpha[r_2] = (any ? 1.0f / l : 0.0f);
+  }
+  __syncthreads();
+  const unsigned row = row0 + (or0 + 0u);
+  const float inv_l = row_alpha[or0 + 0u];
+  const bool any_1 = inv_l > 0.0f;
+  if (row < 7u) {
+    const unsigned o_1 = ((((b * 2u) + h) * 7u) + row) * 8u;
+    if (oc_in) {
+      const sk::f32x4 y = acc * inv_l;
+      y3[o_1 + ((oc * 4u) + 0u)] = (any_1 ? y.x : 0.0f);
+      y3[o_1 + ((oc * 4u) + 1u)] = (any_1 ? y.y : 0.0f);
+      y3[o_1 + ((oc * 4u) + 2u)] = (any_1 ? y.z : 0.0f);
+      y3[o_1 + ((oc * 4u) + 3u)] = (any_1 ? y.w : 0.0f);
+    }
+  }
+  const unsigned row_1 = row0 + (or0 + 1u);
+  const float inv_l_1 = row_alpha[or0 + 1u];
+  const bool any_2 = inv_l_1 > 0.0f;
+  if (row_1 < 7u) {
+    const unsigned o_2 = ((((b * 2u) + h) * 7u) + row_1) * 8u;
+    if (oc_in) {
+      const sk::f32x4 y_1 = acc_1 * inv_l_1;
+      y3[o_2 + ((oc * 4u) + 0u)] = (any_2 ? y_1.x : 0.0f);
+      y3[o_2 + ((oc * 4u) + 1u)] = (any_2 ? y_1.y : 0.0f);
+      y3[o_2 + ((oc * 4u) + 2u)] = (any_2 ? y_1.z : 0.0f);
+      y3[o_2 + ((oc * 4u) + 3u)] = (any_2 ? y_1.w : 0.0f);
+    }
+  }
+  const unsigned row_2 = row0 + (or0 + 2u);
+  const float inv_l_2 = row_alpha[or0 + 2u];
+  const bool any_3 = inv_l_2 > 0.0f;
+  if (row_2 < 7u) {
+    const unsigned o_3 = ((((b * 2u) + h) * 7u) + row_2) * 8u;
+    if (oc_in) {
+      const sk::f32x4 y_2 = acc_2 * inv_l_2;
+      y3[o_3 + ((oc * 4u) + 0u)] = (any_3 ? y_2.x : 0.0f);
+      y3[o_3 + ((oc * 4u) + 1u)] = (any_3 ? y_2.y : 0.0f);
+      y3[o_3 + ((oc * 4u) + 2u)] = (any_3 ? y_2.z : 0.0f);
+      y3[o_3 + ((oc * 4u) + 3u)] = (any_3 ? y_2.w : 0.0f);
+    }
+  }
+  const unsigned row_3 = row0 + (or0 + 3u);
+  const float inv_l_3 = row_alpha[or0 + 3u];
+  const bool any_4 = inv_l_3 > 0.0f;
+  if (row_3 < 7u) {
+    const unsigned o_4 = ((((b * 2u) + h) * 7u) + row_3) * 8u;
+    if (oc_in) {
+      const sk::f32x4 y_3 = acc_3 * inv_l_3;
+      y3[o_4 + ((oc * 4u) + 0u)] = (any_4 ? y_3.x : 0.0f);
+      y3[o_4 + ((oc * 4u) + 1u)] = (any_4 ? y_3.y : 0.0f);
+      y3[o_4 + ((oc * 4u) + 2u)] = (any_4 ? y_3.z : 0.0f);
+      y3[o_4 + ((oc * 4u) + 3u)] = (any_4 ? y_3.w : 0.0f);
+    }
   }
 }

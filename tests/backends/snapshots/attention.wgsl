@@ -1,11 +1,11 @@
 // ---- launch 1 of 1, grid [2]
 // kernel attention_flash
 // attention: q [1, 2, 7, 8], k [1, 2, 7, 8], v [1, 2, 7, 8] → out [1, 2, 7, 8]
-// flash (online softmax); one workgroup of 7 per (b, h, query tile); keys in chunks of 32; causal: unmasked below the diagonal, masked band
+// flash, register-blocked: one workgroup of 8 per (b, h, 8-row query tile); keys in chunks of 32; 4×8 score blocks, 4×4 output blocks; causal: unmasked below the diagonal, masked band
 
 struct Params {
-  head_dim: u32,
-  head_dim_v: u32,
+  head_groups: u32,
+  key_groups: u32,
   grid_x: u32,
   grid_fold_x: u32,
 }
@@ -16,11 +16,15 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y3: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-var<workgroup> k_tile: array<f32, 256>;
-var<workgroup> v_tile: array<f32, 256>;
-var<workgroup> scores: array<f32, 224>;
+var<workgroup> q_tile: array<vec4<f32>, 16>;
+var<workgroup> k_tile: array<vec4<f32>, 64>;
+var<workgroup> v_tile: array<vec4<f32>, 64>;
+var<workgroup> p_tile: array<vec4<f32>, 64>;
+var<workgroup> row_max: array<f32, 8>;
+var<workgroup> row_sum: array<f32, 8>;
+var<workgroup> row_alpha: array<f32, 8>;
 
-@compute @workgroup_size(7, 1, 1)
+@compute @workgroup_size(8, 1, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   // logical workgroup id along x: the launch may be folded into (x, y) (see foldGrid)
   let wg_linear = wid.x + wid.y * params.grid_fold_x;
@@ -32,142 +36,299 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let qt: u32 = 0u;
   let h: u32 = wg % 2u;
   let b: u32 = wg / 2u;
-  let i: u32 = (qt * 7u) + t;
-  let live: bool = i < 7u;
-  let iq: u32 = min(i, 6u);
-  let pos_q: i32 = i32(iq) + 0i;
-  var q: f32 = 0.0f;
-  var q_1: f32 = 0.0f;
-  var q_2: f32 = 0.0f;
-  var q_3: f32 = 0.0f;
-  var q_4: f32 = 0.0f;
-  var q_5: f32 = 0.0f;
-  var q_6: f32 = 0.0f;
-  var q_7: f32 = 0.0f;
-  let v: f32 = x0[(h * 56u) + (iq * 8u)];
-  q = v;
-  let v_1: f32 = x0[((h * 56u) + (iq * 8u)) + 1u];
-  q_1 = v_1;
-  let v_2: f32 = x0[((h * 56u) + (iq * 8u)) + 2u];
-  q_2 = v_2;
-  let v_3: f32 = x0[((h * 56u) + (iq * 8u)) + 3u];
-  q_3 = v_3;
-  let v_4: f32 = x0[((h * 56u) + (iq * 8u)) + 4u];
-  q_4 = v_4;
-  let v_5: f32 = x0[((h * 56u) + (iq * 8u)) + 5u];
-  q_5 = v_5;
-  let v_6: f32 = x0[((h * 56u) + (iq * 8u)) + 6u];
-  q_6 = v_6;
-  let v_7: f32 = x0[((h * 56u) + (iq * 8u)) + 7u];
-  q_7 = v_7;
-  q = q * 0.35355338f;
-  q_1 = q_1 * 0.35355338f;
-  q_2 = q_2 * 0.35355338f;
-  q_3 = q_3 * 0.35355338f;
-  q_4 = q_4 * 0.35355338f;
-  q_5 = q_5 * 0.35355338f;
-  q_6 = q_6 * 0.35355338f;
-  q_7 = q_7 * 0.35355338f;
-  var m: f32 = -1e+30f;
-  var l: f32 = 0.0f;
-  var acc: f32 = 0.0f;
-  var acc_1: f32 = 0.0f;
-  var acc_2: f32 = 0.0f;
-  var acc_3: f32 = 0.0f;
-  var acc_4: f32 = 0.0f;
-  var acc_5: f32 = 0.0f;
-  var acc_6: f32 = 0.0f;
-  var acc_7: f32 = 0.0f;
-  let full_end: u32 = u32(clamp((i32(qt * 7u) + 0i) + 1i, 0i, 7i));
-  let band_end: u32 = max(full_end, u32(clamp(i32(min((qt * 7u) + 7u, 7u)) + 0i, 0i, 7i)));
-  for (var e: u32 = 0u; e < 2u; e += 1u) {
-    let band: bool = e == 1u;
+  let row0: u32 = qt * 8u;
+  for (var e: u32 = t; e < 16u; e += 8u) {
+    let i: u32 = min(row0 + (e / 2u), 6u);
+    let d0: u32 = (e % 2u) * 4u;
+    let v: f32 = x0[((h * 56u) + (i * 8u)) + (d0 + 0u)];
+    let v_1: f32 = x0[((h * 56u) + (i * 8u)) + (d0 + 1u)];
+    let v_2: f32 = x0[((h * 56u) + (i * 8u)) + (d0 + 2u)];
+    let v_3: f32 = x0[((h * 56u) + (i * 8u)) + (d0 + 3u)];
+    q_tile[e] = vec4<f32>(v, v_1, v_2, v_3) * 0.35355338f;
+  }
+  for (var r: u32 = t; r < 8u; r += 8u) {
+    row_max[r] = -1e+30f;
+    row_sum[r] = 0.0f;
+  }
+  workgroupBarrier();
+  let sr0: u32 = (t / 4u) * 4u;
+  let sk0: u32 = (t % 4u) * 8u;
+  let or0: u32 = (t / 4u) * 4u;
+  let oc_in: bool = (t % 4u) < 2u;
+  let oc: u32 = min(t % 4u, 1u);
+  var acc: vec4<f32> = vec4<f32>(0.0f);
+  var acc_1: vec4<f32> = vec4<f32>(0.0f);
+  var acc_2: vec4<f32> = vec4<f32>(0.0f);
+  var acc_3: vec4<f32> = vec4<f32>(0.0f);
+  let pos_q: i32 = i32(row0 + (sr0 + 0u)) + 0i;
+  let pos_q_1: i32 = i32(row0 + (sr0 + 1u)) + 0i;
+  let pos_q_2: i32 = i32(row0 + (sr0 + 2u)) + 0i;
+  let pos_q_3: i32 = i32(row0 + (sr0 + 3u)) + 0i;
+  let full_end: u32 = u32(clamp((i32(row0) + 0i) + 1i, 0i, 7i));
+  let band_end: u32 = max(full_end, u32(clamp(i32(min(row0 + 8u, 7u)) + 0i, 0i, 7i)));
+  for (var e_1: u32 = 0u; e_1 < 2u; e_1 += 1u) {
+    let band: bool = e_1 == 1u;
     for (var c0: u32 = select(0u, full_end, band); c0 < select(full_end, band_end, band); c0 += 32u) {
       let n: u32 = min(32u, select(full_end, band_end, band) - c0);
-      for (var e_1: u32 = t; e_1 < (n * 8u); e_1 += 7u) {
-        let v_8: f32 = x1[((h * 56u) + ((c0 + (e_1 / 8u)) * 8u)) + (e_1 % 8u)];
-        k_tile[e_1] = v_8;
+      for (var e_2: u32 = t; e_2 < 64u; e_2 += 8u) {
+        let j: u32 = min(c0 + (e_2 / 2u), 6u);
+        let d0_1: u32 = (e_2 % 2u) * 4u;
+        let v_4: f32 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 0u)];
+        let v_5: f32 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 1u)];
+        let v_6: f32 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 2u)];
+        let v_7: f32 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 3u)];
+        k_tile[e_2] = vec4<f32>(v_4, v_5, v_6, v_7);
       }
-      for (var e_2: u32 = t; e_2 < (n * 8u); e_2 += 7u) {
-        let v_9: f32 = x2[((h * 56u) + ((c0 + (e_2 / 8u)) * 8u)) + (e_2 % 8u)];
-        v_tile[e_2] = v_9;
+      for (var e_3: u32 = t; e_3 < 64u; e_3 += 8u) {
+        let j_1: u32 = min(c0 + (e_3 / 2u), 6u);
+        let d0_2: u32 = (e_3 % 2u) * 4u;
+        let v_8: f32 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 0u)];
+        let v_9: f32 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 1u)];
+        let v_10: f32 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 2u)];
+        let v_11: f32 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 3u)];
+        v_tile[e_3] = vec4<f32>(v_8, v_9, v_10, v_11);
       }
       workgroupBarrier();
-      let so: u32 = t * 32u;
-      var mx: f32 = -1e+30f;
+      var s: f32 = 0.0f;
+      var s_1: f32 = 0.0f;
+      var s_2: f32 = 0.0f;
+      var s_3: f32 = 0.0f;
+      var s_4: f32 = 0.0f;
+      var s_5: f32 = 0.0f;
+      var s_6: f32 = 0.0f;
+      var s_7: f32 = 0.0f;
+      var s_8: f32 = 0.0f;
+      var s_9: f32 = 0.0f;
+      var s_10: f32 = 0.0f;
+      var s_11: f32 = 0.0f;
+      var s_12: f32 = 0.0f;
+      var s_13: f32 = 0.0f;
+      var s_14: f32 = 0.0f;
+      var s_15: f32 = 0.0f;
+      var s_16: f32 = 0.0f;
+      var s_17: f32 = 0.0f;
+      var s_18: f32 = 0.0f;
+      var s_19: f32 = 0.0f;
+      var s_20: f32 = 0.0f;
+      var s_21: f32 = 0.0f;
+      var s_22: f32 = 0.0f;
+      var s_23: f32 = 0.0f;
+      var s_24: f32 = 0.0f;
+      var s_25: f32 = 0.0f;
+      var s_26: f32 = 0.0f;
+      var s_27: f32 = 0.0f;
+      var s_28: f32 = 0.0f;
+      var s_29: f32 = 0.0f;
+      var s_30: f32 = 0.0f;
+      var s_31: f32 = 0.0f;
+      for (var g: u32 = 0u; g < params.head_groups; g += 1u) {
+        let kv: vec4<f32> = k_tile[((sk0 + 0u) * 2u) + g];
+        let kv_1: vec4<f32> = k_tile[((sk0 + 1u) * 2u) + g];
+        let kv_2: vec4<f32> = k_tile[((sk0 + 2u) * 2u) + g];
+        let kv_3: vec4<f32> = k_tile[((sk0 + 3u) * 2u) + g];
+        let kv_4: vec4<f32> = k_tile[((sk0 + 4u) * 2u) + g];
+        let kv_5: vec4<f32> = k_tile[((sk0 + 5u) * 2u) + g];
+        let kv_6: vec4<f32> = k_tile[((sk0 + 6u) * 2u) + g];
+        let kv_7: vec4<f32> = k_tile[((sk0 + 7u) * 2u) + g];
+        let qv: vec4<f32> = q_tile[((sr0 + 0u) * 2u) + g];
+        s = fma(qv.w, kv.w, fma(qv.z, kv.z, fma(qv.y, kv.y, fma(qv.x, kv.x, s))));
+        s_1 = fma(qv.w, kv_1.w, fma(qv.z, kv_1.z, fma(qv.y, kv_1.y, fma(qv.x, kv_1.x, s_1))));
+        s_2 = fma(qv.w, kv_2.w, fma(qv.z, kv_2.z, fma(qv.y, kv_2.y, fma(qv.x, kv_2.x, s_2))));
+        s_3 = fma(qv.w, kv_3.w, fma(qv.z, kv_3.z, fma(qv.y, kv_3.y, fma(qv.x, kv_3.x, s_3))));
+        s_4 = fma(qv.w, kv_4.w, fma(qv.z, kv_4.z, fma(qv.y, kv_4.y, fma(qv.x, kv_4.x, s_4))));
+        s_5 = fma(qv.w, kv_5.w, fma(qv.z, kv_5.z, fma(qv.y, kv_5.y, fma(qv.x, kv_5.x, s_5))));
+        s_6 = fma(qv.w, kv_6.w, fma(qv.z, kv_6.z, fma(qv.y, kv_6.y, fma(qv.x, kv_6.x, s_6))));
+        s_7 = fma(qv.w, kv_7.w, fma(qv.z, kv_7.z, fma(qv.y, kv_7.y, fma(qv.x, kv_7.x, s_7))));
+        let qv_1: vec4<f32> = q_tile[((sr0 + 1u) * 2u) + g];
+        s_8 = fma(qv_1.w, kv.w, fma(qv_1.z, kv.z, fma(qv_1.y, kv.y, fma(qv_1.x, kv.x, s_8))));
+        s_9 = fma(qv_1.w, kv_1.w, fma(qv_1.z, kv_1.z, fma(qv_1.y, kv_1.y, fma(qv_1.x, kv_1.x, s_9))));
+        s_10 = fma(qv_1.w, kv_2.w, fma(qv_1.z, kv_2.z, fma(qv_1.y, kv_2.y, fma(qv_1.x, kv_2.x, s_10))));
+        s_11 = fma(qv_1.w, kv_3.w, fma(qv_1.z, kv_3.z, fma(qv_1.y, kv_3.y, fma(qv_1.x, kv_3.x, s_11))));
+        s_12 = fma(qv_1.w, kv_4.w, fma(qv_1.z, kv_4.z, fma(qv_1.y, kv_4.y, fma(qv_1.x, kv_4.x, s_12))));
+        s_13 = fma(qv_1.w, kv_5.w, fma(qv_1.z, kv_5.z, fma(qv_1.y, kv_5.y, fma(qv_1.x, kv_5.x, s_13))));
+        s_14 = fma(qv_1.w, kv_6.w, fma(qv_1.z, kv_6.z, fma(qv_1.y, kv_6.y, fma(qv_1.x, kv_6.x, s_14))));
+        s_15 = fma(qv_1.w, kv_7.w, fma(qv_1.z, kv_7.z, fma(qv_1.y, kv_7.y, fma(qv_1.x, kv_7.x, s_15))));
+        let qv_2: vec4<f32> = q_tile[((sr0 + 2u) * 2u) + g];
+        s_16 = fma(qv_2.w, kv.w, fma(qv_2.z, kv.z, fma(qv_2.y, kv.y, fma(qv_2.x, kv.x, s_16))));
+        s_17 = fma(qv_2.w, kv_1.w, fma(qv_2.z, kv_1.z, fma(qv_2.y, kv_1.y, fma(qv_2.x, kv_1.x, s_17))));
+        s_18 = fma(qv_2.w, kv_2.w, fma(qv_2.z, kv_2.z, fma(qv_2.y, kv_2.y, fma(qv_2.x, kv_2.x, s_18))));
+        s_19 = fma(qv_2.w, kv_3.w, fma(qv_2.z, kv_3.z, fma(qv_2.y, kv_3.y, fma(qv_2.x, kv_3.x, s_19))));
+        s_20 = fma(qv_2.w, kv_4.w, fma(qv_2.z, kv_4.z, fma(qv_2.y, kv_4.y, fma(qv_2.x, kv_4.x, s_20))));
+        s_21 = fma(qv_2.w, kv_5.w, fma(qv_2.z, kv_5.z, fma(qv_2.y, kv_5.y, fma(qv_2.x, kv_5.x, s_21))));
+        s_22 = fma(qv_2.w, kv_6.w, fma(qv_2.z, kv_6.z, fma(qv_2.y, kv_6.y, fma(qv_2.x, kv_6.x, s_22))));
+        s_23 = fma(qv_2.w, kv_7.w, fma(qv_2.z, kv_7.z, fma(qv_2.y, kv_7.y, fma(qv_2.x, kv_7.x, s_23))));
+        let qv_3: vec4<f32> = q_tile[((sr0 + 3u) * 2u) + g];
+        s_24 = fma(qv_3.w, kv.w, fma(qv_3.z, kv.z, fma(qv_3.y, kv.y, fma(qv_3.x, kv.x, s_24))));
+        s_25 = fma(qv_3.w, kv_1.w, fma(qv_3.z, kv_1.z, fma(qv_3.y, kv_1.y, fma(qv_3.x, kv_1.x, s_25))));
+        s_26 = fma(qv_3.w, kv_2.w, fma(qv_3.z, kv_2.z, fma(qv_3.y, kv_2.y, fma(qv_3.x, kv_2.x, s_26))));
+        s_27 = fma(qv_3.w, kv_3.w, fma(qv_3.z, kv_3.z, fma(qv_3.y, kv_3.y, fma(qv_3.x, kv_3.x, s_27))));
+        s_28 = fma(qv_3.w, kv_4.w, fma(qv_3.z, kv_4.z, fma(qv_3.y, kv_4.y, fma(qv_3.x, kv_4.x, s_28))));
+        s_29 = fma(qv_3.w, kv_5.w, fma(qv_3.z, kv_5.z, fma(qv_3.y, kv_5.y, fma(qv_3.x, kv_5.x, s_29))));
+        s_30 = fma(qv_3.w, kv_6.w, fma(qv_3.z, kv_6.z, fma(qv_3.y, kv_6.y, fma(qv_3.x, kv_6.x, s_30))));
+        s_31 = fma(qv_3.w, kv_7.w, fma(qv_3.z, kv_7.z, fma(qv_3.y, kv_7.y, fma(qv_3.x, kv_7.x, s_31))));
+      }
+      let in_chunk: bool = (sk0 + 0u) < n;
+      let in_chunk_1: bool = (sk0 + 1u) < n;
+      let in_chunk_2: bool = (sk0 + 2u) < n;
+      let in_chunk_3: bool = (sk0 + 3u) < n;
+      let in_chunk_4: bool = (sk0 + 4u) < n;
+      let in_chunk_5: bool = (sk0 + 5u) < n;
+      let in_chunk_6: bool = (sk0 + 6u) < n;
+      let in_chunk_7: bool = (sk0 + 7u) < n;
       if (band) {
-        for (var jj: u32 = 0u; jj < n; jj += 1u) {
-          let ko: u32 = jj * 8u;
-          var dot: f32 = 0.0f;
-          dot = fma(q, k_tile[ko + 0u], dot);
-          dot = fma(q_1, k_tile[ko + 1u], dot);
-          dot = fma(q_2, k_tile[ko + 2u], dot);
-          dot = fma(q_3, k_tile[ko + 3u], dot);
-          dot = fma(q_4, k_tile[ko + 4u], dot);
-          dot = fma(q_5, k_tile[ko + 5u], dot);
-          dot = fma(q_6, k_tile[ko + 6u], dot);
-          dot = fma(q_7, k_tile[ko + 7u], dot);
-          let s: f32 = select(-1e+30f, dot, i32(c0 + jj) <= pos_q);
-          scores[so + jj] = s;
-          mx = max(mx, s);
-        }
+        let pos_k: i32 = i32(c0 + (sk0 + 0u));
+        let pos_k_1: i32 = i32(c0 + (sk0 + 1u));
+        let pos_k_2: i32 = i32(c0 + (sk0 + 2u));
+        let pos_k_3: i32 = i32(c0 + (sk0 + 3u));
+        let pos_k_4: i32 = i32(c0 + (sk0 + 4u));
+        let pos_k_5: i32 = i32(c0 + (sk0 + 5u));
+        let pos_k_6: i32 = i32(c0 + (sk0 + 6u));
+        let pos_k_7: i32 = i32(c0 + (sk0 + 7u));
+        p_tile[((sr0 + 0u) * 8u) + ((sk0 / 4u) + 0u)] = vec4<f32>(select(-1e+30f, s, in_chunk && (pos_k <= pos_q)), select(-1e+30f, s_1, in_chunk_1 && (pos_k_1 <= pos_q)), select(-1e+30f, s_2, in_chunk_2 && (pos_k_2 <= pos_q)), select(-1e+30f, s_3, in_chunk_3 && (pos_k_3 <= pos_q)));
+        p_tile[((sr0 + 0u) * 8u) + ((sk0 / 4u) + 1u)] = vec4<f32>(select(-1e+30f, s_4, in_chunk_4 && (pos_k_4 <= pos_q)), select(-1e+30f, s_5, in_chunk_5 && (pos_k_5 <= pos_q)), select(-1e+30f, s_6, in_chunk_6 && (pos_k_6 <= pos_q)), select(-1e+30f, s_7, in_chunk_7 && (pos_k_7 <= pos_q)));
+        p_tile[((sr0 + 1u) * 8u) + ((sk0 / 4u) + 0u)] = vec4<f32>(select(-1e+30f, s_8, in_chunk && (pos_k <= pos_q_1)), select(-1e+30f, s_9, in_chunk_1 && (pos_k_1 <= pos_q_1)), select(-1e+30f, s_10, in_chunk_2 && (pos_k_2 <= pos_q_1)), select(-1e+30f, s_11, in_chunk_3 && (pos_k_3 <= pos_q_1)));
+        p_tile[((sr0 + 1u) * 8u) + ((sk0 / 4u) + 1u)] = vec4<f32>(select(-1e+30f, s_12, in_chunk_4 && (pos_k_4 <= pos_q_1)), select(-1e+30f, s_13, in_chunk_5 && (pos_k_5 <= pos_q_1)), select(-1e+30f, s_14, in_chunk_6 && (pos_k_6 <= pos_q_1)), select(-1e+30f, s_15, in_chunk_7 && (pos_k_7 <= pos_q_1)));
+        p_tile[((sr0 + 2u) * 8u) + ((sk0 / 4u) + 0u)] = vec4<f32>(select(-1e+30f, s_16, in_chunk && (pos_k <= pos_q_2)), select(-1e+30f, s_17, in_chunk_1 && (pos_k_1 <= pos_q_2)), select(-1e+30f, s_18, in_chunk_2 && (pos_k_2 <= pos_q_2)), select(-1e+30f, s_19, in_chunk_3 && (pos_k_3 <= pos_q_2)));
+        p_tile[((sr0 + 2u) * 8u) + ((sk0 / 4u) + 1u)] = vec4<f32>(select(-1e+30f, s_20, in_chunk_4 && (pos_k_4 <= pos_q_2)), select(-1e+30f, s_21, in_chunk_5 && (pos_k_5 <= pos_q_2)), select(-1e+30f, s_22, in_chunk_6 && (pos_k_6 <= pos_q_2)), select(-1e+30f, s_23, in_chunk_7 && (pos_k_7 <= pos_q_2)));
+        p_tile[((sr0 + 3u) * 8u) + ((sk0 / 4u) + 0u)] = vec4<f32>(select(-1e+30f, s_24, in_chunk && (pos_k <= pos_q_3)), select(-1e+30f, s_25, in_chunk_1 && (pos_k_1 <= pos_q_3)), select(-1e+30f, s_26, in_chunk_2 && (pos_k_2 <= pos_q_3)), select(-1e+30f, s_27, in_chunk_3 && (pos_k_3 <= pos_q_3)));
+        p_tile[((sr0 + 3u) * 8u) + ((sk0 / 4u) + 1u)] = vec4<f32>(select(-1e+30f, s_28, in_chunk_4 && (pos_k_4 <= pos_q_3)), select(-1e+30f, s_29, in_chunk_5 && (pos_k_5 <= pos_q_3)), select(-1e+30f, s_30, in_chunk_6 && (pos_k_6 <= pos_q_3)), select(-1e+30f, s_31, in_chunk_7 && (pos_k_7 <= pos_q_3)));
       } else {
-        for (var jj_1: u32 = 0u; jj_1 < n; jj_1 += 1u) {
-          let ko_1: u32 = jj_1 * 8u;
-          var dot_1: f32 = 0.0f;
-          dot_1 = fma(q, k_tile[ko_1 + 0u], dot_1);
-          dot_1 = fma(q_1, k_tile[ko_1 + 1u], dot_1);
-          dot_1 = fma(q_2, k_tile[ko_1 + 2u], dot_1);
-          dot_1 = fma(q_3, k_tile[ko_1 + 3u], dot_1);
-          dot_1 = fma(q_4, k_tile[ko_1 + 4u], dot_1);
-          dot_1 = fma(q_5, k_tile[ko_1 + 5u], dot_1);
-          dot_1 = fma(q_6, k_tile[ko_1 + 6u], dot_1);
-          dot_1 = fma(q_7, k_tile[ko_1 + 7u], dot_1);
-          let s_1: f32 = dot_1;
-          scores[so + jj_1] = s_1;
-          mx = max(mx, s_1);
+        let pos_k_8: i32 = i32(c0 + (sk0 + 0u));
+        let pos_k_9: i32 = i32(c0 + (sk0 + 1u));
+        let pos_k_10: i32 = i32(c0 + (sk0 + 2u));
+        let pos_k_11: i32 = i32(c0 + (sk0 + 3u));
+        let pos_k_12: i32 = i32(c0 + (sk0 + 4u));
+        let pos_k_13: i32 = i32(c0 + (sk0 + 5u));
+        let pos_k_14: i32 = i32(c0 + (sk0 + 6u));
+        let pos_k_15: i32 = i32(c0 + (sk0 + 7u));
+        p_tile[((sr0 + 0u) * 8u) + ((sk0 / 4u) + 0u)] = vec4<f32>(select(-1e+30f, s, in_chunk), select(-1e+30f, s_1, in_chunk_1), select(-1e+30f, s_2, in_chunk_2), select(-1e+30f, s_3, in_chunk_3));
+        p_tile[((sr0 + 0u) * 8u) + ((sk0 / 4u) + 1u)] = vec4<f32>(select(-1e+30f, s_4, in_chunk_4), select(-1e+30f, s_5, in_chunk_5), select(-1e+30f, s_6, in_chunk_6), select(-1e+30f, s_7, in_chunk_7));
+        p_tile[((sr0 + 1u) * 8u) + ((sk0 / 4u) + 0u)] = vec4<f32>(select(-1e+30f, s_8, in_chunk), select(-1e+30f, s_9, in_chunk_1), select(-1e+30f, s_10, in_chunk_2), select(-1e+30f, s_11, in_chunk_3));
+        p_tile[((sr0 + 1u) * 8u) + ((sk0 / 4u) + 1u)] = vec4<f32>(select(-1e+30f, s_12, in_chunk_4), select(-1e+30f, s_13, in_chunk_5), select(-1e+30f, s_14, in_chunk_6), select(-1e+30f, s_15, in_chunk_7));
+        p_tile[((sr0 + 2u) * 8u) + ((sk0 / 4u) + 0u)] = vec4<f32>(select(-1e+30f, s_16, in_chunk), select(-1e+30f, s_17, in_chunk_1), select(-1e+30f, s_18, in_chunk_2), select(-1e+30f, s_19, in_chunk_3));
+        p_tile[((sr0 + 2u) * 8u) + ((sk0 / 4u) + 1u)] = vec4<f32>(select(-1e+30f, s_20, in_chunk_4), select(-1e+30f, s_21, in_chunk_5), select(-1e+30f, s_22, in_chunk_6), select(-1e+30f, s_23, in_chunk_7));
+        p_tile[((sr0 + 3u) * 8u) + ((sk0 / 4u) + 0u)] = vec4<f32>(select(-1e+30f, s_24, in_chunk), select(-1e+30f, s_25, in_chunk_1), select(-1e+30f, s_26, in_chunk_2), select(-1e+30f, s_27, in_chunk_3));
+        p_tile[((sr0 + 3u) * 8u) + ((sk0 / 4u) + 1u)] = vec4<f32>(select(-1e+30f, s_28, in_chunk_4), select(-1e+30f, s_29, in_chunk_5), select(-1e+30f, s_30, in_chunk_6), select(-1e+30f, s_31, in_chunk_7));
+      }
+      workgroupBarrier();
+      for (var r_1: u32 = t; r_1 < 8u; r_1 += 8u) {
+        let o: u32 = r_1 * 8u;
+        let m_old: f32 = row_max[r_1];
+        var mx: f32 = m_old;
+        for (var c: u32 = 0u; c < params.key_groups; c += 1u) {
+          let sv: vec4<f32> = p_tile[o + c];
+          mx = max(mx, max(max(sv.x, sv.y), max(sv.z, sv.w)));
         }
+        let alpha: f32 = select(0.0f, exp(m_old - mx), m_old > -5e+29f);
+        var sum: vec4<f32> = vec4<f32>(0.0f);
+        for (var c_1: u32 = 0u; c_1 < params.key_groups; c_1 += 1u) {
+          let sv_1: vec4<f32> = p_tile[o + c_1];
+          let p: vec4<f32> = vec4<f32>(select(0.0f, exp(sv_1.x - mx), sv_1.x > -5e+29f), select(0.0f, exp(sv_1.y - mx), sv_1.y > -5e+29f), select(0.0f, exp(sv_1.z - mx), sv_1.z > -5e+29f), select(0.0f, exp(sv_1.w - mx), sv_1.w > -5e+29f));
+          p_tile[o + c_1] = p;
+          sum = sum + p;
+        }
+        row_sum[r_1] = fma(row_sum[r_1], alpha, (sum.x + sum.y) + (sum.z + sum.w));
+        row_max[r_1] = mx;
+        row_alpha[r_1] = alpha;
       }
-      let m_new: f32 = max(m, mx);
-      let alpha: f32 = select(0.0f, exp(m - m_new), m > -5e+29f);
-      l = l * alpha;
-      acc = acc * alpha;
-      acc_1 = acc_1 * alpha;
-      acc_2 = acc_2 * alpha;
-      acc_3 = acc_3 * alpha;
-      acc_4 = acc_4 * alpha;
-      acc_5 = acc_5 * alpha;
-      acc_6 = acc_6 * alpha;
-      acc_7 = acc_7 * alpha;
-      for (var jj_2: u32 = 0u; jj_2 < n; jj_2 += 1u) {
-        let s_2: f32 = scores[so + jj_2];
-        let p: f32 = select(0.0f, exp(s_2 - m_new), s_2 > -5e+29f);
-        l = l + p;
-        let vo: u32 = jj_2 * 8u;
-        acc = fma(p, v_tile[vo + 0u], acc);
-        acc_1 = fma(p, v_tile[vo + 1u], acc_1);
-        acc_2 = fma(p, v_tile[vo + 2u], acc_2);
-        acc_3 = fma(p, v_tile[vo + 3u], acc_3);
-        acc_4 = fma(p, v_tile[vo + 4u], acc_4);
-        acc_5 = fma(p, v_tile[vo + 5u], acc_5);
-        acc_6 = fma(p, v_tile[vo + 6u], acc_6);
-        acc_7 = fma(p, v_tile[vo + 7u], acc_7);
+      workgroupBarrier();
+      let alpha_1: f32 = row_alpha[or0 + 0u];
+      acc = acc * alpha_1;
+      let alpha_2: f32 = row_alpha[or0 + 1u];
+      acc_1 = acc_1 * alpha_2;
+      let alpha_3: f32 = row_alpha[or0 + 2u];
+      acc_2 = acc_2 * alpha_3;
+      let alpha_4: f32 = row_alpha[or0 + 3u];
+      acc_3 = acc_3 * alpha_4;
+      for (var kg: u32 = 0u; kg < params.key_groups; kg += 1u) {
+        let pv: vec4<f32> = p_tile[((or0 + 0u) * 8u) + kg];
+        let pv_1: vec4<f32> = p_tile[((or0 + 1u) * 8u) + kg];
+        let pv_2: vec4<f32> = p_tile[((or0 + 2u) * 8u) + kg];
+        let pv_3: vec4<f32> = p_tile[((or0 + 3u) * 8u) + kg];
+        let vo: u32 = ((kg * 4u) + 0u) * 2u;
+        let vv: vec4<f32> = v_tile[vo + oc];
+        acc = acc + (pv.x * vv);
+        acc_1 = acc_1 + (pv_1.x * vv);
+        acc_2 = acc_2 + (pv_2.x * vv);
+        acc_3 = acc_3 + (pv_3.x * vv);
+        let vo_1: u32 = ((kg * 4u) + 1u) * 2u;
+        let vv_1: vec4<f32> = v_tile[vo_1 + oc];
+        acc = acc + (pv.y * vv_1);
+        acc_1 = acc_1 + (pv_1.y * vv_1);
+        acc_2 = acc_2 + (pv_2.y * vv_1);
+        acc_3 = acc_3 + (pv_3.y * vv_1);
+        let vo_2: u32 = ((kg * 4u) + 2u) * 2u;
+        let vv_2: vec4<f32> = v_tile[vo_2 + oc];
+        acc = acc + (pv.z * vv_2);
+        acc_1 = acc_1 + (pv_1.z * vv_2);
+        acc_2 = acc_2 + (pv_2.z * vv_2);
+        acc_3 = acc_3 + (pv_3.z * vv_2);
+        let vo_3: u32 = ((kg * 4u) + 3u) * 2u;
+        let vv_3: vec4<f32> = v_tile[vo_3 + oc];
+        acc = acc + (pv.w * vv_3);
+        acc_1 = acc_1 + (pv_1.w * vv_3);
+        acc_2 = acc_2 + (pv_2.w * vv_3);
+        acc_3 = acc_3 + (pv_3.w * vv_3);
       }
-      m = m_new;
       workgroupBarrier();
     }
   }
-  let any: bool = l > 0.0f;
-  let inv_l: f32 = select(0.0f, 1.0f / l, any);
-  if (live) {
-    let o: u32 = ((((b * 2u) + h) * 7u) + i) * 8u;
-    y3[o + 0u] = select(0.0f, acc * inv_l, any);
-    y3[o + 1u] = select(0.0f, acc_1 * inv_l, any);
-    y3[o + 2u] = select(0.0f, acc_2 * inv_l, any);
-    y3[o + 3u] = select(0.0f, acc_3 * inv_l, any);
-    y3[o + 4u] = select(0.0f, acc_4 * inv_l, any);
-    y3[o + 5u] = select(0.0f, acc_5 * inv_l, any);
-    y3[o + 6u] = select(0.0f, acc_6 * inv_l, any);
-    y3[o + 7u] = select(0.0f, acc_7 * inv_l, any);
+  for (var r_2: u32 = t; r_2 < 8u; r_2 += 8u) {
+    let l: f32 = row_sum[r_2];
+    let any: bool = l > 0.0f;
+    row_alpha[r_2] = select(0.0f, 1.0f / l, any);
+  }
+  workgroupBarrier();
+  let row: u32 = row0 + (or0 + 0u);
+  let inv_l: f32 = row_alpha[or0 + 0u];
+  let any_1: bool = inv_l > 0.0f;
+  if (row < 7u) {
+    let o_1: u32 = ((((b * 2u) + h) * 7u) + row) * 8u;
+    if (oc_in) {
+      let y: vec4<f32> = acc * inv_l;
+      y3[o_1 + ((oc * 4u) + 0u)] = select(0.0f, y.x, any_1);
+      y3[o_1 + ((oc * 4u) + 1u)] = select(0.0f, y.y, any_1);
+      y3[o_1 + ((oc * 4u) + 2u)] = select(0.0f, y.z, any_1);
+      y3[o_1 + ((oc * 4u) + 3u)] = select(0.0f, y.w, any_1);
+    }
+  }
+  let row_1: u32 = row0 + (or0 + 1u);
+  let inv_l_1: f32 = row_alpha[or0 + 1u];
+  let any_2: bool = inv_l_1 > 0.0f;
+  if (row_1 < 7u) {
+    let o_2: u32 = ((((b * 2u) + h) * 7u) + row_1) * 8u;
+    if (oc_in) {
+      let y_1: vec4<f32> = acc_1 * inv_l_1;
+      y3[o_2 + ((oc * 4u) + 0u)] = select(0.0f, y_1.x, any_2);
+      y3[o_2 + ((oc * 4u) + 1u)] = select(0.0f, y_1.y, any_2);
+      y3[o_2 + ((oc * 4u) + 2u)] = select(0.0f, y_1.z, any_2);
+      y3[o_2 + ((oc * 4u) + 3u)] = select(0.0f, y_1.w, any_2);
+    }
+  }
+  let row_2: u32 = row0 + (or0 + 2u);
+  let inv_l_2: f32 = row_alpha[or0 + 2u];
+  let any_3: bool = inv_l_2 > 0.0f;
+  if (row_2 < 7u) {
+    let o_3: u32 = ((((b * 2u) + h) * 7u) + row_2) * 8u;
+    if (oc_in) {
+      let y_2: vec4<f32> = acc_2 * inv_l_2;
+      y3[o_3 + ((oc * 4u) + 0u)] = select(0.0f, y_2.x, any_3);
+      y3[o_3 + ((oc * 4u) + 1u)] = select(0.0f, y_2.y, any_3);
+      y3[o_3 + ((oc * 4u) + 2u)] = select(0.0f, y_2.z, any_3);
+      y3[o_3 + ((oc * 4u) + 3u)] = select(0.0f, y_2.w, any_3);
+    }
+  }
+  let row_3: u32 = row0 + (or0 + 3u);
+  let inv_l_3: f32 = row_alpha[or0 + 3u];
+  let any_4: bool = inv_l_3 > 0.0f;
+  if (row_3 < 7u) {
+    let o_4: u32 = ((((b * 2u) + h) * 7u) + row_3) * 8u;
+    if (oc_in) {
+      let y_3: vec4<f32> = acc_3 * inv_l_3;
+      y3[o_4 + ((oc * 4u) + 0u)] = select(0.0f, y_3.x, any_4);
+      y3[o_4 + ((oc * 4u) + 1u)] = select(0.0f, y_3.y, any_4);
+      y3[o_4 + ((oc * 4u) + 2u)] = select(0.0f, y_3.z, any_4);
+      y3[o_4 + ((oc * 4u) + 3u)] = select(0.0f, y_3.w, any_4);
+    }
   }
 }

@@ -1,0 +1,463 @@
+// Flash attention (FlashAttention-2 forward), register-blocked, for attention and attention_qknorm.
+//
+// shapes: q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv] → out [B, H, Lq, Dv] (Dv + 1 with
+//         `lse`: column Dv is the row's log-sum-exp); attention_qknorm adds norm weights/biases
+//         [D], positions i32 [Lk], segments i32 [B, S, 3] and lists i32 [B, QT, 2·KT + 2];
+//         attention adds segments only. D and Dv multiples of 4 (vec4 rows).
+//         One workgroup of NI = (TQ/4)·(CK/KB) invocations per (b, h, query tile of TQ rows).
+//         Grid: B·H·QT workgroups.
+//
+// Why this form: on llvmpipe every memory access is a per-lane gather with bounds checks, so the
+// one-row-per-invocation kernel (flash-attention.ts), which does one FMA per workgroup-memory
+// load, ran at about a fifth of our matmul's speed. Here, as in the matmul builder, each
+// invocation owns a 4×8 block of scores and does 128 FMAs per 12 vec4 loads (4×4 on CUDA).
+//
+// Per workgroup (all tiles in workgroup memory, rows of vec4):
+//   prologue  the q tile [TQ, D] is loaded, one invocation per row; for attention_qknorm that
+//             invocation takes the row's LayerNorm statistics as it loads, then normalizes it
+//             and applies the split-half rotary, vec4 by vec4 (no barrier between: the row is
+//             its own); the softmax scale is folded in. The normalized q never touches global
+//             memory. Per-row softmax state m, ℓ lives in workgroup memory.
+//   a chunk   of CK keys: K (normalized and rotated the same way) and V rows to workgroup memory,
+//             with per-key mask words (pad, global, dead, span bits) when masked; then
+//     scores  invocation t owns rows 4·(t / (CK/KB)) + i and keys KB·(t mod CK/KB) + j (i < 4,
+//             j < KB; KB = 8 on WGSL, 4 on CUDA): 4·KB dot products over D in registers, masked
+//             (per element, masked loop only) or not, written to the score tile [TQ, CK];
+//     softmax one invocation per row: m' = max(m, rowmax), α = e^(m − m'), p = e^(s − m'),
+//             ℓ = αℓ + Σp; p back to the tile, α to workgroup memory;
+//     P·V     invocation t owns rows 4·(t / NC) + i and the vec4 columns (t mod NC) + NC·u of the
+//             output tile (NC = CK/KB column groups): acc = α·acc + P·V from the tile and V rows.
+//   epilogue  one division by ℓ; rows with nothing allowed (ℓ = 0) write zeros; with `lse`,
+//             m + log ℓ (or the mask value). Masked scores are a large finite negative.
+// Which chunks, with which loop (lists, causal, dense, segments without lists): as in the row
+// kernel; `keyRange` generates both inner loops from one template. Tiles come from the target's
+// caps (blockedPlan): the largest score tile whose arrays fit its workgroup memory.
+
+import type { Node } from "../../ir/graph.ts";
+import { maskValue } from "../../ir/ops/attention.ts";
+import { tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { concreteShape, formatType } from "../../ir/types.ts";
+import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
+import type { Block } from "../build-kernel.ts";
+import * as K from "../build-kernel.ts";
+import type { Launch } from "../emit.ts";
+import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
+import type { ArrayRef, Expr } from "../kernel-ir.ts";
+import type { TargetCaps } from "../target.ts";
+import { MASKED, MAX_SLOTS, REAL, allowedWords, maskWord, rotaryFrequencies, sinCos4 } from "./flash-common.ts";
+
+export interface BlockedPlan {
+  /** Query rows per workgroup (multiple of 4). */
+  readonly tq: number;
+  /** Keys per chunk (multiple of 4). */
+  readonly ck: number;
+  /** Keys per score block (4 or 8); each invocation scores 4 rows × kb keys. */
+  readonly kb: number;
+  /** Invocations per workgroup: (tq/4)·(ck/kb). */
+  readonly ni: number;
+}
+
+const TQ_CHOICES = [32, 16, 8, 4];
+/**
+ * Keys per score block where the chunk allows: 4×8 blocks on WGSL (llvmpipe: about 10% less CPU
+ * time than 4×4 at Show-o's T2I shape, fewer invocations to switch between at barriers); 4×4 on
+ * CUDA, the form checked against ptxas' register budget (no spills at sm_80/sm_90).
+ */
+const scoreKeys = (caps: TargetCaps): number => (caps.target === "wgsl" ? 8 : 4);
+const CK_CHOICES = [32, 16, 8, 4];
+
+/** Workgroup bytes of a plan (see the arrays declared in buildFlashBlocked). */
+function sharedBytes(tq: number, ck: number, D: number, Dv: number, masked: boolean, rdim: number): number {
+  return 4 * (tq * D + ck * D + ck * Dv + tq * ck + 3 * tq + (masked ? tq + ck : 0) + (rdim > 0 ? rdim / 2 + 4 * D : 0));
+}
+
+/**
+ * Tiles for the blocked kernel from the target's caps, or null when the shapes do not suit it
+ * (head dims not multiples of 4, a rotary half not a multiple of 4, too many segment slots).
+ * `tq` fixes the query tile (the lists' tile_q); `tk` asks for a chunk that divides it; `lq`
+ * (the query rows, without lists) caps the query tile.
+ */
+export function blockedPlan(D: number, Dv: number, rdim: number, S: number, caps: TargetCaps, tq?: number, tk?: number, lq?: number): BlockedPlan | null {
+  if (D % 4 !== 0 || Dv % 4 !== 0 || D === 0 || Dv === 0 || (rdim / 2) % 4 !== 0 || S > MAX_SLOTS) return null;
+  if (tq !== undefined && tq % 4 !== 0) return null;
+  const cands: BlockedPlan[] = [];
+  // Without lists fixing it, no taller a query tile than the rows (decoding has one).
+  const rowsUp = lq !== undefined ? Math.max(4, Math.ceil(lq / 4) * 4) : Infinity;
+  for (const q of tq !== undefined ? [tq] : TQ_CHOICES.filter((x, i) => x <= rowsUp || i === TQ_CHOICES.length - 1)) {
+    for (const c of CK_CHOICES) {
+      if (tk !== undefined && tk % c !== 0) continue;
+      const kb = c % scoreKeys(caps) === 0 ? scoreKeys(caps) : 4;
+      const ni = (q / 4) * (c / kb);
+      if (ni > caps.maxInvocationsPerWorkgroup || sharedBytes(q, c, D, Dv, S > 0, rdim) > caps.maxWorkgroupStorageBytes) continue;
+      cands.push({ tq: q, ck: c, kb, ni });
+    }
+  }
+  // The largest score tile; among equals, the taller (fewer workgroups re-normalize each K chunk).
+  cands.sort((x, y) => y.tq * y.ck - x.tq * x.ck || y.tq - x.tq);
+  return cands[0] ?? null;
+}
+
+export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Partition, plan: BlockedPlan): Launch {
+  const root = group.root;
+  const fused = root.op === "attention_qknorm";
+  const ins = root.inputs;
+  const [q, k, v] = ins as [Node, Node, Node];
+  const [qw, qb, kw, kb, pos] = fused ? (ins.slice(3, 8) as Node[]) : [];
+  const seg: Node | undefined = fused ? ins[8] : ins[3];
+  const lists: Node | undefined = fused ? ins[9] : undefined;
+  const [B, H, Lq, D] = concreteShape(q.shape) as [number, number, number, number];
+  const Lk = concreteShape(k.shape)[2]!;
+  const Dv = concreteShape(v.shape)[3]!;
+  const S = seg ? concreteShape(seg.shape)[1]! : 0;
+  const a = root.attrs;
+  const scale = a["scale"] as number, causal = a["causal"] as boolean;
+  const { tq, ck: CK, ni: NI, kb: KB } = plan;
+  const tk = lists ? (a["tile_k"] as number) : CK;
+  if (lists && (a["tile_q"] as number) !== tq) throw new Error(`internal: blocked flash plan ${tq} rows for lists of ${a["tile_q"]}-row tiles`);
+  const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
+  const off = Lk - Lq; // query row i sits at key position off + i
+  const D4 = D / 4, Dv4 = Dv / 4, CK4 = CK / 4, RB = tq / 4;
+  const NC = CK / KB; // output column groups: NI = RB·NC
+  const CPI = Math.ceil(Dv4 / NC); // vec4 output columns per invocation
+  const rdim = fused ? (a["rotary_dim"] as number) : 0;
+  const half4 = rdim / 8; // rotary pairs are (group g, group g + half4) for g < half4
+  const lse = a["lse"] === true;
+  const W = lse ? Dv + 1 : Dv;
+
+  const dense = !seg && !causal;
+  const walk = lists ? `full and partial lists of ${tq}×${tk} tiles` : dense ? "no partial tiles: unmasked loop only" : seg ? "every key masked (no lists)" : "causal: unmasked below the diagonal, masked band";
+  const doc = [
+    `${root.op}: q [${B}, ${H}, ${Lq}, ${D}], k [${B}, ${H}, ${Lk}, ${D}], v [${B}, ${H}, ${Lk}, ${Dv}] → out [${B}, ${H}, ${Lq}, ${W}]${lse ? " (column Dv: log-sum-exp)" : ""}`,
+    `flash, register-blocked: one workgroup of ${NI} per (b, h, ${tq}-row query tile); keys in chunks of ${CK}; 4×${KB} score blocks, 4×${4 * CPI} output blocks; ${walk}`,
+    fused ? `prologue: per-head LayerNorm (eps ${a["eps"]}) and rotary (dim ${rdim}, base ${a["base"]}) of q and k tiles` : "",
+  ].filter(Boolean).join("\n");
+  const ctx = new KernelContext(fused ? "attention_qknorm_flash" : "attention_flash", doc, [NI], caps, part);
+  const kb_ = ctx.kb;
+  const V4 = "vec4<f32>" as const;
+  const qS = kb_.sharedArray("q_tile", V4, tq * D4);
+  const kS = kb_.sharedArray("k_tile", V4, CK * D4);
+  const vS = kb_.sharedArray("v_tile", V4, CK * Dv4);
+  const pS = kb_.sharedArray("p_tile", V4, tq * CK4); // scores, then probabilities, [TQ, CK]
+  const mS = kb_.sharedArray("row_max", "f32", tq);
+  const lS = kb_.sharedArray("row_sum", "f32", tq);
+  const aS = kb_.sharedArray("row_alpha", "f32", tq);
+  const qMask = seg ? kb_.sharedArray("q_mask", "u32", tq) : null;
+  const kMask = seg ? kb_.sharedArray("k_mask", "u32", CK) : null;
+  const invFreq = fused ? kb_.sharedArray("inv_freq", "f32", rdim / 2) : null;
+  // The four norm parameter rows [D] as vec4s, loaded once: [q weight, q bias, k weight, k bias].
+  const normS = fused ? kb_.sharedArray("norm_params", "vec4<f32>", 4 * D / 4) : null;
+  const body = ctx.body;
+  const f32 = (x: Expr): Expr => K.cast("f32", x);
+  // NOTE: loop bounds over the head dims and the chunk are uniform parameters, not constants:
+  // with constants, shader compilers (LLVM in llvmpipe) unroll them and compile for many seconds.
+  const headGroups = kb_.param("head_groups", "u32");
+  const keyGroups = kb_.param("key_groups", "u32");
+  const normItems = fused ? kb_.param("norm_items", "u32") : null; // D/4 − rotary_dim/8
+
+  const t = body.let("t", K.builtin("local_invocation_id", 0));
+  const w = body.let("wg", K.linearWorkgroupId());
+  const qt = body.let("qt", imod(w, QT));
+  const h = body.let("h", imod(idiv(w, QT), H));
+  const bi = body.let("b", idiv(w, QT * H));
+  const row0 = body.let("row0", imul(qt, tq));
+  /** Strided loop over [0, n) across the workgroup. */
+  const spread = (blk: Block, name: string, n: number | Expr, fn: (b: Block, e: Expr) => void): void =>
+    blk.for(name, t, typeof n === "number" ? K.u32(n) : n, fn, NI);
+  const vec4Of = (blk: Block, node: Node, idx: (c: number) => Expr[]): Expr =>
+    K.vec(V4, ...[0, 1, 2, 3].map((c) => f32(ctx.value(blk, node, idx(c)))));
+
+  // ---- Rows from global memory into a tile (vec4 rows of D4), one invocation per row. For
+  // attention_qknorm (`norm` given) the same invocation then LayerNorms and rotates its row: the
+  // statistics are taken while loading (sums shifted by the row's first element, so a large mean
+  // costs no precision), and since no other invocation touches the row, no barrier is needed
+  // between loading and normalizing. Rotation: group g < half4 with its partner g + half4, groups
+  // from rdim/4 on alone; `post` multiplies the result (the softmax scale for q). `rowOf(r)` is
+  // the clamped source row of tile row r; `position(r)` its rotary position (f32).
+  interface RowNorm {
+    readonly which: 0 | 1; // q or k parameters in norm_params
+    readonly position: (b: Block, r: Expr) => Expr;
+    readonly post: number;
+  }
+  const loadRows = (blk: Block, node: Node, arr: ArrayRef, rows: number, rowOf: (b: Block, r: Expr) => Expr, norm: RowNorm | null): void => {
+    spread(blk, "r", rows, (rb, r) => {
+      const j = rb.let("j", rowOf(rb, r));
+      const o = rb.let("o", K.mul(r, K.u32(D4)));
+      const shift = norm ? rb.let("shift", K.vec(V4, f32(ctx.value(rb, node, [bi, h, j, K.u32(0)])))) : null;
+      const sum = norm ? rb.var("sum", K.vec(V4, K.f32(0))) : null;
+      const sq = norm ? rb.var("sq", K.vec(V4, K.f32(0))) : null;
+      rb.for("g", K.u32(0), headGroups, (lb, g) => {
+        const g4 = lb.let("d0", K.mul(g, K.u32(4)));
+        const x = lb.let("x", vec4Of(lb, node, (c) => [bi, h, j, K.add(g4, K.u32(c))]));
+        lb.store(arr, K.add(o, g), x);
+        if (shift && sum && sq) {
+          const c = lb.let("c", K.sub(x, shift));
+          lb.assign(sum, K.add(sum, c));
+          lb.assign(sq, K.add(sq, K.mul(c, c)));
+        }
+      });
+      if (!norm || !shift || !sum || !sq) return;
+      const total = (v: Expr): Expr => K.add(K.add(K.lane(v, 0), K.lane(v, 1)), K.add(K.lane(v, 2), K.lane(v, 3)));
+      const m1 = rb.let("m1", K.mul(total(sum), K.f32(1 / D))); // mean − shift
+      const vr = rb.let("var", K.max(K.sub(K.mul(total(sq), K.f32(1 / D)), K.mul(m1, m1)), K.f32(0)));
+      const mean = rb.let("mean", K.vec(V4, K.add(m1, K.lane(shift, 0))));
+      const rstd = rb.let("rstd", K.vec(V4, K.inverseSqrt(K.add(vr, K.f32(a["eps"] as number)))));
+      const p = half4 > 0 ? rb.let("p", norm.position(rb, r)) : null;
+      const normed = (b: Block, g: Expr): Expr => {
+        const wv = K.load(normS!, K.add(g, K.u32(2 * norm.which * D4)));
+        const bv = K.load(normS!, K.add(g, K.u32((2 * norm.which + 1) * D4)));
+        return b.let("n", K.add(K.mul(K.mul(K.sub(K.load(arr, K.add(o, g)), mean), rstd), wv), bv));
+      };
+      // Items: half4 rotated pairs, then the groups past the rotary dims (a uniform loop bound).
+      rb.for("x", K.u32(0), normItems!, (eb, x) => {
+        const g = eb.let("g", K.select(K.lt(x, K.u32(half4)), x, K.add(x, K.u32(half4))));
+        if (half4 > 0) {
+          eb.if(K.lt(x, K.u32(half4)), (pb) => {
+            const g2 = pb.let("g2", K.add(g, K.u32(half4)));
+            const x1 = normed(pb, g), x2 = normed(pb, g2);
+            const f4 = K.mul(g, K.u32(4));
+            const freq = K.vec(V4, ...[0, 1, 2, 3].map((c) => K.load(invFreq!, K.add(f4, K.u32(c)))));
+            const [sv, cv] = sinCos4(pb, K.mul(freq, p!));
+            pb.store(arr, K.add(o, g), K.mul(K.sub(K.mul(x1, cv), K.mul(x2, sv)), K.f32(norm.post)));
+            pb.store(arr, K.add(o, g2), K.mul(K.add(K.mul(x2, cv), K.mul(x1, sv)), K.f32(norm.post)));
+          }, (sb) => sb.store(arr, K.add(o, g), K.mul(normed(sb, g), K.f32(norm.post))));
+        } else {
+          eb.store(arr, K.add(o, g), K.mul(normed(eb, g), K.f32(norm.post)));
+        }
+      });
+    });
+  };
+
+  // ---- Prologue: rotary table, q tile (rows past Lq load a copy of the last row, never stored),
+  // row masks, softmax state.
+  if (normS) {
+    spread(body, "e", 4 * D4, (lb, e) => {
+      const which = lb.let("which", K.div(e, K.u32(D4)));
+      const g4 = lb.let("d0", K.mul(K.rem(e, K.u32(D4)), K.u32(4)));
+      const pick = (c: number): Expr => {
+        const d = K.add(g4, K.u32(c));
+        const x = [qw!, qb!, kw!, kb!].map((n) => f32(ctx.value(lb, n, [d])));
+        return K.select(K.eq(which, K.u32(0)), x[0]!, K.select(K.eq(which, K.u32(1)), x[1]!, K.select(K.eq(which, K.u32(2)), x[2]!, x[3]!)));
+      };
+      lb.store(normS, e, K.vec(V4, pick(0), pick(1), pick(2), pick(3)));
+    });
+  }
+  if (invFreq) {
+    const freqs = rotaryFrequencies(rdim, a["base"] as number);
+    body.if(K.eq(t, K.u32(0)), (x) => freqs.forEach((f, r) => x.store(invFreq, K.u32(r), K.f32(f))));
+  }
+  if (fused) {
+    body.barrier(); // the norm parameters and frequencies are read by every row's invocation
+    const position = (b: Block, r: Expr): Expr => f32(ctx.value(b, pos!, [K.min(K.add(K.add(row0, r), K.u32(off)), K.u32(Lk - 1))]));
+    loadRows(body, q, qS, tq, (b, r) => K.min(K.add(row0, r), K.u32(Lq - 1)), { which: 0, position, post: scale });
+  } else {
+    spread(body, "e", tq * D4, (lb, e) => {
+      const i = lb.let("i", K.min(K.add(row0, K.div(e, K.u32(D4))), K.u32(Lq - 1)));
+      const g4 = lb.let("d0", K.mul(K.rem(e, K.u32(D4)), K.u32(4)));
+      lb.store(qS, e, K.mul(vec4Of(lb, q, (c) => [bi, h, i, K.add(g4, K.u32(c))]), K.f32(scale)));
+    });
+  }
+  spread(body, "r", tq, (lb, r) => {
+    lb.store(mS, r, K.f32(MASKED));
+    lb.store(lS, r, K.f32(0));
+    if (qMask) lb.store(qMask, r, maskWord(ctx, seg!, S, bi, lb, K.add(K.cast("i32", K.add(row0, r)), K.i32(off))));
+  });
+  body.barrier();
+
+  // ---- Register blocks. Score block: rows sr0 + i, keys sk0 + j. Output block: rows or0 + i,
+  // vec4 columns oc[u].
+  const sr0 = body.let("sr0", K.mul(K.div(t, K.u32(CK / KB)), K.u32(4)));
+  const sk0 = body.let("sk0", K.mul(K.rem(t, K.u32(CK / KB)), K.u32(KB)));
+  const keysB = Array.from({ length: KB }, (_, j) => j);
+  const or0 = body.let("or0", K.mul(K.div(t, K.u32(NC)), K.u32(4)));
+  const ocRaw = Array.from({ length: CPI }, (_, u) => iadd(K.rem(t, K.u32(NC)), NC * u));
+  const ocIn = ocRaw.map((c) => (Dv4 % NC === 0 ? K.bool(true) : body.let("oc_in", K.lt(c, K.u32(Dv4)))));
+  const oc = ocRaw.map((c) => (Dv4 % NC === 0 ? body.let("oc", c) : body.let("oc", K.min(c, K.u32(Dv4 - 1)))));
+  const acc = Array.from({ length: 4 }, () => Array.from({ length: CPI }, () => body.var("acc", K.vec(V4, K.f32(0)))));
+  const qPos = [0, 1, 2, 3].map((i) => body.let("pos_q", K.add(K.cast("i32", K.add(row0, K.add(sr0, K.u32(i)))), K.i32(off))));
+  const qWords = qMask ? [0, 1, 2, 3].map((i) => body.let("q_word", K.load(qMask, K.add(sr0, K.u32(i))))) : null;
+
+  /**
+   * Keys [k0, k1) of this workgroup's rows, in chunks. `masked` picks the inner loop: a constant
+   * generates one loop, a workgroup-uniform flag both (the chunk loads are shared).
+   */
+  const keyRange = (blk: Block, masked: boolean | Expr, k0: Expr, k1: Expr): void => {
+    blk.for("c0", k0, k1, (cb, c0) => {
+      const n = cb.let("n", K.min(K.u32(CK), K.sub(k1, c0)));
+      // Load the chunk: K and V rows (keys past n load a copy of a real row; their scores are
+      // masked, so p = 0 and they add exactly 0), mask words.
+      if (fused) {
+        const position = (b: Block, r: Expr): Expr => f32(ctx.value(b, pos!, [K.min(K.add(c0, r), K.u32(Lk - 1))]));
+        loadRows(cb, k, kS, CK, (b, r) => K.min(K.add(c0, r), K.u32(Lk - 1)), { which: 1, position, post: 1 });
+      } else {
+        spread(cb, "e", CK * D4, (lb, e) => {
+          const j = lb.let("j", K.min(K.add(c0, K.div(e, K.u32(D4))), K.u32(Lk - 1)));
+          const g4 = lb.let("d0", K.mul(K.rem(e, K.u32(D4)), K.u32(4)));
+          lb.store(kS, e, vec4Of(lb, k, (c) => [bi, h, j, K.add(g4, K.u32(c))]));
+        });
+      }
+      spread(cb, "e", CK * Dv4, (lb, e) => {
+        const j = lb.let("j", K.min(K.add(c0, K.div(e, K.u32(Dv4))), K.u32(Lk - 1)));
+        const g4 = lb.let("d0", K.mul(K.rem(e, K.u32(Dv4)), K.u32(4)));
+        lb.store(vS, e, vec4Of(lb, v, (c) => [bi, h, j, K.add(g4, K.u32(c))]));
+      });
+      if (kMask && masked !== false) {
+        const words = (x: Block): void => spread(x, "r", CK, (lb, r) => lb.store(kMask, r, maskWord(ctx, seg!, S, bi, lb, K.cast("i32", K.add(c0, r)))));
+        if (masked === true) words(cb);
+        else cb.if(masked, words);
+      }
+      cb.barrier();
+
+      // Scores: 4·KB dot products of this invocation's 4 q rows and KB keys.
+      const s = Array.from({ length: 4 }, () => keysB.map(() => cb.var("s", K.f32(0))));
+      cb.for("g", K.u32(0), headGroups, (gb, g) => {
+        // The 4 key vectors stay loaded; the q vectors are loaded one row at a time (fewer live
+        // values: CUDA keeps this under its register budget).
+        const kv = keysB.map((j) => gb.let("kv", K.load(kS, K.add(K.mul(K.add(sk0, K.u32(j)), K.u32(D4)), g))));
+        for (let i = 0; i < 4; i++) {
+          const qv = gb.let("qv", K.load(qS, K.add(K.mul(K.add(sr0, K.u32(i)), K.u32(D4)), g)));
+          for (let j = 0; j < KB; j++) {
+            let e = s[i]![j]!;
+            for (let c = 0; c < 4; c++) e = K.fma(K.lane(qv, c as 0 | 1 | 2 | 3), K.lane(kv[j]!, c as 0 | 1 | 2 | 3), e);
+            gb.assign(s[i]![j]!, e);
+          }
+        }
+      });
+      // The inner loop's two versions differ only here: which scores survive.
+      const inChunk = keysB.map((j) => cb.let("in_chunk", K.lt(K.add(sk0, K.u32(j)), n)));
+      const storeScores = (x: Block, withMask: boolean): void => {
+        const kPos = keysB.map((j) => x.let("pos_k", K.cast("i32", K.add(c0, K.add(sk0, K.u32(j))))));
+        const kWords = withMask && kMask ? keysB.map((j) => x.let("k_word", K.load(kMask, K.add(sk0, K.u32(j))))) : null;
+        for (let i = 0; i < 4; i++) {
+          const lanes = keysB.map((j) => {
+            const ok = withMask ? K.and(inChunk[j]!, allowedWords(causal, qWords ? qWords[i]! : null, qPos[i]!, kWords ? kWords[j]! : null, kPos[j]!)) : inChunk[j]!;
+            return K.select(ok, s[i]![j]!, K.f32(MASKED));
+          });
+          for (let u = 0; u < KB / 4; u++) x.store(pS, K.add(K.mul(K.add(sr0, K.u32(i)), K.u32(CK4)), K.add(K.div(sk0, K.u32(4)), K.u32(u))), K.vec(V4, ...lanes.slice(4 * u, 4 * u + 4)));
+        }
+      };
+      if (typeof masked === "boolean") storeScores(cb, masked);
+      else cb.if(masked, (x) => storeScores(x, true), (x) => storeScores(x, false));
+      cb.barrier();
+
+      // Online softmax, one invocation per row: rescale factor α, probabilities, ℓ.
+      spread(cb, "r", tq, (rb, r) => {
+        const o = rb.let("o", K.mul(r, K.u32(CK4)));
+        const mOld = rb.let("m_old", K.load(mS, r));
+        // Loops over the row's vec4s: with a uniform bound on WGSL (unrolled, they cost llvmpipe
+        // compile time), unrolled on CUDA (the loop form makes ptxas spill at sm_90).
+        const overRow = (blk: Block, fn: (b: Block, c: Expr) => void): void => {
+          if (caps.target === "wgsl") blk.for("c", K.u32(0), keyGroups, fn);
+          else for (let c = 0; c < CK4; c++) fn(blk, K.u32(c));
+        };
+        const mx = rb.var("mx", mOld);
+        overRow(rb, (lb, c) => {
+          const sv = lb.let("sv", K.load(pS, K.add(o, c)));
+          lb.assign(mx, K.max(mx, K.max(K.max(K.lane(sv, 0), K.lane(sv, 1)), K.max(K.lane(sv, 2), K.lane(sv, 3)))));
+        });
+        const alpha = rb.let("alpha", K.select(K.gt(mOld, K.f32(REAL)), K.exp(K.sub(mOld, mx)), K.f32(0)));
+        const sum = rb.var("sum", K.vec(V4, K.f32(0)));
+        overRow(rb, (lb, c) => {
+          const sv = lb.let("sv", K.load(pS, K.add(o, c)));
+          const p = lb.let("p", K.vec(V4, ...[0, 1, 2, 3].map((j) => {
+            const x = K.lane(sv, j as 0 | 1 | 2 | 3);
+            return K.select(K.gt(x, K.f32(REAL)), K.exp(K.sub(x, mx)), K.f32(0));
+          })));
+          lb.store(pS, K.add(o, c), p);
+          lb.assign(sum, K.add(sum, p));
+        });
+        rb.store(lS, r, K.fma(K.load(lS, r), alpha, K.add(K.add(K.lane(sum, 0), K.lane(sum, 1)), K.add(K.lane(sum, 2), K.lane(sum, 3)))));
+        rb.store(mS, r, mx);
+        rb.store(aS, r, alpha);
+      });
+      cb.barrier();
+
+      // P·V into this invocation's output block.
+      for (let i = 0; i < 4; i++) {
+        const al = cb.let("alpha", K.load(aS, K.add(or0, K.u32(i))));
+        for (let u = 0; u < CPI; u++) cb.assign(acc[i]![u]!, K.mul(acc[i]![u]!, al));
+      }
+      cb.for("kg", K.u32(0), keyGroups, (gb, kg) => {
+        const pv = [0, 1, 2, 3].map((i) => gb.let("pv", K.load(pS, K.add(K.mul(K.add(or0, K.u32(i)), K.u32(CK4)), kg))));
+        for (let kk = 0; kk < 4; kk++) {
+          const vo = gb.let("vo", K.mul(K.add(K.mul(kg, K.u32(4)), K.u32(kk)), K.u32(Dv4)));
+          const vv = oc.map((c) => gb.let("vv", K.load(vS, K.add(vo, c))));
+          for (let i = 0; i < 4; i++) {
+            const p = K.lane(pv[i]!, kk as 0 | 1 | 2 | 3);
+            for (let u = 0; u < CPI; u++) gb.assign(acc[i]![u]!, K.add(acc[i]![u]!, K.mul(p, vv[u]!)));
+          }
+        }
+      });
+      cb.barrier(); // the next chunk overwrites the tiles
+    }, CK);
+  };
+
+  // ---- Which keys, with which loop (as in the row kernel).
+  if (lists) {
+    // Row (b, qt) of the lists: [nP, partial ×KT, nF, full ×KT], loaded by workgroup-uniform
+    // index. Entries e < nF are full tiles (unmasked loop), then the partial ones (masked loop).
+    const entry = (blk: Block, e: Expr): Expr => K.cast("u32", ctx.value(blk, lists, [bi, qt, e]));
+    const nP = body.let("n_partial", entry(body, K.u32(0)));
+    const nF = body.let("n_full", entry(body, K.u32(KT + 1)));
+    body.for("e", K.u32(0), K.add(nF, nP), (eb, e) => {
+      const partial = eb.let("partial", K.ge(e, nF));
+      const kt = eb.let("kt", entry(eb, K.select(partial, K.add(K.sub(e, nF), K.u32(1)), K.add(e, K.u32(KT + 2)))));
+      const k0 = eb.let("k0", K.mul(kt, K.u32(tk)));
+      keyRange(eb, partial, k0, K.min(K.add(k0, K.u32(tk)), K.u32(Lk)));
+    });
+  } else if (dense) {
+    keyRange(body, false, K.u32(0), K.u32(Lk));
+  } else if (!seg) {
+    // Causal: keys up to the tile's first row are visible to all its rows (unmasked); the band
+    // up to its last row is masked; the rest is skipped.
+    const p0 = K.add(K.cast("i32", row0), K.i32(off));
+    const p1 = K.add(K.cast("i32", K.min(K.add(row0, K.u32(tq)), K.u32(Lq))), K.i32(off)); // last row + 1
+    const fullEnd = body.let("full_end", K.cast("u32", K.clamp(K.add(p0, K.i32(1)), K.i32(0), K.i32(Lk))));
+    const bandEnd = body.let("band_end", K.max(fullEnd, K.cast("u32", K.clamp(p1, K.i32(0), K.i32(Lk)))));
+    body.for("e", K.u32(0), K.u32(2), (eb, e) => {
+      const band = eb.let("band", K.eq(e, K.u32(1)));
+      keyRange(eb, band, K.select(band, fullEnd, K.u32(0)), K.select(band, bandEnd, fullEnd));
+    });
+  } else {
+    keyRange(body, true, K.u32(0), K.u32(Lk));
+  }
+
+  // ---- Epilogue. One invocation per row turns ℓ into 1/ℓ (0 for a row with nothing allowed:
+  // ℓ ≤ Lk, so 1/ℓ > 0 otherwise) and, with `lse`, writes column Dv: m + log ℓ over the scaled
+  // scores, or the mask value. NOTE: one division per row, not per output block: CUDA's IEEE
+  // division has a slow path that is a real call, and more of them make ptxas spill.
+  const out = ctx.tensor(root, "read_write");
+  const outType = ctx.typeOf(root);
+  const rowBase = imul(iadd(imul(bi, H), h), Lq);
+  spread(body, "r", tq, (rb, r) => {
+    const l = rb.let("l", K.load(lS, r));
+    const any = rb.let("any", K.gt(l, K.f32(0)));
+    rb.store(aS, r, K.select(any, K.div(K.f32(1), l), K.f32(0)));
+    if (lse) {
+      const row = rb.let("row", K.add(row0, r));
+      rb.if(K.lt(row, K.u32(Lq)), (sb) => {
+        const v_ = K.select(any, K.add(K.load(mS, r), K.log(l)), K.f32(maskValue(root.dtype)));
+        ctx.store(sb, out, K.add(imul(K.add(rowBase, row), W), K.u32(Dv)), K.cast(outType, v_));
+      });
+    }
+  });
+  body.barrier();
+  // Empty rows write a literal 0, not acc·0: shader compilers may drop "+ 0" (no signed zeros),
+  // leaving −0 from 0·v in the accumulator.
+  for (let i = 0; i < 4; i++) {
+    const r = body.let("row", K.add(row0, K.add(or0, K.u32(i))));
+    const inv = body.let("inv_l", K.load(aS, K.add(or0, K.u32(i))));
+    const any = body.let("any", K.gt(inv, K.f32(0)));
+    body.if(K.lt(r, K.u32(Lq)), (sb) => {
+      const o = sb.let("o", imul(K.add(rowBase, r), W));
+      for (let u = 0; u < CPI; u++) {
+        const put = (x: Block): void => {
+          const y = x.let("y", K.mul(acc[i]![u]!, inv));
+          for (let c = 0; c < 4; c++) ctx.store(x, out, K.add(o, K.add(K.mul(oc[u]!, K.u32(4)), K.u32(c))), K.cast(outType, K.select(any, K.lane(y, c as 0 | 1 | 2 | 3), K.f32(0))));
+        };
+        if (Dv4 % NC === 0) put(sb);
+        else sb.if(ocIn[u]!, put);
+      }
+    });
+  }
+  return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash blocked ${tq}×${CK}; ${walk})`, { head_groups: D4, key_groups: CK4, ...(fused ? { norm_items: D4 - half4 } : {}) });
+}

@@ -1,0 +1,103 @@
+// Pieces shared by the two flash-attention kernels (flash-attention.ts: one query row per
+// invocation; flash-blocked.ts: register-blocked score and output tiles): the rotary sin/cos,
+// the per-position segment word and the mask rule on two words.
+//
+// shapes: segments i32 [B, S, 3] (mask.ts); a word describes one absolute position of one batch
+//         row: bit 0 PAD, bit 1 GLOBAL, bit 2 DEAD, bit 3 + s "inside SPAN slot s" (S ≤ 29).
+
+import type { Node } from "../../ir/graph.ts";
+import { SEG_DEAD, SEG_GLOBAL, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
+import { maskValue } from "../../ir/ops/attention.ts";
+import type { Block } from "../build-kernel.ts";
+import * as K from "../build-kernel.ts";
+import type { KernelContext } from "../emit.ts";
+import type { Expr } from "../kernel-ir.ts";
+
+/** The score of a masked pair (f32 statistics); anything above REAL is a real score. */
+export const MASKED = maskValue("f32");
+export const REAL = MASKED / 2;
+/** Most segment slots a mask word holds (32 bits less the PAD, GLOBAL and DEAD bits). */
+export const MAX_SLOTS = 29;
+
+const BIT_PAD = 1, BIT_GLOBAL = 2, BIT_DEAD = 4, SPAN_SHIFT = 3;
+
+// Cody–Waite reduction by π/2 (three f32 parts, exact products for |k| < 2¹⁵) and Cephes'
+// minimax polynomials on [−π/4, π/4]. NOTE: not the sin/cos builtins: CUDA's sinf/cosf carry a
+// slow path for huge arguments that is a real call, and its calling convention makes the flash
+// kernel spill registers; WGSL's are only promised to 2⁻¹¹ absolute. Rotary angles here are at
+// most a few thousand radians, where this is accurate to a few f32 ulps.
+const PIO2 = [1.5703125, 4.837512969970703125e-4, 7.54978995489188216e-8] as const;
+export function sinCos(blk: Block, theta: Expr): [Expr, Expr] {
+  const k = blk.let("quadrant", K.round(K.mul(theta, K.f32(2 / Math.PI))));
+  const r = blk.let("red", K.sub(K.sub(K.sub(theta, K.mul(k, K.f32(PIO2[0]))), K.mul(k, K.f32(PIO2[1]))), K.mul(k, K.f32(PIO2[2]))));
+  const z = blk.let("z", K.mul(r, r));
+  const sn = blk.let("s_r", K.fma(K.mul(r, z), K.fma(z, K.fma(z, K.f32(-1.9515295891e-4), K.f32(8.3321608736e-3)), K.f32(-1.6666654611e-1)), r));
+  const cs = blk.let("c_r", K.fma(K.mul(z, z), K.fma(z, K.fma(z, K.f32(2.443315711809948e-5), K.f32(-1.388731625493765e-3)), K.f32(4.166664568298827e-2)), K.fma(z, K.f32(-0.5), K.f32(1))));
+  const q = blk.let("q", K.bitand(K.cast("i32", k), K.i32(3)));
+  const swap = K.ne(K.bitand(q, K.i32(1)), K.i32(0));
+  const sinV = blk.let("sin_t", K.select(swap, cs, sn));
+  const cosV = blk.let("cos_t", K.select(swap, sn, cs));
+  return [
+    K.select(K.ge(q, K.i32(2)), K.neg(sinV), sinV),
+    K.select(K.or(K.eq(q, K.i32(1)), K.eq(q, K.i32(2))), K.neg(cosV), cosV),
+  ];
+}
+
+/**
+ * sinCos on four angles at once (vec4<f32>), the same reduction and polynomials; the quadrant
+ * selects are arithmetic on small exact integers, since selects take one scalar condition.
+ * One copy of the code for four lanes: on llvmpipe this compiles and runs faster than four.
+ */
+export function sinCos4(blk: Block, theta: Expr): [Expr, Expr] {
+  const V4 = "vec4<f32>" as const;
+  const c = (x: number): Expr => K.vec(V4, K.f32(x));
+  const k = blk.let("quadrant", K.round(K.mul(theta, c(2 / Math.PI))));
+  const r = blk.let("red", K.sub(K.sub(K.sub(theta, K.mul(k, c(PIO2[0]))), K.mul(k, c(PIO2[1]))), K.mul(k, c(PIO2[2]))));
+  const z = blk.let("z", K.mul(r, r));
+  const sn = blk.let("s_r", K.fma(K.mul(r, z), K.fma(z, K.fma(z, c(-1.9515295891e-4), c(8.3321608736e-3)), c(-1.6666654611e-1)), r));
+  const cs = blk.let("c_r", K.fma(K.mul(z, z), K.fma(z, K.fma(z, c(2.443315711809948e-5), c(-1.388731625493765e-3)), c(4.166664568298827e-2)), K.fma(z, c(-0.5), c(1))));
+  // q = k mod 4 in {0, 1, 2, 3}; odd swaps sin and cos; sin is negated for q ≥ 2, cos for q ∈ {1, 2}.
+  const q = blk.let("q", K.sub(k, K.mul(c(4), K.floor(K.mul(k, c(0.25))))));
+  const odd = blk.let("odd", K.sub(q, K.mul(c(2), K.floor(K.mul(q, c(0.5))))));
+  const sinV = blk.let("sin_t", K.add(sn, K.mul(odd, K.sub(cs, sn))));
+  const cosV = blk.let("cos_t", K.add(cs, K.mul(odd, K.sub(sn, cs))));
+  const sgnS = K.sub(c(1), K.mul(c(2), K.floor(K.mul(q, c(0.5)))));
+  const q1 = K.sub(K.add(q, c(1)), K.mul(c(4), K.floor(K.mul(K.add(q, c(1)), c(0.25))))); // (q + 1) mod 4
+  const sgnC = K.sub(c(1), K.mul(c(2), K.floor(K.mul(q1, c(0.5)))));
+  return [blk.let("sin4", K.mul(sgnS, sinV)), blk.let("cos4", K.mul(sgnC, cosV))];
+}
+
+/** The rotary frequencies base^(−2r/rotary_dim), r < rotary_dim/2, rounded as the rotary decomposition rounds them. */
+export function rotaryFrequencies(rdim: number, base: number): number[] {
+  return Array.from({ length: rdim / 2 }, (_, r) => Math.fround(Math.pow(base, Math.fround(r * Math.fround(-2 / rdim)))));
+}
+
+/** The word of absolute position `p` (i32) in batch row `bi`: a var assigned in `blk`. */
+export function maskWord(ctx: KernelContext, seg: Node, S: number, bi: Expr, blk: Block, p: Expr): Expr {
+  const field = (b: Block, s: Expr, f: number): Expr => ctx.value(b, seg, [bi, s, K.u32(f)]);
+  const word = blk.var("word", K.u32(0));
+  blk.for("s", K.u32(0), K.u32(S), (lb, s) => {
+    const kind = lb.let("kind", field(lb, s, 0));
+    const inP = lb.let("in", K.and(K.ge(p, field(lb, s, 1)), K.lt(p, field(lb, s, 2))));
+    const bit = K.select(K.eq(kind, K.i32(SEG_PAD)), K.u32(BIT_PAD), K.select(K.eq(kind, K.i32(SEG_GLOBAL)), K.u32(BIT_GLOBAL),
+      K.select(K.eq(kind, K.i32(SEG_DEAD)), K.u32(BIT_DEAD), K.select(K.eq(kind, K.i32(SEG_SPAN)), K.shl(K.u32(1), K.add(s, K.u32(SPAN_SHIFT))), K.u32(0)))));
+    lb.assign(word, K.bitor(word, K.select(inP, bit, K.u32(0))));
+  });
+  return word;
+}
+
+const has = (word: Expr, bit: number): Expr => K.ne(K.bitand(word, K.u32(bit)), K.u32(0));
+
+/**
+ * mask.ts allowed() from two words and two absolute positions (i32):
+ * !dead i ∧ !dead j ∧ !(pad j ∧ ¬pad i) ∧ (j ≤ i ∨ same span ∨ global j). Null words: no segments.
+ */
+export function allowedWords(causal: boolean, qWord: Expr | null, qPos: Expr, kWord: Expr | null, kPos: Expr): Expr {
+  const base = causal ? K.le(kPos, qPos) : null;
+  if (!qWord || !kWord) return base ?? K.bool(true);
+  const hidden = K.or(K.or(has(qWord, BIT_DEAD), has(kWord, BIT_DEAD)), K.and(has(kWord, BIT_PAD), K.not(has(qWord, BIT_PAD))));
+  const shown = K.not(hidden);
+  if (!base) return shown;
+  const span = K.ne(K.bitand(K.shr(kWord, SPAN_SHIFT), K.shr(qWord, SPAN_SHIFT)), K.u32(0));
+  return K.and(shown, K.or(K.or(base, span), has(kWord, BIT_GLOBAL)));
+}
