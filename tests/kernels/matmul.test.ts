@@ -1,7 +1,10 @@
 // The matmul kernel on the WebGPU device against the reference interpreter, on fresh random
 // inputs (TEST_SEED=<n> repeats a run): ragged sizes (not multiples of the 4×4 block or the
 // 8×8 workgroup) in all four transpose combinations, batch broadcasting both ways, fused
-// epilogues (bias + GELU, residual) in one dispatch, and grid folding.
+// epilogues (bias + GELU, residual) in one dispatch, and grid folding. Where the device has
+// subgroups, a stored [M, K] with K % 4 == 0 and N ≥ 16 takes the subgroup-shared form (8 rows of a
+// per workgroup, 64 lanes along N); a second device opened without subgroups runs the same
+// shapes through the plain register-blocked form.
 //
 // Tolerance: max-abs error ≤ 1e-4 · max(1, max|ref|) · max(1, √K / 8): f32 accumulation of K
 // products of normal inputs; the float64 reference is exact to far below that.
@@ -14,6 +17,8 @@ import type { Graph } from "../../compiler/ir/graph.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import type { DType } from "../../compiler/ir/types.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
+import type { WgslDevice } from "../../backends/wgsl/device.ts";
+import { openDevice } from "../../backends/wgsl/device.ts";
 import { run as reference } from "../../backends/reference/interpreter.ts";
 import { compile, lower } from "../../runtime/executable.ts";
 import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
@@ -23,6 +28,7 @@ const { dev, reason } = await openTestDevice();
 after(() => dev?.dispose());
 const skip = reason ? { skip: reason } : {};
 const f16Skip = reason ? { skip: reason } : dev!.features.has("shader-f16") ? {} : { skip: "device lacks shader-f16" };
+const sgSkip = reason ? { skip: reason } : dev!.features.has("subgroups") ? {} : { skip: "device lacks subgroups" };
 
 const tolFor = (k: number, base = 1e-4) => base * Math.max(1, Math.sqrt(k) / 8);
 
@@ -129,9 +135,65 @@ test("epilogue regions: a matmul that is also an output or feeds two kernels is 
   await checkGraph(dev!, branch, ins, { seed, tol: tolFor(10), dispatches: 3 });
 });
 
+/** Shapes for the subgroup-shared form: ragged M (by 8) and N (by 4 and by 64 lanes), batches, epilogues. */
+async function sharedShapes(d: WgslDevice, seed: number): Promise<void> {
+  const rng = mulberry32(seed);
+  // [a shape, b shape, transpose_b]
+  const cases: [number[], number[], boolean][] = [
+    [[21, 12], [37, 12], true],         // N ragged by 4: scalar b rows, clamped lanes
+    [[19, 8], [8, 40], false],          // b stored [K, N], vec4 along N
+    [[3, 13, 16], [3, 16, 20], false],  // batched, a row block straddles nothing
+    [[2, 9, 20], [150, 20], true],      // b broadcast; 38 column blocks of 64 lanes, 2 workgroups along N
+  ];
+  for (const [as, bs, tb] of cases) {
+    const a = randomTensor("f32", as, rng), b = randomTensor("f32", bs, rng);
+    await checkGraph(d, mmGraph(as, bs, false, tb), { a, b }, { seed, tol: tolFor(as[as.length - 1]!), kernel: "matmul" });
+  }
+  // Linear + bias + GELU epilogue on the shared form.
+  const [M, K, N] = [11, 24, 30];
+  const g = trace("linear_gelu_shared", { x: { dtype: "f32", shape: [M, K] }, w: { dtype: "f32", shape: [N, K] }, b: { dtype: "f32", shape: [N] } },
+    ({ x, w, b }) => ({ y: x!.matmul(w!, { transposeB: true }).add(b!).gelu() }));
+  const ins = { x: randomTensor("f32", [M, K], rng), w: randomTensor("f32", [N, K], rng), b: randomTensor("f32", [N], rng) };
+  await checkGraph(d, g, ins, { seed, tol: tolFor(K), kernel: "matmul", dispatches: 1 });
+}
+
+test("subgroup-shared rows of a: chosen only on WGSL with subgroups, a stored [M, K], K % 4 == 0, N ≥ 16", () => {
+  const doc = (caps: typeof DEFAULT_WGSL_CAPS, a: number[], b: number[], ta = false) => {
+    const k = lower(mmGraph(a, b, ta, false), caps).launches[0]!.kernel;
+    return { shared: k.doc.includes("shared by subgroup broadcast"), wg: k.workgroupSize };
+  };
+  const sg = { ...DEFAULT_WGSL_CAPS, subgroups: true };
+  assert.deepEqual(doc(sg, [21, 12], [12, 37]), { shared: true, wg: [64, 1, 1] });
+  assert.deepEqual(doc(DEFAULT_WGSL_CAPS, [21, 12], [12, 37]).shared, false);
+  assert.deepEqual(doc({ ...sg, target: "cuda" }, [21, 12], [12, 37]).shared, false);
+  assert.deepEqual(doc(sg, [21, 13], [13, 37]).shared, false); // K % 4 != 0
+  assert.deepEqual(doc(sg, [12, 21], [12, 37], true).shared, false); // a transposed
+  assert.deepEqual(doc(sg, [21, 12], [12, 15]).shared, false); // N < 16
+});
+
+test("subgroup-shared rows at ragged sizes, batched, with an epilogue", sgSkip, async () => {
+  await sharedShapes(dev!, testSeed());
+});
+
+test("the same shapes on a device without subgroups (plain register-blocked form)", skip, async () => {
+  const plain = await openDevice({ features: ["shader-f16"], label: "no-subgroups" });
+  try {
+    assert.equal(plain.features.has("subgroups"), false);
+    await sharedShapes(plain, testSeed());
+    const seed = testSeed(), rng = mulberry32(seed);
+    for (const [M, K, N] of [[64, 64, 64], [100, 36, 52]] as const) {
+      const a = randomTensor("f32", [M, K], rng), b = randomTensor("f32", [N, K], rng);
+      await checkGraph(plain, mmGraph([M, K], [N, K], false, true), { a, b }, { seed, tol: tolFor(K), kernel: "matmul" });
+    }
+  } finally {
+    plain.dispose();
+  }
+});
+
 test("matmul in f16 storage (vec4<f16> loads, f32 accumulation)", f16Skip, async () => {
   const seed = testSeed(), rng = mulberry32(seed);
-  for (const [M, K, N, tb] of [[33, 20, 12, true], [5, 7, 9, false]] as const) {
+  // The last case takes the subgroup-shared form where the device has subgroups (K % 4 == 0, N ≥ 16).
+  for (const [M, K, N, tb] of [[33, 20, 12, true], [5, 7, 9, false], [9, 16, 20, true]] as const) {
     const as = [M, K], bs = tb ? [N, K] : [K, N];
     const a = randomTensor("f16", as, rng), b = randomTensor("f16", bs, rng);
     // The result is rounded to f16 (2⁻¹¹ relative) on both sides, from f32 vs float64 sums.

@@ -108,6 +108,19 @@ test("the workgroup shrinks to the target's limits", () => {
   assert.ok(workgroupBytes(k) <= 256, `${workgroupBytes(k)} bytes of workgroup memory`);
 });
 
+test("the kernel shape per target: WGSL keeps rows up to 2048 serial, CUDA gives rows of 128 a workgroup", () => {
+  const cuda = { ...DEFAULT_WGSL_CAPS, target: "cuda" as const };
+  // A Phi block's LayerNorm: 256 rows of 256.
+  assert.deepEqual(planTeam(256, 256, DEFAULT_WGSL_CAPS, 4), { workgroup: false, wg: 64 });
+  assert.deepEqual(planTeam(256, 256, cuda, 4), { workgroup: true, wg: 256 });
+  assert.deepEqual(planTeam(2048, 774, DEFAULT_WGSL_CAPS, 4), { workgroup: false, wg: 64 });
+  // Longer rows, or too few rows to fill one serial workgroup: a workgroup of at most 64 on WGSL.
+  assert.deepEqual(planTeam(2049, 774, DEFAULT_WGSL_CAPS, 4), { workgroup: true, wg: 64 });
+  assert.deepEqual(planTeam(300, 63, DEFAULT_WGSL_CAPS, 4), { workgroup: true, wg: 64 });
+  assert.deepEqual(planTeam(31, 63, DEFAULT_WGSL_CAPS, 4), { workgroup: false, wg: 64 });
+  assert.deepEqual(planTeam(58498, 1, cuda, 4), { workgroup: true, wg: 256 });
+});
+
 test("f16 inputs accumulate in f32 (native f16 storage)", f16Skip, async () => {
   const seed = testSeed(), rng = mulberry32(seed);
   for (const op of REDUCE_OPS) {

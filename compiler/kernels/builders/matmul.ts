@@ -14,6 +14,20 @@
 //   stored [K, rows] (a with transpose_a, or b):  vec4 along rows when rows % 4 == 0 and RM/RN = 4;
 // otherwise scalar loads. Rows past the edge are clamped for loading and never stored.
 //
+// Subgroup-shared rows of a (WGSL with the `subgroups` feature; a stored [M, K] with K % 4 == 0;
+// N ≥ 16): llvmpipe turns every storage load into a loop over the SIMD lanes with a bounds check
+// per component, and those loads, not the arithmetic, dominate the kernel's time there, while a
+// subgroup broadcast is a register shuffle. So the workgroup becomes one row of 64 invocations
+// along N that all work on the same subgroupRows (8) rows of a: lane l loads rows
+// m0 + (l mod 4) + 4j only, and every lane takes row i from lane i mod 4 of its subgroup
+// (subgroupBroadcast). That is valid for any subgroup size (WebGPU's minimum is 4) and any mapping
+// of invocations to subgroups, because every lane of the workgroup needs the same rows. Loads per
+// k-group fall from RM + RN = 8 vec4 for 16 vec4 products to 2 + 4 for 32. Lanes past N's last
+// block stay in the loop (clamped loads; only their stores are skipped), so the broadcasts run in
+// uniform control flow. Measured on llvmpipe (bench/matmul-variants.ts, round-robin, 2026-11-25):
+// 1.5–2.9× the non-shared kernel at the Phi block's Linear shapes and at 1024³ (BENCHMARKS.md,
+// "What the kernels should change").
+//
 // Epilogue: when the group has a producer, the matmul is that producer and the group's root ends
 // a same-shape elementwise region (a chain, or branches that rejoin such as bias + GELU; see
 // passes/fuse-elementwise.ts). For each output element the accumulator lane becomes the
@@ -46,6 +60,13 @@ export interface MatmulOptions {
   readonly vecStore: boolean;
   /** Sum a k-group's four products as a tree before adding them to the accumulator. */
   readonly tree: boolean;
+  /**
+   * Rows of a shared through subgroup broadcasts (see the header) where the target and layout
+   * allow it; 0 turns it off. Replaces block[0] in that mode. 8 by default: 12 and 16 rows
+   * measured 0.8–1.7× and 1.0–1.4× of 8 under heavy load (noisy), but 16 doubles llvmpipe's
+   * shader compile time, which every test and first run pays.
+   */
+  readonly subgroupRows: number;
 }
 
 export const DEFAULT_MATMUL_OPTIONS: MatmulOptions = Object.freeze({
@@ -55,7 +76,11 @@ export const DEFAULT_MATMUL_OPTIONS: MatmulOptions = Object.freeze({
   fma: false,
   vecStore: true,
   tree: false,
+  subgroupRows: 8,
 });
+
+/** N below this keeps the 2-D workgroup: a 64-lane row along N would mostly idle. */
+const SHARED_MIN_N = 16;
 
 /** The problem: sizes, batch broadcast and layouts. */
 interface Problem {
@@ -115,10 +140,15 @@ interface OperandState {
   readonly t: TensorAccess;
   /** rk: offset of each block row (in elements, or vec4s when vectorized); kr: offsets of block columns. */
   readonly offs: readonly Expr[];
+  /** Rows come from subgroup broadcasts: offs[j] is this lane's row (lane mod 4) + 4j. */
+  readonly shared: boolean;
 }
 
-/** Offsets of an operand's block rows inside its batch matrix, computed once per invocation. */
-function operandState(ctx: KernelContext, b: Block, name: string, p: OperandPlan, kDim: number, bat: Expr, r0: Expr, rb: number, batch: number): OperandState {
+/**
+ * Offsets of an operand's block rows inside its batch matrix, computed once per invocation. With
+ * `shared` (rk, vec4 only) this lane holds rows r0 + (lane mod 4) + 4j, j < ⌈rb / 4⌉, for its subgroup.
+ */
+function operandState(ctx: KernelContext, b: Block, name: string, p: OperandPlan, kDim: number, bat: Expr, r0: Expr, rb: number, batch: number, shared = false): OperandState {
   const t = ctx.tensor(p.node, "read", p.vec ? 4 : 1);
   const lanes = p.vec ? 4 : 1;
   const mat = p.R * kDim;
@@ -126,7 +156,14 @@ function operandState(ctx: KernelContext, b: Block, name: string, p: OperandPlan
   const bi = p.count === 1 ? K.u32(0) : p.count === batch ? bat : K.rem(bat, K.u32(p.count));
   const base = b.let(`${name}base`, imul(bi, mat / lanes));
   const offs: Expr[] = [];
-  if (p.layout === "kr" && p.vec) {
+  if (shared) {
+    if (p.layout !== "rk" || !p.vec) throw new Error("internal: subgroup-shared rows need a vec4 [rows, K] operand");
+    const mine = b.let(`${name}lane`, iadd(r0, K.rem(K.subgroupInvocationId(), K.u32(4))));
+    for (let j = 0; j < Math.ceil(rb / 4); j++) {
+      const r = b.let(`${name}r${j}`, K.min(iadd(mine, 4 * j), K.u32(p.R - 1)));
+      offs.push(b.let(`${name}off${j}`, iadd(base, imul(r, kDim / lanes))));
+    }
+  } else if (p.layout === "kr" && p.vec) {
     // One vec4 of 4 consecutive rows per k; the block never straddles the edge (R % 4 == 0).
     offs.push(b.let(`${name}off`, iadd(base, K.div(r0, K.u32(4)))));
   } else {
@@ -135,7 +172,7 @@ function operandState(ctx: KernelContext, b: Block, name: string, p: OperandPlan
       offs.push(b.let(`${name}off${i}`, p.layout === "rk" ? iadd(base, imul(r, kDim / lanes)) : iadd(base, r)));
     }
   }
-  return { plan: p, t, offs };
+  return { plan: p, t, offs, shared };
 }
 
 /**
@@ -146,7 +183,13 @@ function operandValues(ctx: KernelContext, b: Block, name: string, s: OperandSta
   const { plan: p, t, offs } = s;
   const f32 = (e: Expr): Expr => (e.type === "f32" || e.type === "vec4<f32>" ? e : K.cast(e.type.startsWith("vec") ? "vec4<f32>" : "f32", e));
   const vals: Expr[][] = Array.from({ length: rb }, () => []);
-  if (p.layout === "rk" && p.vec) {
+  if (s.shared) {
+    const mine = offs.map((o, j) => b.let(`${name}m${j}`, f32(ctx.load(t, iadd(o, kq)))));
+    for (let i = 0; i < rb; i++) {
+      const v = b.let(`${name}${i}`, K.subgroupBroadcast(mine[Math.floor(i / 4)]!, i % 4));
+      for (let kk = 0; kk < kc; kk++) vals[i]!.push(K.lane(v, kk as 0 | 1 | 2 | 3));
+    }
+  } else if (p.layout === "rk" && p.vec) {
     for (let i = 0; i < rb; i++) {
       const v = b.let(`${name}${i}`, f32(ctx.load(t, iadd(offs[i]!, kq))));
       for (let kk = 0; kk < kc; kk++) vals[i]!.push(K.lane(v, kk as 0 | 1 | 2 | 3));
@@ -180,11 +223,14 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
     ctx.body.return();
     return ctx.launch([0], `matmul ${formatType(mm.dtype, mm.shape)} (empty)`);
   }
-  const RM = Math.max(1, Math.min(opts.block[0], M)), RN = Math.max(1, Math.min(opts.block[1], N));
+  // Rows of a shared through subgroup broadcasts (see the header): WGSL only, where it was measured.
+  const shared = opts.subgroupRows > 0 && caps.target === "wgsl" && caps.subgroups && opts.vec4 && !pr.ta && Kd > 0 && Kd % 4 === 0 && N >= SHARED_MIN_N;
+  const RM = Math.max(1, Math.min(shared ? opts.subgroupRows : opts.block[0], M)), RN = Math.max(1, Math.min(opts.block[1], N));
   const blocksM = Math.ceil(M / RM), blocksN = Math.ceil(N / RN);
-  // A single row (or column) of blocks gets a 1-D workgroup so no invocation idles.
+  // A single row (or column) of blocks gets a 1-D workgroup so no invocation idles; shared rows
+  // need every lane of the workgroup on the same rows, so a 1-D workgroup along N.
   const wgSize = opts.workgroup[0] * opts.workgroup[1];
-  const [WX, WY] = blocksM === 1 ? [wgSize, 1] : blocksN === 1 ? [1, wgSize] : opts.workgroup;
+  const [WX, WY] = shared || blocksM === 1 ? [wgSize, 1] : blocksN === 1 ? [1, wgSize] : opts.workgroup;
   const tilesN = Math.ceil(blocksN / WX), tilesM = Math.ceil(blocksM / WY);
 
   const [a, bIn] = mm.inputs as [Node, Node];
@@ -193,7 +239,8 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
   const epi = group.producer !== undefined;
   const doc = [
     `matmul${pr.ta ? " (a transposed)" : ""}${pr.tb ? " (b transposed)" : ""}: a ${formatType(a.dtype, a.shape)} × b ${formatType(bIn.dtype, bIn.shape)} → ${formatType(mm.dtype, mm.shape)}`,
-    `M=${M} N=${N} K=${Kd}, batch ${batch} (a ${pr.batchA}, b ${pr.batchB}); ${RM}×${RN} outputs per invocation, workgroup ${WX}×${WY};`,
+    `M=${M} N=${N} K=${Kd}, batch ${batch} (a ${pr.batchA}, b ${pr.batchB}); ${RM}×${RN} outputs per invocation, workgroup ${WX}×${WY};` +
+      (shared ? ` a's ${RM} rows shared by subgroup broadcast;` : ""),
     `a ${pa.vec ? "vec4" : "scalar"} loads, b ${pb.vec ? "vec4" : "scalar"} loads${epi ? `; epilogue → ${describe(root)}` : ""}`,
   ].join("\n");
   const ctx = new KernelContext("matmul", doc, [WX, WY], caps, part);
@@ -206,12 +253,19 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
   const bm = b.let("bm", iadd(imul(tilesN === 1 ? tile : K.div(tile, K.u32(tilesN)), WY), WY === 1 ? K.u32(0) : K.builtin("local_invocation_id", 1)));
   const bn = b.let("bn", iadd(imul(tilesN === 1 ? K.u32(0) : K.rem(tile, K.u32(tilesN)), WX), WX === 1 ? K.u32(0) : K.builtin("local_invocation_id", 0)));
   const outside: Expr[] = [];
+  // Shared rows: lanes past the last column block compute a copy of it (clamped) and skip their
+  // stores, so that every lane reaches the broadcasts.
+  const inside: Expr[] = [];
   if (blocksM % WY !== 0) outside.push(K.ge(bm, K.u32(blocksM)));
-  if (blocksN % WX !== 0) outside.push(K.ge(bn, K.u32(blocksN)));
+  if (blocksN % WX !== 0) {
+    if (shared) inside.push(b.let("in_n", K.lt(bn, K.u32(blocksN))));
+    else outside.push(K.ge(bn, K.u32(blocksN)));
+  }
   if (outside.length) b.if(outside.reduce((x, y) => K.or(x, y)), (x) => x.return());
-  const m0 = b.let("m0", imul(bm, RM)), n0 = b.let("n0", imul(bn, RN));
+  const m0 = b.let("m0", imul(bm, RM));
+  const n0 = b.let("n0", imul(inside.length ? K.min(bn, K.u32(blocksN - 1)) : bn, RN));
 
-  const sa = operandState(ctx, b, "a", pa, Kd, bat, m0, RM, batch);
+  const sa = operandState(ctx, b, "a", pa, Kd, bat, m0, RM, batch, shared);
   const sb = operandState(ctx, b, "b", pb, Kd, bat, n0, RN, batch);
 
   // Accumulators: row t of the block, RN lanes (a scalar when RN is 1).
@@ -258,7 +312,7 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
     const vt = vectorOf(outType, 4);
     for (let t = 0; t < RM; t++) {
       const row = iadd(m0, t);
-      guard(b, raggedM && t > 0 ? [K.lt(row, K.u32(M))] : [], (x) =>
+      guard(b, [...inside, ...(raggedM && t > 0 ? [K.lt(row, K.u32(M))] : [])], (x) =>
         ctx.store(x, out, K.div(iadd(outBase, iadd(imul(row, N), n0)), K.u32(4)), K.cast(vt, acc[t]!)));
     }
   } else {
@@ -275,7 +329,7 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
           ctx.override(mm, v);
           v = ctx.compute(b, root, [...bidx, r, cols[j]!]);
         }
-        const cond: Expr[] = [];
+        const cond: Expr[] = [...inside];
         // The block's first row and column are always inside (m0 < M and n0 < N).
         if (raggedM && t > 0) cond.push(K.lt(row, K.u32(M)));
         if (raggedN && j > 0) cond.push(K.lt(col, K.u32(N)));

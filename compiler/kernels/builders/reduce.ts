@@ -5,8 +5,8 @@
 // shapes: x [d0, ..., dr-1]; reduced axes A (extent R = Π d[A]); out = x's shape without A (or with
 // 1s there, keepdims), M = numel(out) elements, flattened row-major over the kept axes.
 //
-// Two kernel shapes, chosen by size (planTeam):
-//   serial     one invocation per output element loops over its R inputs (small R, or many outputs);
+// Two kernel shapes, chosen by size and target (planTeam, which states the measured rule):
+//   serial     one invocation per output element loops over its R inputs;
 //   workgroup  one workgroup per output element: a strided loop per invocation, then a tree
 //              reduction in workgroup memory (log2(WG) steps, a barrier after each).
 // Float sums accumulate in f32 whatever the storage type (f16 included); integer sums wrap in
@@ -32,13 +32,38 @@ import type { TargetCaps } from "../target.ts";
 // ---------------------------------------------------------------------------------------------
 // Teams: the invocations that share one output (or one row)
 
-/** Extents at or above this always get a workgroup per output. */
-export const WORKGROUP_EXTENT = 128;
-/** Extents at or above this get a workgroup per output when there are too few outputs to fill the device one invocation each. */
-const WORKGROUP_EXTENT_FEW = 32;
-const FEW_OUTPUTS = 1024;
+/**
+ * When a team (a workgroup per output) beats one invocation per output, per target.
+ *
+ * WGSL is measured on llvmpipe, where a workgroup's barriers are the dominant cost: it runs a
+ * workgroup as 8-lane chunks that stop and resume at every barrier, so a tree reduction over 256
+ * lanes costs far more than the loop it replaces. LayerNorm, GPU time, 2026-11-25 (load ~1.6–2.1):
+ *
+ *   rows × row length     workgroup of 256   of 64    of 8     one invocation per row
+ *   256 × 256                  8.2 ms       2.0 ms   0.94 ms   0.60 ms
+ *   256 × 1024                 7.0          3.0      1.9       1.5
+ *   1024 × 256                22           10        2.5       1.5
+ *   774 × 2048                27           21       14        11.5
+ *   32 × 256                   0.80         0.34     0.17      0.15
+ *
+ * So WGSL rows stay serial up to 2048 elements, and get a (64-lane) workgroup only when the rows
+ * are longer than that or too few to fill even one serial workgroup. The CUDA target keeps the
+ * usual GPU rule: a warp-multiple workgroup from 128 elements, or from 32 when the outputs are too
+ * few to fill the device one thread each.
+ */
+interface TeamPolicy {
+  /** Extents above this always get a workgroup per output. */
+  readonly serialMaxExtent: number;
+  /** Fewer outputs than this, with extents of at least `fewExtent`, get a workgroup each too. */
+  readonly fewOutputs: number;
+  readonly fewExtent: number;
+  readonly maxWorkgroup: number;
+}
+const POLICY: Readonly<Record<TargetCaps["target"], TeamPolicy>> = {
+  wgsl: { serialMaxExtent: 2048, fewOutputs: 64, fewExtent: 32, maxWorkgroup: 64 },
+  cuda: { serialMaxExtent: 127, fewOutputs: 1024, fewExtent: 32, maxWorkgroup: 256 },
+};
 const SERIAL_WG = 64;
-const MAX_WG = 256;
 
 export interface TeamPlan {
   /** One workgroup per output (true) or one invocation per output (false). */
@@ -52,10 +77,11 @@ export interface TeamPlan {
  * memory one invocation needs for the tree reduction (so the workgroup fits the device).
  */
 export function planTeam(extent: number, outputs: number, caps: TargetCaps, slotBytes: number): TeamPlan {
-  const workgroup = extent >= WORKGROUP_EXTENT || (extent >= WORKGROUP_EXTENT_FEW && outputs < FEW_OUTPUTS);
+  const p = POLICY[caps.target];
+  const workgroup = extent > p.serialMaxExtent || (extent >= p.fewExtent && outputs < p.fewOutputs);
   if (!workgroup) return { workgroup, wg: Math.min(SERIAL_WG, caps.maxInvocationsPerWorkgroup) };
   // A power of two (the tree halves it) no larger than the extent, so every invocation owns an input.
-  const cap = Math.min(MAX_WG, caps.maxInvocationsPerWorkgroup, extent, Math.floor(caps.maxWorkgroupStorageBytes / slotBytes));
+  const cap = Math.min(p.maxWorkgroup, caps.maxInvocationsPerWorkgroup, extent, Math.floor(caps.maxWorkgroupStorageBytes / slotBytes));
   let wg = 1;
   while (wg * 2 <= cap) wg *= 2;
   return { workgroup, wg };
