@@ -1,7 +1,9 @@
 // `showo bench sample`: text-to-image sampling (16 MaskGIT steps, guidance 1.75, 2 prompts and
-// their unconditional twins) with the text block's K/V reused across steps, against the same
-// sampler running the full forward every step (the reference's work). Both must produce the same
-// codes from the same noise. Then the MMU half (bench/mmu.ts): tokens per second with and without
+// their unconditional twins) with the text block's K/V reused across steps and the batch's common
+// left padding dropped (the remaining pads DEAD) and the cached K/V left on the device, against
+// the same sampler running the full forward every step (the reference's work); the previous form
+// (every pad row kept, the K/V through the host every step) runs in between. All must produce the same codes from the same noise; the FLOPs of the
+// reference's work and ours are printed (t2iWork). Then the MMU half (bench/mmu.ts): tokens per second with and without
 // the KV cache.
 //
 // Configs: showo-tiny with the golden weights (default), and with --mid a mid-size Show-o (hidden
@@ -15,6 +17,7 @@ import { SHOWO_TINY, Showo } from "../models/showo.ts";
 import type { ShowoConfig } from "../models/showo.ts";
 import { philoxNoise } from "../runtime/sampling/noise.ts";
 import { T2IForward, T2I_DEFAULTS, sampleT2I, t2iRows } from "../runtime/sampling/t2i.ts";
+import { DROP_GRANULE, formatWork, t2iWork, textRows } from "../runtime/sampling/t2i-graph.ts";
 import { SHOWO_KEYMAP, loadWeights } from "../runtime/weights/index.ts";
 import type { BenchOptions, Log, ResultLine } from "./util.ts";
 import { fmt, hostLoad, median, openBenchGpu, resultLine } from "./util.ts";
@@ -43,30 +46,45 @@ export async function runSampleBench(opts: SampleBenchOptions, log: Log = consol
   const { device, name } = await openBenchGpu();
   try {
     log(`sample: ${cfg.name} (${opts.mid ? "seeded random" : "golden"} weights), ${texts.length} prompts + guidance twins, ${steps} steps, guidance ${sopts.guidance}; ${hostLoad()}`);
-    const reuse = await T2IForward.create(cfg, 2 * texts.length, weights, device, { reuse: true });
-    const full = await T2IForward.create(cfg, 2 * texts.length, weights, device, { reuse: false });
+    const rows = 2 * texts.length;
+    // Ours (the default: text K/V reused and left on the device, the batch's common left padding
+    // dropped, the rest DEAD), the previous form (every pad row computed as PAD, the K/V through
+    // the host every step), and the full forward every step.
+    const ours = await T2IForward.create(cfg, rows, weights, device);
+    const kept = await T2IForward.create(cfg, rows, weights, device, { dropPadding: false, deadPads: false, kvOnDevice: false });
+    const full = await T2IForward.create(cfg, rows, weights, device, { reuse: false });
     try {
       const run = async (f: T2IForward) => {
         const t0 = performance.now();
         const codes = await sampleT2I(cfg, cond, uncond, sopts, noise, f.logits);
         return { codes, ms: performance.now() - t0 };
       };
-      // Warm-up (pipeline creation on first dispatch) and the check: the same codes either way.
-      const a0 = await run(reuse), b0 = await run(full);
-      if (a0.codes.some((c, i) => c !== b0.codes[i])) throw new Error("sample bench: codes with K/V reuse differ from the full forward's");
-      const withReuse: number[] = [], without: number[] = [];
+      // Warm-up (compiles the reuse graphs for the batch's P', pipeline creation on first dispatch)
+      // and the check: the same codes every way.
+      const a0 = await run(ours), k0 = await run(kept), b0 = await run(full);
+      if (a0.codes.some((c, i) => c !== b0.codes[i])) throw new Error("sample bench: codes with K/V reuse and dropped padding differ from the full forward's");
+      if (k0.codes.some((c, i) => c !== b0.codes[i])) throw new Error("sample bench: codes with K/V reuse differ from the full forward's");
+      const layout = ours.layout!;
+      const work = t2iWork(cfg, layout.pads, steps, layout.dropped), workKept = t2iWork(cfg, layout.pads, steps, 0, false);
+      log(`  leading pads per row ${layout.pads.join(", ")}: ${layout.dropped} dropped (granule ${DROP_GRANULE}), prefix over ${layout.textLen} of ${textRows(cfg)} text rows`);
+      log(`  ${formatWork(work)}`);
+      log(`  (all padding kept: ours ${fmt(workKept.ours / 1e9)} GFLOP, ${(100 * workKept.share).toFixed(1)} % avoided)`);
+      const withOurs: number[] = [], withKept: number[] = [], without: number[] = [];
       for (let i = 0; i < Math.max(1, opts.reps); i++) {
-        withReuse.push((await run(reuse)).ms);
+        withOurs.push((await run(ours)).ms);
+        withKept.push((await run(kept)).ms);
         without.push((await run(full)).ms);
       }
-      const a = median(withReuse), b = median(without);
-      log(`  text K/V reused: ${fmt(a)} ms per image pair (median of ${withReuse.length})`);
-      log(`  full forward:    ${fmt(b)} ms per image pair (median of ${without.length})`);
+      const a = median(withOurs), k = median(withKept), b = median(without);
+      log(`  text K/V reused on the device, padding dropped: ${fmt(a)} ms per image pair (median of ${withOurs.length})`);
+      log(`  text K/V reused via the host, padding kept:     ${fmt(k)} ms per image pair (median of ${withKept.length})`);
+      log(`  full forward:                                   ${fmt(b)} ms per image pair (median of ${without.length}); ${hostLoad()}`);
       const r: ResultLine = { name: `sample-${cfg.name}`, ratio: b / a, ours: a, baseline: b, baselineName: "full-forward", unit: "ms", device: name };
       log(resultLine(r));
       return r;
     } finally {
-      reuse.dispose();
+      ours.dispose();
+      kept.dispose();
       full.dispose();
     }
   } finally {

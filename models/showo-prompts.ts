@@ -16,6 +16,7 @@
 // derives its dense masks (§3.3, §3.4):
 //   t2i  causal + PAD over the left padding + SPAN [SOI, EOI]        create_attention_mask_predict_next
 //                                                                     (rm_pad_in_image=True)
+//        (sampling: DEAD instead of PAD, { deadPads: true }: the same outputs for every non-pad row)
 //   mmu  causal + SPAN [0, EOI]                                       create_attention_mask_for_mmu
 //   lm   causal                                                       create_attention_mask_predict_next
 //   lvg  causal + PAD + one SPAN per [SOI, EOI] block                 create_attention_mask_lvg
@@ -207,6 +208,13 @@ export interface SegmentOptions {
    * takes the first [EOI] of the whole MMU batch for every row (`segmentsForBatch` passes it).
    */
   readonly eoiIndex?: number;
+  /**
+   * T2I only: mark the left padding DEAD instead of PAD (compiler/ir/mask.ts). The other rows'
+   * outputs are the same; the pad rows attend to nothing and output zeros, so attention skips
+   * them. For sampling, where nothing reads the pad rows' outputs; training and the plain
+   * forward keep PAD.
+   */
+  readonly deadPads?: boolean;
 }
 
 function indicesOf(ids: readonly number[], token: number): number[] {
@@ -234,7 +242,7 @@ function runs(idx: readonly number[]): [number, number][] {
  * column. For left padding that is causal + PAD [0, p*] + SPAN [SOI, EOI], exactly. Layouts the
  * segment form cannot express are refused rather than approximated.
  */
-function t2iSegments(ids: readonly number[]): Segment[] {
+function t2iSegments(ids: readonly number[], deadPads: boolean): Segment[] {
   const L = ids.length;
   const segs: Segment[] = [];
   const pads = indicesOf(ids, PAD);
@@ -244,7 +252,7 @@ function t2iSegments(ids: readonly number[]): Segment[] {
     // Rule 2 hides every column ≤ p* from the rows after p*: the same as a PAD run only when the
     // run starts at 0 (left padding) or nothing follows it.
     if (pads[0] !== 0 && last !== L - 1) throw new Error(`t2i row: padding [${pads[0]}, ${last}] is neither left nor right padding`);
-    segs.push({ kind: "pad", start: pads[0]!, end: last + 1 });
+    segs.push({ kind: deadPads ? "dead" : "pad", start: pads[0]!, end: last + 1 });
   }
   const sois = indicesOf(ids, SOI), eois = indicesOf(ids, EOI);
   if (sois.length === 0 && eois.length === 0) return segs;
@@ -289,7 +297,7 @@ function lvgSegments(ids: readonly number[]): Segment[] {
 /** The segments of one row (the causal rule is always on: Show-o's masks all start from it). */
 export function segmentsFromIds(ids: readonly number[], task: Task, opts: SegmentOptions = {}): Segment[] {
   switch (task) {
-    case "t2i": return t2iSegments(ids);
+    case "t2i": return t2iSegments(ids, opts.deadPads ?? false);
     case "mmu": return mmuSegments(ids, opts);
     case "lm": return [];
     case "lvg": return lvgSegments(ids);

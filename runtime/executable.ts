@@ -5,6 +5,12 @@
 // weights once into the weights arenas; `run(inputs)` uploads inputs, records every launch (bound
 // to (arena, offset, size) ranges) into one command encoder or onto one stream, submits once, and
 // reads the outputs back. Arenas are reused by every run; `dispose()` frees them.
+// `runKeeping(inputs, keep)` leaves the named outputs on the device as DeviceTensors, which
+// another executable on the same device takes as inputs: its launches bind their ranges directly,
+// with no host round trip (a prefix's K/V cache handed to the step that reads it).
+// `runKeeping(inputs, keep)` leaves the named outputs on the device as DeviceTensors, which
+// another executable on the same device takes as inputs: its launches bind their ranges directly,
+// with no host round trip (a prefix's K/V cache handed to the step that reads it).
 //
 // Targets: "wgsl" (WebGPU through Dawn, backends/wgsl/device.ts) and "cuda" (the driver API
 // through the addon, backends/cuda/device.ts). The executable only uses the target-neutral
@@ -14,6 +20,7 @@
 
 import type { Graph, Node } from "../compiler/ir/graph.ts";
 import type { RefTensor } from "../compiler/ir/ref.ts";
+import type { DType } from "../compiler/ir/types.ts";
 import { concreteShape, formatType } from "../compiler/ir/types.ts";
 import type { Launch } from "../compiler/kernels/emit.ts";
 import "../compiler/kernels/builders/index.ts";
@@ -205,6 +212,62 @@ function leafName(n: Node): string {
   return String(n.attrs["name"]);
 }
 
+/**
+ * A graph output left on the device by `runKeeping`: the ranges of its executable's memory that
+ * hold it, shard by shard. It stays valid until that executable runs again (or gets new
+ * parameters) or is disposed; using it afterwards is an error, never stale data. Another
+ * executable on the same device takes it as an input to `run` (its launches bind these ranges in
+ * place of the input's own), and `read()` brings it to the host.
+ */
+export class DeviceTensor {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly #source: Executable<Device>;
+  readonly #node: Node;
+  readonly #generation: number;
+  /** @internal Per shard: the range and its storage layout. */
+  readonly shards: readonly { readonly range: BufferRange; readonly elem: Placement["elem"]; readonly elems: number }[];
+
+  /** @internal Made by Executable.runKeeping. */
+  constructor(source: Executable<Device>, name: string, node: Node, generation: number, shards: DeviceTensor["shards"]) {
+    this.#source = source;
+    this.name = name;
+    this.#node = node;
+    this.dtype = node.dtype;
+    this.shape = concreteShape(node.shape);
+    this.#generation = generation;
+    this.shards = shards;
+  }
+
+  get device(): Device {
+    return this.#source.device;
+  }
+
+  /** The executable whose memory holds it. */
+  get source(): Executable<Device> {
+    return this.#source;
+  }
+
+  /** False once the source executable has run again or been disposed. */
+  get valid(): boolean {
+    return !this.#source.disposed && this.#source.generation === this.#generation;
+  }
+
+  /** @internal Throws when the tensor is no longer valid; `what` names the use. */
+  check(what: string): void {
+    if (!this.valid) {
+      throw new Error(`${what}: device tensor '${this.name}' of executable '${this.#source.graph.name}' is stale (that executable ${this.#source.disposed ? "was disposed" : "has run again"} since)`);
+    }
+  }
+
+  /** Copies it to the host. */
+  async read(): Promise<RefTensor> {
+    this.check("read");
+    return this.#source.read(this.#node);
+  }
+}
+
 /** A compiled graph on a device; `Executable` alone is the WGSL one, `Executable<Device>` any target's. */
 export class Executable<D extends Device = WgslDevice> {
   readonly device: D;
@@ -220,6 +283,8 @@ export class Executable<D extends Device = WgslDevice> {
   readonly #bindings: readonly Readonly<Record<string, BufferRange>>[];
   #paramsSet = false;
   #disposed = false;
+  // Bumped whenever the arenas' contents change (runs, setParams): DeviceTensors of older generations are stale.
+  #generation = 0;
 
   constructor(device: D, ownsDevice: boolean, compiled: CompiledGraph, kernels: readonly CompiledKernel[], arenas: DeviceBuffer[], compileMs: number) {
     this.device = device;
@@ -242,6 +307,15 @@ export class Executable<D extends Device = WgslDevice> {
 
   get plan(): MemoryPlan {
     return this.compiled.plan;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** @internal Changes whenever the memory's contents may change (see DeviceTensor). */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Dispatches per run. */
@@ -318,6 +392,7 @@ export class Executable<D extends Device = WgslDevice> {
       if (!t) throw new Error(`${where}: missing parameter '${name}' (expected ${formatType(p.dtype, p.shape)})`);
       this.#check(p, t, `${where}: parameter '${name}'`);
     }
+    this.#generation++;
     try {
       for (const p of this.graph.params) {
         this.stats.uploadedBytes += this.#upload(p, params[leafName(p)]!);
@@ -329,37 +404,96 @@ export class Executable<D extends Device = WgslDevice> {
     this.#paramsSet = true;
   }
 
-  async run(inputs: Readonly<Record<string, RefTensor>>): Promise<Record<string, RefTensor>> {
+  /**
+   * Uploads the inputs, runs every launch, reads the outputs back. An input may be a DeviceTensor
+   * of another executable on the same device (runKeeping): it is bound where it lies, not uploaded.
+   */
+  async run(inputs: Readonly<Record<string, RefTensor | DeviceTensor>>): Promise<Record<string, RefTensor>> {
+    return (await this.#run(inputs, [], "run")).outputs;
+  }
+
+  /**
+   * run(), except that the outputs named in `keep` stay on the device: they come back as
+   * DeviceTensors (valid until this executable runs again) instead of being read.
+   */
+  async runKeeping(inputs: Readonly<Record<string, RefTensor | DeviceTensor>>, keep: readonly string[]): Promise<{ outputs: Record<string, RefTensor>; kept: Record<string, DeviceTensor> }> {
+    return this.#run(inputs, keep, "runKeeping");
+  }
+
+  async #run(inputs: Readonly<Record<string, RefTensor | DeviceTensor>>, keep: readonly string[], method: string): Promise<{ outputs: Record<string, RefTensor>; kept: Record<string, DeviceTensor> }> {
     this.#checkLive();
-    const where = `executable '${this.graph.name}': run`;
+    const where = `executable '${this.graph.name}': ${method}`;
     if (this.graph.params.length > 0 && !this.#paramsSet) throw new Error(`${where}: call setParams(weights) before run()`);
     const known = new Set(this.graph.inputs.map(leafName));
     for (const k of Object.keys(inputs)) {
       if (!known.has(k)) throw new Error(`${where}: unknown input '${k}' (inputs: ${[...known].join(", ") || "none"})`);
     }
+    const outNames = new Set(this.graph.outputs.map((o) => o.name));
+    for (const k of keep) if (!outNames.has(k)) throw new Error(`${where}: cannot keep '${k}': no such output (outputs: ${[...outNames].join(", ")})`);
+    // Inputs already on the device: their ranges replace the input's own in every launch that binds it.
+    const onDevice = new Map<Node, readonly BufferRange[]>();
     for (const n of this.graph.inputs) {
       const name = leafName(n);
       const t = inputs[name];
       if (!t) throw new Error(`${where}: missing input '${name}' (expected ${formatType(n.dtype, n.shape)})`);
-      this.#check(n, t, `${where}: input '${name}'`);
+      if (t instanceof DeviceTensor) onDevice.set(n, this.#deviceInput(n, t, `${where}: input '${name}'`));
+      else this.#check(n, t, `${where}: input '${name}'`);
     }
     try {
+      this.#generation++;
       for (const n of this.graph.inputs) {
-        this.stats.uploadedBytes += this.#upload(n, inputs[leafName(n)]!);
+        const t = inputs[leafName(n)]!;
+        if (t instanceof DeviceTensor) continue;
+        this.stats.uploadedBytes += this.#upload(n, t);
         this.stats.inputUploads++;
       }
       const rec = this.device.recorder();
       this.compiled.launches.forEach((l, k) => {
-        rec.dispatch(this.#kernels[k]!, { grid: l.grid, bindings: this.#bindings[k]!, params: l.params });
+        let bindings = this.#bindings[k]!;
+        if (onDevice.size > 0) {
+          const b: Record<string, BufferRange> = { ...bindings };
+          for (const t of l.tensors) {
+            const r = onDevice.get(t.node);
+            if (r) b[t.binding] = r[t.shard]!;
+          }
+          bindings = b;
+        }
+        rec.dispatch(this.#kernels[k]!, { grid: l.grid, bindings, params: l.params });
       });
       await rec.submit(this.graph.name);
-      const out: Record<string, RefTensor> = {};
-      for (const o of this.graph.outputs) out[o.name] = await this.#read(o.node);
+      const outputs: Record<string, RefTensor> = {}, kept: Record<string, DeviceTensor> = {};
+      for (const o of this.graph.outputs) {
+        if (keep.includes(o.name)) {
+          const shards = this.plan.byNode.get(o.node)!.map((p) => ({ range: this.#range(p), elem: p.elem, elems: p.elems }));
+          kept[o.name] = new DeviceTensor(this as Executable<Device>, o.name, o.node, this.#generation, shards);
+        } else {
+          outputs[o.name] = await this.#read(o.node);
+        }
+      }
       this.stats.runs++;
-      return out;
+      return { outputs, kept };
     } catch (e) {
       withContext(where, e);
     }
+  }
+
+  /** Checks a DeviceTensor given for input `node` and returns its ranges, shard by shard. */
+  #deviceInput(node: Node, t: DeviceTensor, what: string): readonly BufferRange[] {
+    t.check(what);
+    if (t.device !== this.device) throw new Error(`${what}: device tensor '${t.name}' lives on another device (${t.device.description})`);
+    if (t.source === (this as Executable<Device>)) throw new Error(`${what}: device tensor '${t.name}' lives in this executable's own memory, which the run overwrites`);
+    const want = concreteShape(node.shape);
+    if (t.dtype !== node.dtype || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`${what}: expected ${formatType(node.dtype, want)}, got device tensor '${t.name}' ${formatType(t.dtype, t.shape)}`);
+    }
+    const places = this.plan.byNode.get(node);
+    if (!places) throw new Error(`internal: the memory plan has no place for ${node}`);
+    const same = places.length === t.shards.length && places.every((p, s) => p.elem === t.shards[s]!.elem && p.elems === t.shards[s]!.elems);
+    if (!same) {
+      const fmt = (xs: readonly { elem: string; elems: number }[]) => xs.map((x) => `${x.elems} ${x.elem}`).join(" + ");
+      throw new Error(`${what}: device tensor '${t.name}' is stored as ${fmt(t.shards)}, this executable expects ${fmt(places)}`);
+    }
+    return t.shards.map((x) => x.range);
   }
 
   /**

@@ -30,7 +30,8 @@ import type { Annealing } from "../../runtime/sampling/schedule.ts";
 import { maskSchedule } from "../../runtime/sampling/schedule.ts";
 import type { T2IOptions } from "../../runtime/sampling/t2i.ts";
 import { T2IForward, T2I_DEFAULTS, checkT2IRow, sampleT2I, t2iRows } from "../../runtime/sampling/t2i.ts";
-import { headFlops, imageStart, layerFlops } from "../../runtime/sampling/t2i-graph.ts";
+import type { T2IBatchLayout } from "../../runtime/sampling/t2i-graph.ts";
+import { formatWork, headFlops, imageStart, layerFlops, t2iWork } from "../../runtime/sampling/t2i-graph.ts";
 import { showoTokenizer } from "../../runtime/tokenizer/index.ts";
 import { readIdRows, showoConfigFor } from "./forward.ts";
 import { magvit2ConfigFor, vqDecode } from "./vq.ts";
@@ -113,6 +114,8 @@ export interface CodesResult {
   readonly rowsPerForward: number;
   /** Whether the steps reused the text K/V (image-segment rows only) or ran the full forward. */
   readonly reuse: boolean;
+  /** With reuse: the batch's padding and how much of it was dropped. */
+  readonly layout?: T2IBatchLayout;
 }
 
 /** Compiles the sliced-head forward for the batch and decodes, with a progress bar over the steps on stderr. */
@@ -125,7 +128,7 @@ export async function generateCodes(r: CodesRun): Promise<CodesResult> {
   try {
     bar?.start(r.opts.steps, 0, { masked: "-" });
     const codes = await sampleT2I(r.cfg, r.cond, r.uncond, r.opts, r.noise, fwd.logits, (i) => bar?.update(i.step + 1, { masked: i.masked.join(",") }));
-    return { codes, compileMs: fwd.compileMs, forwardMs: fwd.forwardMs - ms0, rowsPerForward: rows, reuse: fwd.reuse };
+    return { codes, compileMs: fwd.compileMs, forwardMs: fwd.forwardMs - ms0, rowsPerForward: rows, reuse: fwd.reuse, ...(fwd.layout ? { layout: fwd.layout } : {}) };
   } finally {
     bar?.stop();
     if (!r.forward) fwd.dispose();
@@ -152,7 +155,10 @@ export function summary(cfg: ShowoConfig, r: CodesResult, opts: T2IOptions): str
     `LM head ${g(f.sliced)} per forward instead of ${g(f.full)} (image positions × image codes only); ` +
     (r.reuse
       ? `text K/V reused: layers ${g(l.step)} per step instead of ${g(l.full)} (image-segment rows only; text prefix ${g(l.prefix)} once)`
-      : `no text K/V reuse: layers ${g(l.full)} per step`);
+      : `no text K/V reuse: layers ${g(l.full)} per step`) +
+    (r.layout
+      ? `; left padding: ${r.layout.dropped} of every row's pads dropped, the rest ${r.layout.deadPads ? "DEAD" : "PAD"}; ${formatWork(t2iWork(cfg, r.layout.pads, opts.steps, r.layout.dropped, r.layout.deadPads))}`
+      : "");
 }
 
 // ---------------------------------------------------------------------------------------------

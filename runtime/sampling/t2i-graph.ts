@@ -16,24 +16,34 @@
 // do not change across the decoding steps; the image rows ([SOI], N image tokens, [EOI]: the last
 // M = N + 2 rows) are the only ones whose ids change.
 //
-//   prefix  ids i32[B, P], positions i32[P] (0..P−1), segments i32[B, 2, 3]
-//           → k{i}, v{i} f32[B, nh, P, hd]   per layer, after QK-Norm and rotary; once per generation
+//   prefix  ids i32[B, P'], positions i32[P'] (d..P−1), segments i32[B, 2, 3]
+//           → k{i}, v{i} f32[B, nh, P', hd]  per layer, after QK-Norm and rotary; once per generation
 //   step    ids i32[B, M], positions i32[M] (P..L−1), segments i32[B, 2, 3], k{i}, v{i}
 //           → logits f32[B, N, C]            every step; only the M image-segment rows
+// (P' = P − d, d the dropped padding below; d = 0 gives the whole text block.)
 //
 // In the step graph each layer's queries are the M rows and its keys [cached text K ; own K]
-// (Lk = L). The attention op places its Lq = M query rows at the last M key positions, P..L−1,
+// (Lk = P' + M). The attention op places its Lq = M query rows at the last M key positions,
 // so the row's own segments tensor applies unchanged: causal lets the image rows see all text
 // columns, PAD hides the left padding, SPAN [SOI, EOI] makes the image segment bidirectional.
-// The pad rows' own outputs are read by no one (PAD hides them from every non-pad row): the
-// prefix computes them with the rest of the text block once, the step never.
+//
+// Left padding that nothing reads is not computed. PAD hides the pad columns from every non-pad
+// row, so the pad rows' outputs never reach an image logit. The batch's common left padding
+// (d = the fewest leading [PAD]s over all rows, conditional and twins, rounded down to a multiple
+// of DROP_GRANULE) is cut off altogether: the prefix runs over the P' = P − d rows d..P−1 and
+// the step attends to P' cached keys (Lk = P' + M). Rotary positions stay absolute (the positions
+// input carries d..P−1 and P..L−1), and the segments are those of the rows without their first d
+// ids, i.e. shifted by −d. A row's remaining pads (the twins' longer padding) are DEAD rather
+// than PAD: hidden from every row as before, and they attend to nothing (zeros), so attention
+// skips them. The shapes depend on P', so a graph pair is built per P' (t2iBatchLayout).
 
 import { Tensor, attention } from "../../compiler/dsl/tensor.ts";
 import { trace } from "../../compiler/dsl/trace.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import type { ShowoConfig } from "../../models/showo.ts";
 import { Showo, t2iSeqLen } from "../../models/showo.ts";
-import { IMAGE_OFFSET } from "../../models/showo-prompts.ts";
+import type { Segment } from "../../compiler/ir/mask.ts";
+import { IMAGE_OFFSET, PAD, segmentsFromIds } from "../../models/showo-prompts.ts";
 import { headDim, rotaryDim } from "../../models/phi_block.ts";
 import { block, kvCacheNames, merge, qkv } from "./kv-graph.ts";
 
@@ -80,16 +90,65 @@ export function imageRows(cfg: ShowoConfig): number {
   return cfg.imageTokens + 2;
 }
 
-/** The text-prefix graph (see the file header): per-layer K/V of the text block, f32[B, nh, P, hd]. */
-export function t2iPrefixGraph(cfg: ShowoConfig, batch: number | string, model: Showo = new Showo(cfg)): Graph {
-  const P = textRows(cfg);
+/**
+ * Leading pads dropped from a batch are rounded down to a multiple of this, so that nearby caption
+ * lengths share one compiled graph pair (P' takes at most ⌈P / 8⌉ values: 17 for a text budget of 128).
+ */
+export const DROP_GRANULE = 8;
+
+/** Leading [PAD]s of a row. */
+export function leadingPads(row: readonly number[]): number {
+  let n = 0;
+  while (n < row.length && row[n] === PAD) n++;
+  return n;
+}
+
+export interface T2ILayoutOptions {
+  /** Cut the batch's common left padding (default true). */
+  readonly dropPadding?: boolean;
+  /** Round the dropped count down to a multiple of this (default DROP_GRANULE; 1 drops all common padding). */
+  readonly granule?: number;
+  /** Mark the remaining pads DEAD instead of PAD (default true). */
+  readonly deadPads?: boolean;
+}
+
+/** How a batch of T2I rows runs with reuse: rows' first `dropped` ids cut, P' = textLen text rows, segments of the cut rows. */
+export interface T2IBatchLayout {
+  /** d: leading pads cut from every row. */
+  readonly dropped: number;
+  /** P' = P − d: the prefix's rows and the cached keys per layer. */
+  readonly textLen: number;
+  /** Leading pads of each row (before the cut). */
+  readonly pads: readonly number[];
+  /** Whether the remaining pads are DEAD (else PAD). */
+  readonly deadPads: boolean;
+  /** Segments of each row without its first d ids (coordinates shifted by −d): length P' + M. */
+  readonly segments: readonly Segment[][];
+}
+
+/** The layout of a batch of T2I rows for the reuse graphs (see the file header). */
+export function t2iBatchLayout(cfg: ShowoConfig, rows: readonly (readonly number[])[], opts: T2ILayoutOptions = {}): T2IBatchLayout {
+  const P = textRows(cfg), granule = opts.granule ?? DROP_GRANULE;
+  if (!Number.isInteger(granule) || granule < 1) throw new Error(`T2I layout: granule must be a positive integer, got ${granule}`);
+  if (rows.length < 1) throw new Error("T2I layout: no rows");
+  const pads = rows.map(leadingPads);
+  // At least [T2I] BOS EOS follow the pads, so d < P and P' ≥ 1.
+  const common = Math.min(...pads, P - 1);
+  const dropped = (opts.dropPadding ?? true) ? Math.floor(common / granule) * granule : 0;
+  const deadPads = opts.deadPads ?? true;
+  return { dropped, textLen: P - dropped, pads, deadPads, segments: rows.map((r) => segmentsFromIds(r.slice(dropped), "t2i", { deadPads })) };
+}
+
+/** The text-prefix graph (see the file header): per-layer K/V of the last `rows` rows of the text block (P' = P − d; default all P), f32[B, nh, P', hd]. */
+export function t2iPrefixGraph(cfg: ShowoConfig, batch: number | string, model: Showo = new Showo(cfg), rows: number = textRows(cfg)): Graph {
+  const P = checkTextLen(cfg, rows);
   const inputs = {
     ids: { dtype: "i32" as const, shape: [batch, P] },
     positions: { dtype: "i32" as const, shape: [P] },
     segments: { dtype: "i32" as const, shape: [batch, T2I_SEGMENT_SLOTS, 3] },
   };
   const scale = 1 / Math.sqrt(headDim(cfg)), layers = [...model.model.layers];
-  return trace(`${cfg.name}-t2i-prefix`, inputs, (t: Record<string, Tensor>) => {
+  return trace(`${cfg.name}-t2i-prefix-${P}`, inputs, (t: Record<string, Tensor>) => {
     const positions = t["positions"]!, segments = t["segments"]!;
     const caches: Record<string, Tensor> = {};
     const kv = (u: Tensor, i: number): [Tensor, Tensor, Tensor] => {
@@ -112,23 +171,29 @@ export function t2iPrefixGraph(cfg: ShowoConfig, batch: number | string, model: 
   });
 }
 
-/** The reuse step graph (see the file header): the image-segment rows against the cached text K/V → logits f32[B, N, C]. */
-export function t2iStepGraph(cfg: ShowoConfig, batch: number | string, model: Showo = new Showo(cfg)): Graph {
-  const P = textRows(cfg), M = imageRows(cfg), N = cfg.imageTokens, hd = headDim(cfg), scale = 1 / Math.sqrt(hd);
+function checkTextLen(cfg: ShowoConfig, rows: number): number {
+  const P = textRows(cfg);
+  if (!Number.isInteger(rows) || rows < 1 || rows > P) throw new Error(`T2I text rows must be an integer in [1, ${P}] (the text block without dropped padding), got ${rows}`);
+  return rows;
+}
+
+/** The reuse step graph (see the file header): the image-segment rows against `textLen` cached text keys (P'; default P) → logits f32[B, N, C]. */
+export function t2iStepGraph(cfg: ShowoConfig, batch: number | string, model: Showo = new Showo(cfg), textLen: number = textRows(cfg)): Graph {
+  const P = checkTextLen(cfg, textLen), M = imageRows(cfg), N = cfg.imageTokens, hd = headDim(cfg), scale = 1 / Math.sqrt(hd);
   const inputs: Record<string, { dtype: "i32" | "f32"; shape: (number | string)[] }> = {
     ids: { dtype: "i32", shape: [batch, M] },
     positions: { dtype: "i32", shape: [M] },
     segments: { dtype: "i32", shape: [batch, T2I_SEGMENT_SLOTS, 3] },
   };
   for (const n of kvCacheNames(cfg)) inputs[n] = { dtype: "f32", shape: [batch, cfg.heads, P, hd] };
-  return trace(`${cfg.name}-t2i-step`, inputs, (t: Record<string, Tensor>) => {
+  return trace(`${cfg.name}-t2i-step-${P}`, inputs, (t: Record<string, Tensor>) => {
     const positions = t["positions"]!, segments = t["segments"]!;
     const rope = (x: Tensor) => x.rotary(positions, rotaryDim(cfg), cfg.ropeBase);
     let h = model.model.embed(t["ids"]!); // [B, M, H]
     [...model.model.layers].forEach((layer, i) => {
       h = block(layer, h, (u) => {
         const [q0, k0, v0] = qkv(layer.self_attn, u);
-        // Keys and values over the whole row, [B, nh, L, hd]: text from the cache, then the M rows.
+        // Keys and values over the row without its dropped pads, [B, nh, P' + M, hd]: text from the cache, then the M rows.
         const k = Tensor.concat([t[`k${i}`]!, rope(k0)], 2);
         const v = Tensor.concat([t[`v${i}`]!, v0], 2);
         return merge(layer.self_attn, attention(rope(q0), k, v, { scale, causal: true, segments }));
@@ -159,4 +224,57 @@ export function headFlops(cfg: ShowoConfig, rows: number): { full: number; slice
   const full = 2 * rows * t2iSeqLen(cfg) * cfg.hidden * cfg.vocab;
   const sliced = 2 * rows * cfg.imageTokens * cfg.hidden * cfg.codebookSize;
   return { full, sliced, avoided: full - sliced };
+}
+
+/** FLOPs of a whole T2I generation: the reference's work against ours (t2iWork). */
+export interface T2IWork {
+  /** The reference: the full forward of all L rows every step (layers, attention over all L keys, the full head). */
+  readonly reference: number;
+  /** Ours: the prefix once plus every step. */
+  readonly ours: number;
+  /** The prefix over P' rows: every layer but the last, and the last layer's K/V projections; attention of live rows only. */
+  readonly prefix: number;
+  /** One step: M rows against P' + M keys in every layer, final LayerNorm aside, the sliced head. */
+  readonly step: number;
+  readonly avoided: number;
+  /** avoided / reference. */
+  readonly share: number;
+  /** P', and the dead rows left in the prefix over the batch. */
+  readonly textLen: number;
+  readonly deadRows: number;
+}
+
+/**
+ * The work of a generation of `steps` steps on a batch whose rows have `pads` leading [PAD]s each,
+ * `dropped` of them cut (t2iBatchLayout). Matmuls count 2 FLOPs per multiply-add over every row
+ * they run on (dead rows too: the projections and the MLP are dense over the P' rows); attention
+ * counts 4·H·Lk per query row (QKᵀ and PV over every key, masked or not, as the kernels of the
+ * full forward compute them) and nothing for DEAD rows, which attend to nothing. With
+ * `deadPads` false the remaining pad rows attend like the others.
+ */
+export function t2iWork(cfg: ShowoConfig, pads: readonly number[], steps: number, dropped: number, deadPads = true): T2IWork {
+  const L = t2iSeqLen(cfg), P = textRows(cfg), M = imageRows(cfg), H = cfg.hidden, F = cfg.mlp, nl = cfg.layers;
+  const Pp = P - dropped;
+  if (!(dropped >= 0 && Pp >= 1) || pads.some((p) => p < dropped || p >= P)) throw new Error(`t2iWork: dropped ${dropped} must be at most every row's padding (${pads.join(", ")}) and leave a text row`);
+  const perRow = 2 * (4 * H * H + 2 * H * F);
+  const attn = (lq: number, lk: number) => 4 * H * lq * lk;
+  const rows = pads.length;
+  const reference = steps * rows * (nl * (L * perRow + attn(L, L)) + 2 * L * H * cfg.vocab);
+  let prefix = 0, deadRows = 0;
+  for (const p of pads) {
+    const dead = deadPads ? p - dropped : 0;
+    deadRows += dead;
+    // Layers 0..nl−2 in full; the last layer only its K and V projections (2 · 2H² per row).
+    prefix += (nl - 1) * (Pp * perRow + attn(Pp - dead, Pp)) + Pp * 2 * 2 * H * H;
+  }
+  const step = rows * (nl * (M * perRow + attn(M, Pp + M)) + 2 * cfg.imageTokens * H * cfg.codebookSize);
+  const ours = prefix + steps * step;
+  return { reference, ours, prefix, step, avoided: reference - ours, share: (reference - ours) / reference, textLen: Pp, deadRows };
+}
+
+/** One line: the reference's FLOPs against ours and the share avoided. */
+export function formatWork(w: T2IWork): string {
+  const g = (x: number) => (x >= 1e12 ? `${(x / 1e12).toFixed(2)} TFLOP` : `${(x / 1e9).toFixed(x < 1e9 ? 3 : 1)} GFLOP`);
+  return `work: reference ${g(w.reference)} (full forward of all rows every step), ours ${g(w.ours)} ` +
+    `(text prefix ${g(w.prefix)} once over ${w.textLen} rows, ${w.deadRows} of them dead; ${g(w.step)} per step): ${(100 * w.share).toFixed(1)} % avoided`;
 }

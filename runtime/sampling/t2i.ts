@@ -24,13 +24,16 @@ import { Showo, t2iSeqLen } from "../../models/showo.ts";
 import { EOI, IMAGE_OFFSET, MASK, SOI, positionsFor, segmentsFromIds, t2iGenPrompt, t2iUncondPrompt } from "../../models/showo-prompts.ts";
 import type { Executable } from "../executable.ts";
 import type { Device } from "../device.ts";
-import { capsOf, compile } from "../executable.ts";
+import type { CompileOptions, DeviceTensor } from "../executable.ts";
+import { capsOf, compile, openDeviceFor } from "../executable.ts";
 import { SHOWO_KEYMAP, loadWeights } from "../weights/index.ts";
 import type { SamplingNoise } from "./noise.ts";
 import { clampedLog, gumbel, noiseIndex } from "./noise.ts";
 import type { Annealing } from "./schedule.ts";
 import { maskLen, maskSchedule, stepRatio, temperatures } from "./schedule.ts";
-import { T2I_SEGMENT_SLOTS, imageStart, t2iLogitsGraph, t2iPrefixGraph, t2iStepGraph, textRows } from "./t2i-graph.ts";
+import { kvCacheNames } from "./kv-graph.ts";
+import type { T2IBatchLayout, T2ILayoutOptions } from "./t2i-graph.ts";
+import { T2I_SEGMENT_SLOTS, imageStart, t2iBatchLayout, t2iLogitsGraph, t2iPrefixGraph, t2iStepGraph, textRows } from "./t2i-graph.ts";
 
 /** log(float32 max): the confidence of known positions, so they are never re-masked. */
 export const LOG_F32_MAX = Math.log(3.4028234663852886e38);
@@ -180,13 +183,21 @@ export async function sampleT2I(cfg: ShowoConfig, cond: readonly (readonly numbe
   return codes;
 }
 
-export interface T2IForwardOptions {
+export interface T2IForwardOptions extends T2ILayoutOptions {
   /**
    * Reuse the text block's keys and values across steps (default true): the text prefix runs
    * once per generation and each step runs only the N + 2 image-segment rows
-   * (t2iPrefixGraph / t2iStepGraph). false: the full forward of all L rows every step.
+   * (t2iPrefixGraph / t2iStepGraph). false: the full forward of all L rows every step, with
+   * the padding computed and marked PAD (the reference's work).
+   * With reuse, `dropPadding`, `granule` and `deadPads` (t2iBatchLayout) say how much of the
+   * left padding is cut and whether the rest is DEAD.
    */
   readonly reuse?: boolean;
+  /**
+   * With reuse: leave the prefix's K/V on the device, bound directly by every step
+   * (Executable.runKeeping; default true). false: read it back once and upload it with every step.
+   */
+  readonly kvOnDevice?: boolean;
 }
 
 /** Only the parameters a graph uses (the prefix graph uses neither the head nor the last layer's queries, dense or MLP). */
@@ -199,34 +210,56 @@ function paramsOf(exe: Executable<Device>, params: Readonly<Record<string, RefTe
   return out;
 }
 
+/** The reuse graphs compiled for one P' (text rows after the dropped padding). */
+export interface ReuseExecutables {
+  readonly textLen: number;
+  readonly prefix: Executable<Device>;
+  readonly step: Executable<Device>;
+}
+
 /**
- * The forward of T2I sampling on the WGSL backend: compiled once for a batch size, run every step.
+ * The forward of T2I sampling on the WGSL (or CUDA) backend, for a batch size, run every step.
  * With reuse, the text K/V is computed when a batch's text blocks first appear (and again only if
- * they change) and kept on the host; each step sends it with the image-segment ids.
+ * they change) and left on the device, where each step's launches read it (kvOnDevice: false
+ * brings it to the host and sends it with every step). The reuse
+ * graphs' shapes depend on P' = P − d (the batch's common left padding cut, t2iBatchLayout), so
+ * they are compiled when a batch first needs that P' and cached by it; the full forward (no
+ * reuse) is compiled at once.
  */
 export class T2IForward {
   readonly cfg: ShowoConfig;
   readonly rows: number;
   readonly reuse: boolean;
-  /** Full forward (no reuse) or the reuse step graph. */
-  readonly exe: Executable<Device>;
-  /** The text-prefix graph (reuse only). */
-  readonly prefix: Executable<Device> | undefined;
-  /** Milliseconds to compile, and spent in forwards (prefix runs included) so far. */
+  readonly options: T2IForwardOptions;
+  /** Milliseconds spent compiling, and in forwards (prefix runs included) so far. */
   compileMs = 0;
   forwardMs = 0;
   /** Prefix runs so far (one per distinct batch of text blocks). */
   prefixRuns = 0;
+  /** The layout of the current batch (reuse only; d = 0 and PAD without reuse). */
+  layout: T2IBatchLayout | undefined;
+  readonly #model: Showo;
+  readonly #params: Readonly<Record<string, RefTensor>>;
+  readonly #on: CompileOptions;
+  readonly #full: Executable<Device> | undefined;
+  readonly #ownedDevice: Device | undefined;
+  #disposed = false;
+  readonly #byTextLen = new Map<number, ReuseExecutables>();
+  #current: ReuseExecutables | undefined;
   #segments: RefTensor | undefined;
   #segmentsKey = "";
-  #textKv: Record<string, RefTensor> = {};
+  #textKv: Record<string, RefTensor | DeviceTensor> = {};
 
-  private constructor(cfg: ShowoConfig, rows: number, exe: Executable<Device>, prefix: Executable<Device> | undefined) {
+  private constructor(cfg: ShowoConfig, rows: number, model: Showo, params: Readonly<Record<string, RefTensor>>, on: CompileOptions, full: Executable<Device> | undefined, opts: T2IForwardOptions, ownedDevice: Device | undefined) {
     this.cfg = cfg;
+    this.#ownedDevice = ownedDevice;
     this.rows = rows;
-    this.exe = exe;
-    this.prefix = prefix;
-    this.reuse = prefix !== undefined;
+    this.#model = model;
+    this.#params = params;
+    this.#on = on;
+    this.#full = full;
+    this.reuse = full === undefined;
+    this.options = opts;
   }
 
   /** Weights: a checkpoint path (Show-o's released folder or file, or ours) or loaded tensors. */
@@ -234,23 +267,52 @@ export class T2IForward {
     const model = new Showo(cfg);
     const params = typeof weights === "string" ? await loadWeights(weights, model.namedParameters(), SHOWO_KEYMAP) : weights;
     const reuse = opts.reuse ?? true;
+    // One device for every executable (the steps bind the prefix's K/V where it lies); opened here, and owned, when none is given.
+    const dev = device ?? (await openDeviceFor("wgsl"));
+    const owned = device === undefined ? dev : undefined;
+    const on: CompileOptions = { target: capsOf(dev).target, device: dev };
+    if (reuse) return new T2IForward(cfg, rows, model, params, on, undefined, opts, owned);
     const t0 = performance.now();
-    const on = device ? { target: capsOf(device).target, device } : { target: "wgsl" as const };
+    let exe: Executable<Device> | undefined;
+    try {
+      exe = await compile(t2iLogitsGraph(cfg, rows, model), on);
+      exe.setParams(paramsOf(exe, params));
+    } catch (e) {
+      exe?.dispose();
+      owned?.dispose();
+      throw e;
+    }
+    const f = new T2IForward(cfg, rows, model, params, on, exe, opts, owned);
+    f.compileMs = performance.now() - t0;
+    return f;
+  }
+
+  /** The reuse graph pairs compiled so far, by P'. */
+  get compiled(): readonly ReuseExecutables[] {
+    return [...this.#byTextLen.values()];
+  }
+
+  /** The prefix and step executables for P' text rows: compiled on first use, then cached. */
+  async executablesFor(textLen: number): Promise<ReuseExecutables> {
+    if (!this.reuse) throw new Error("T2IForward: the reuse graphs belong to a forward created with reuse");
+    const have = this.#byTextLen.get(textLen);
+    if (have) return have;
+    const t0 = performance.now();
     const exes: Executable<Device>[] = [];
     try {
-      const graphs = reuse ? [t2iStepGraph(cfg, rows, model), t2iPrefixGraph(cfg, rows, model)] : [t2iLogitsGraph(cfg, rows, model)];
-      for (const g of graphs) {
-        const exe = await compile(g, on);
+      for (const g of [t2iPrefixGraph(this.cfg, this.rows, this.#model, textLen), t2iStepGraph(this.cfg, this.rows, this.#model, textLen)]) {
+        const exe = await compile(g, this.#on);
         exes.push(exe);
-        exe.setParams(paramsOf(exe, params));
+        exe.setParams(paramsOf(exe, this.#params));
       }
     } catch (e) {
       for (const x of exes) x.dispose();
       throw e;
     }
-    const f = new T2IForward(cfg, rows, exes[0]!, exes[1]);
-    f.compileMs = performance.now() - t0;
-    return f;
+    const r = { textLen, prefix: exes[0]!, step: exes[1]! };
+    this.#byTextLen.set(textLen, r);
+    this.compileMs += performance.now() - t0;
+    return r;
   }
 
   /** Image-code logits f32[rows, N, C] of the given rows. */
@@ -260,28 +322,41 @@ export class T2IForward {
     // The mask depends only on where pads, [SOI] and [EOI] are: static across steps. The text K/V
     // depends only on the text blocks: the same key.
     const key = rows.map((r) => r.slice(0, imageStart(this.cfg)).join(",")).join(";");
-    const t0 = performance.now();
     if (key !== this.#segmentsKey) {
-      const p = packSegments(rows.map((r) => segmentsFromIds(r, "t2i")), T2I_SEGMENT_SLOTS);
-      this.#segments = tensor("i32", p.shape, p.data);
-      if (this.prefix) {
-        this.#textKv = await this.prefix.run({
-          ids: tensor("i32", [rows.length, P], rows.flatMap((r) => r.slice(0, P))),
-          positions: tensor("i32", [P], positionsFor(P)),
+      if (this.reuse) {
+        const layout = t2iBatchLayout(this.cfg, rows, this.options);
+        this.#current = await this.executablesFor(layout.textLen);
+        const t0 = performance.now();
+        const p = packSegments(layout.segments, T2I_SEGMENT_SLOTS);
+        this.#segments = tensor("i32", p.shape, p.data);
+        const d = layout.dropped;
+        const prefixInputs = {
+          ids: tensor("i32", [rows.length, P - d], rows.flatMap((r) => r.slice(d, P))),
+          positions: tensor("i32", [P - d], positionsFor(P).slice(d)),
           segments: this.#segments,
-        });
+        };
+        // On the device the K/V stays valid until this prefix executable runs again: for the next batch.
+        this.#textKv = (this.options.kvOnDevice ?? true)
+          ? (await this.#current.prefix.runKeeping(prefixInputs, kvCacheNames(this.cfg))).kept
+          : await this.#current.prefix.run(prefixInputs);
         this.prefixRuns++;
+        this.layout = layout;
+        this.forwardMs += performance.now() - t0;
+      } else {
+        const p = packSegments(rows.map((r) => segmentsFromIds(r, "t2i")), T2I_SEGMENT_SLOTS);
+        this.#segments = tensor("i32", p.shape, p.data);
       }
       this.#segmentsKey = key;
     }
-    const out = this.prefix
-      ? await this.exe.run({
+    const t0 = performance.now();
+    const out = this.#current
+      ? await this.#current.step.run({
         ids: tensor("i32", [rows.length, L - P], rows.flatMap((r) => r.slice(P))),
         positions: tensor("i32", [L - P], positionsFor(L).slice(P)),
         segments: this.#segments!,
         ...this.#textKv,
       })
-      : await this.exe.run({
+      : await this.#full!.run({
         ids: tensor("i32", [rows.length, L], rows.flat()),
         positions: tensor("i32", [L], positionsFor(L)),
         segments: this.#segments!,
@@ -291,7 +366,15 @@ export class T2IForward {
   };
 
   dispose(): void {
-    this.exe.dispose();
-    this.prefix?.dispose();
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#full?.dispose();
+    for (const r of this.#byTextLen.values()) {
+      r.prefix.dispose();
+      r.step.dispose();
+    }
+    this.#byTextLen.clear();
+    this.#current = undefined;
+    this.#ownedDevice?.dispose();
   }
 }

@@ -205,3 +205,49 @@ test("a small Phi block (matmul, LayerNorm, attention kernels) runs on planned a
     exe.dispose();
   }
 });
+
+test("runKeeping: an output left on the device feeds another executable's input without a host round trip; stale or foreign use is refused", async () => {
+  const [R, C] = [9, 13];
+  const seed = testSeed();
+  const rng = mulberry32(seed);
+  const x = randomTensor("f32", [R, C], rng), y = randomTensor("f32", [R, C], rng), w = randomTensor("f32", [C], rng);
+  const x2 = randomTensor("f32", [R, C], rng);
+  // The consumer: z = 3·side + u, with side another executable's output.
+  const consumer = trace("consumer", { side: { dtype: "f32", shape: [R, C] }, u: { dtype: "f32", shape: [R, C] } }, ({ side, u }) => ({ z: side!.mul(3).add(u!) }));
+  for (const opts of [{}, { maxBindingBytes: 256 }]) {
+    const what = `${JSON.stringify(opts)} (seed ${seed})`;
+    const a = await compile(chain(R, C), { target: "wgsl", device, ...opts });
+    const b = await compile(consumer, { target: "wgsl", device, ...opts });
+    try {
+      a.setParams({ w });
+      const { outputs, kept } = await a.runKeeping({ x, y }, ["side"]);
+      assert.deepEqual(Object.keys(outputs), ["out"]);
+      const side = kept["side"]!;
+      assert.ok(side.valid);
+      assert.deepEqual([side.dtype, side.shape], ["f32", [R, C]]);
+      const wantSide = reference(chain(R, C), { x, y }, { w })["side"]!;
+      const e0 = maxErr(await side.read(), wantSide);
+      assert.ok(e0.err <= e0.tol, `side ${what}: ${e0.err}`);
+      const u = randomTensor("f32", [R, C], rng);
+      const before = b.stats.uploadedBytes;
+      const z = (await b.run({ side, u }))["z"]!;
+      assert.equal(b.stats.uploadedBytes - before, R * C * 4, "only u is uploaded");
+      const want = reference(consumer, { side: wantSide, u }, {})["z"]!;
+      const e = maxErr(z, want);
+      assert.ok(e.err <= e.tol, `z ${what}: ${e.err}`);
+      // The kept tensor belongs to a's memory: a's next run makes it stale.
+      await a.run({ x: x2, y });
+      assert.equal(side.valid, false);
+      await assert.rejects(b.run({ side, u }), /device tensor 'side' of executable 'chain' is stale \(that executable has run again since\)/);
+      // Kept again: a tensor of b's own memory cannot be its input.
+      const again = (await a.runKeeping({ x, y }, ["side", "out"])).kept;
+      assert.deepEqual(Object.keys(again).sort(), ["out", "side"]);
+      const own = (await b.runKeeping({ side: again["side"]!, u }, ["z"])).kept["z"]!;
+      await assert.rejects(b.run({ side: own, u }), /lives in this executable's own memory/);
+      await assert.rejects(a.runKeeping({ x, y }, ["nope"]), /cannot keep 'nope': no such output/);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  }
+});
