@@ -18,7 +18,8 @@
 //             and applies the split-half rotary, vec4 by vec4 (no barrier between: the row is
 //             its own); the softmax scale is folded in. The normalized q never touches global
 //             memory. Per-row softmax state m, ℓ lives in workgroup memory.
-//   a chunk   of CK keys: K (normalized and rotated the same way) and V rows to workgroup memory,
+//   a chunk   of CK keys: K (normalized and rotated the same way) and V rows to workgroup memory
+//             (q, k, v read as vec4 where stored contiguously),
 //             with per-key mask words (pad, global, dead, span bits) when masked; then
 //     scores  invocation t owns rows 4·(t / (CK/KB)) + i and keys KB·(t mod CK/KB) + j (i < 4,
 //             j < KB; KB = 8 on WGSL, 4 on CUDA): 4·KB dot products over D in registers, masked
@@ -44,6 +45,7 @@ import type { Launch } from "../emit.ts";
 import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
 import type { ArrayRef, Expr } from "../kernel-ir.ts";
 import type { TargetCaps } from "../target.ts";
+import { shardPlan } from "../target.ts";
 import { MASKED, MAX_SLOTS, REAL, allowedWords, maskWord, rotaryFrequencies, sinCos4 } from "./flash-common.ts";
 
 export interface BlockedPlan {
@@ -143,7 +145,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const aS = kb_.sharedArray("row_alpha", "f32", tq);
   const qMask = seg ? kb_.sharedArray("q_mask", "u32", tq) : null;
   const kMask = seg ? kb_.sharedArray("k_mask", "u32", CK) : null;
-  const invFreq = fused ? kb_.sharedArray("inv_freq", "f32", rdim / 2) : null;
+  const invFreq = fused ? kb_.sharedArray("inv_freq", V4, rdim / 8) : null; // vec4 per rotary group: one load
   // The four norm parameter rows [D] as vec4s, loaded once: [q weight, q bias, k weight, k bias].
   const normS = fused ? kb_.sharedArray("norm_params", "vec4<f32>", 4 * D / 4) : null;
   const body = ctx.body;
@@ -165,6 +167,26 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
     blk.for(name, t, typeof n === "number" ? K.u32(n) : n, fn, NI);
   const vec4Of = (blk: Block, node: Node, idx: (c: number) => Expr[]): Expr =>
     K.vec(V4, ...[0, 1, 2, 3].map((c) => f32(ctx.value(blk, node, idx(c)))));
+  // Group g (4 elements) of row j of q, k or v [B, H, L, width]: one vec4 load from a vec4 view
+  // when the tensor is stored contiguously (on llvmpipe every load is a per-lane gather, so four
+  // scalar loads cost about four times one vec4 load), else four values.
+  const vecView = (node: Node): boolean => {
+    const base = ctx.memoryOf(node);
+    if (!ctx.isMaterialized(base) || base.dtype === "bool") return false;
+    const plan = shardPlan(base.dtype, base.shape, caps);
+    return plan.numel % 4 === 0 && plan.elemsPerShard % 4 === 0;
+  };
+  const rowGroup = (blk: Block, node: Node, width4: number, j: Expr, g: Expr): Expr => {
+    if (!vecView(node)) return scalarGroup(blk, node, j, g);
+    const t4 = ctx.tensor(node, "read", 4);
+    const L = concreteShape(node.shape)[2]!;
+    const v = ctx.load(t4, K.add(imul(K.add(imul(iadd(imul(bi, H), h), L), j), width4), g));
+    return v.type === "vec4<f32>" ? v : K.cast(V4, v);
+  };
+  const scalarGroup = (blk: Block, node: Node, j: Expr, g: Expr): Expr => {
+    const g4 = blk.let("d0", K.mul(g, K.u32(4)));
+    return vec4Of(blk, node, (c) => [bi, h, j, K.add(g4, K.u32(c))]);
+  };
 
   // ---- Rows from global memory into a tile (vec4 rows of D4), one invocation per row. For
   // attention_qknorm (`norm` given) the same invocation then LayerNorms and rotates its row: the
@@ -182,12 +204,11 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
     spread(blk, "r", rows, (rb, r) => {
       const j = rb.let("j", rowOf(rb, r));
       const o = rb.let("o", K.mul(r, K.u32(D4)));
-      const shift = norm ? rb.let("shift", K.vec(V4, f32(ctx.value(rb, node, [bi, h, j, K.u32(0)])))) : null;
+      const shift = norm ? rb.let("shift", K.vec(V4, K.lane(rowGroup(rb, node, D4, j, K.u32(0)), 0))) : null;
       const sum = norm ? rb.var("sum", K.vec(V4, K.f32(0))) : null;
       const sq = norm ? rb.var("sq", K.vec(V4, K.f32(0))) : null;
       rb.for("g", K.u32(0), headGroups, (lb, g) => {
-        const g4 = lb.let("d0", K.mul(g, K.u32(4)));
-        const x = lb.let("x", vec4Of(lb, node, (c) => [bi, h, j, K.add(g4, K.u32(c))]));
+        const x = lb.let("x", rowGroup(lb, node, D4, j, g));
         lb.store(arr, K.add(o, g), x);
         if (shift && sum && sq) {
           const c = lb.let("c", K.sub(x, shift));
@@ -214,8 +235,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
           eb.if(K.lt(x, K.u32(half4)), (pb) => {
             const g2 = pb.let("g2", K.add(g, K.u32(half4)));
             const x1 = normed(pb, g), x2 = normed(pb, g2);
-            const f4 = K.mul(g, K.u32(4));
-            const freq = K.vec(V4, ...[0, 1, 2, 3].map((c) => K.load(invFreq!, K.add(f4, K.u32(c)))));
+            const freq = K.load(invFreq!, g);
             const [sv, cv] = sinCos4(pb, K.mul(freq, p!));
             pb.store(arr, K.add(o, g), K.mul(K.sub(K.mul(x1, cv), K.mul(x2, sv)), K.f32(norm.post)));
             pb.store(arr, K.add(o, g2), K.mul(K.add(K.mul(x2, cv), K.mul(x1, sv)), K.f32(norm.post)));
@@ -243,7 +263,9 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   }
   if (invFreq) {
     const freqs = rotaryFrequencies(rdim, a["base"] as number);
-    body.if(K.eq(t, K.u32(0)), (x) => freqs.forEach((f, r) => x.store(invFreq, K.u32(r), K.f32(f))));
+    body.if(K.eq(t, K.u32(0)), (x) => {
+      for (let r = 0; r < rdim / 8; r++) x.store(invFreq, K.u32(r), K.vec(V4, ...freqs.slice(4 * r, 4 * r + 4).map((f) => K.f32(f))));
+    });
   }
   if (fused) {
     body.barrier(); // the norm parameters and frequencies are read by every row's invocation
@@ -252,8 +274,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   } else {
     spread(body, "e", tq * D4, (lb, e) => {
       const i = lb.let("i", K.min(K.add(row0, K.div(e, K.u32(D4))), K.u32(Lq - 1)));
-      const g4 = lb.let("d0", K.mul(K.rem(e, K.u32(D4)), K.u32(4)));
-      lb.store(qS, e, K.mul(vec4Of(lb, q, (c) => [bi, h, i, K.add(g4, K.u32(c))]), K.f32(scale)));
+      lb.store(qS, e, K.mul(rowGroup(lb, q, D4, i, K.rem(e, K.u32(D4))), K.f32(scale)));
     });
   }
   spread(body, "r", tq, (lb, r) => {
@@ -291,14 +312,12 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
       } else {
         spread(cb, "e", CK * D4, (lb, e) => {
           const j = lb.let("j", K.min(K.add(c0, K.div(e, K.u32(D4))), K.u32(Lk - 1)));
-          const g4 = lb.let("d0", K.mul(K.rem(e, K.u32(D4)), K.u32(4)));
-          lb.store(kS, e, vec4Of(lb, k, (c) => [bi, h, j, K.add(g4, K.u32(c))]));
+          lb.store(kS, e, rowGroup(lb, k, D4, j, K.rem(e, K.u32(D4))));
         });
       }
       spread(cb, "e", CK * Dv4, (lb, e) => {
         const j = lb.let("j", K.min(K.add(c0, K.div(e, K.u32(Dv4))), K.u32(Lk - 1)));
-        const g4 = lb.let("d0", K.mul(K.rem(e, K.u32(Dv4)), K.u32(4)));
-        lb.store(vS, e, vec4Of(lb, v, (c) => [bi, h, j, K.add(g4, K.u32(c))]));
+        lb.store(vS, e, rowGroup(lb, v, Dv4, j, K.rem(e, K.u32(Dv4))));
       });
       if (kMask && masked !== false) {
         const words = (x: Block): void => spread(x, "r", CK, (lb, r) => lb.store(kMask, r, maskWord(ctx, seg!, S, bi, lb, K.cast("i32", K.add(c0, r)))));

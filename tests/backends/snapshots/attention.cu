@@ -11,9 +11,9 @@ struct attention_flash_Params {
 };
 
 extern "C" __global__ void __launch_bounds__(16) attention_flash(
-    const float* __restrict__ x0,
-    const float* __restrict__ x1,
-    const float* __restrict__ x2,
+    const sk::f32x4* __restrict__ x0_v4,
+    const sk::f32x4* __restrict__ x1_v4,
+    const sk::f32x4* __restrict__ x2_v4,
     float* __restrict__ y3,
     const attention_flash_Params params) {
   __shared__ sk::f32x4 q_tile[16];
@@ -36,12 +36,7 @@ extern "C" __global__ void __launch_bounds__(16) attention_flash(
   const unsigned row0 = qt * 8u;
   for (unsigned e = t; e < 16u; e += 16u) {
     const unsigned i = sk::min(row0 + (e / 2u), 6u);
-    const unsigned d0 = (e % 2u) * 4u;
-    const float v = x0[((h * 56u) + (i * 8u)) + (d0 + 0u)];
-    const float v_1 = x0[((h * 56u) + (i * 8u)) + (d0 + 1u)];
-    const float v_2 = x0[((h * 56u) + (i * 8u)) + (d0 + 2u)];
-    const float v_3 = x0[((h * 56u) + (i * 8u)) + (d0 + 3u)];
-    q_tile[e] = sk::f32x4{v, v_1, v_2, v_3} * 0.35355338f;
+    q_tile[e] = x0_v4[(((((b * 2u) + h) * 7u) + i) * 2u) + (e % 2u)] * 0.35355338f;
   }
   for (unsigned r = t; r < 8u; r += 16u) {
     row_max[r] = -1e+30f;
@@ -69,21 +64,11 @@ extern "C" __global__ void __launch_bounds__(16) attention_flash(
       const unsigned n = sk::min(32u, (band ? band_end : full_end) - c0);
       for (unsigned e_2 = t; e_2 < 64u; e_2 += 16u) {
         const unsigned j = sk::min(c0 + (e_2 / 2u), 6u);
-        const unsigned d0_1 = (e_2 % 2u) * 4u;
-        const float v_4 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 0u)];
-        const float v_5 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 1u)];
-        const float v_6 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 2u)];
-        const float v_7 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 3u)];
-        k_tile[e_2] = sk::f32x4{v_4, v_5, v_6, v_7};
+        k_tile[e_2] = x1_v4[(((((b * 2u) + h) * 7u) + j) * 2u) + (e_2 % 2u)];
       }
       for (unsigned e_3 = t; e_3 < 64u; e_3 += 16u) {
         const unsigned j_1 = sk::min(c0 + (e_3 / 2u), 6u);
-        const unsigned d0_2 = (e_3 % 2u) * 4u;
-        const float v_8 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 0u)];
-        const float v_9 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 1u)];
-        const float v_10 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 2u)];
-        const float v_11 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 3u)];
-        v_tile[e_3] = sk::f32x4{v_8, v_9, v_10, v_11};
+        v_tile[e_3] = x2_v4[(((((b * 2u) + h) * 7u) + j_1) * 2u) + (e_3 % 2u)];
       }
       __syncthreads();
       float s = 0.0f;

@@ -10,9 +10,9 @@ struct Params {
   grid_fold_x: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x0: array<f32>;
-@group(0) @binding(1) var<storage, read> x1: array<f32>;
-@group(0) @binding(2) var<storage, read> x2: array<f32>;
+@group(0) @binding(0) var<storage, read> x0_v4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> x1_v4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> x2_v4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> y3: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
@@ -39,12 +39,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let row0: u32 = qt * 8u;
   for (var e: u32 = t; e < 16u; e += 8u) {
     let i: u32 = min(row0 + (e / 2u), 6u);
-    let d0: u32 = (e % 2u) * 4u;
-    let v: f32 = x0[((h * 56u) + (i * 8u)) + (d0 + 0u)];
-    let v_1: f32 = x0[((h * 56u) + (i * 8u)) + (d0 + 1u)];
-    let v_2: f32 = x0[((h * 56u) + (i * 8u)) + (d0 + 2u)];
-    let v_3: f32 = x0[((h * 56u) + (i * 8u)) + (d0 + 3u)];
-    q_tile[e] = vec4<f32>(v, v_1, v_2, v_3) * 0.35355338f;
+    q_tile[e] = x0_v4[(((((b * 2u) + h) * 7u) + i) * 2u) + (e % 2u)] * 0.35355338f;
   }
   for (var r: u32 = t; r < 8u; r += 8u) {
     row_max[r] = -1e+30f;
@@ -72,21 +67,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let n: u32 = min(32u, select(full_end, band_end, band) - c0);
       for (var e_2: u32 = t; e_2 < 64u; e_2 += 8u) {
         let j: u32 = min(c0 + (e_2 / 2u), 6u);
-        let d0_1: u32 = (e_2 % 2u) * 4u;
-        let v_4: f32 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 0u)];
-        let v_5: f32 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 1u)];
-        let v_6: f32 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 2u)];
-        let v_7: f32 = x1[((h * 56u) + (j * 8u)) + (d0_1 + 3u)];
-        k_tile[e_2] = vec4<f32>(v_4, v_5, v_6, v_7);
+        k_tile[e_2] = x1_v4[(((((b * 2u) + h) * 7u) + j) * 2u) + (e_2 % 2u)];
       }
       for (var e_3: u32 = t; e_3 < 64u; e_3 += 8u) {
         let j_1: u32 = min(c0 + (e_3 / 2u), 6u);
-        let d0_2: u32 = (e_3 % 2u) * 4u;
-        let v_8: f32 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 0u)];
-        let v_9: f32 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 1u)];
-        let v_10: f32 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 2u)];
-        let v_11: f32 = x2[((h * 56u) + (j_1 * 8u)) + (d0_2 + 3u)];
-        v_tile[e_3] = vec4<f32>(v_8, v_9, v_10, v_11);
+        v_tile[e_3] = x2_v4[(((((b * 2u) + h) * 7u) + j_1) * 2u) + (e_3 % 2u)];
       }
       workgroupBarrier();
       var s: f32 = 0.0f;
