@@ -54,6 +54,8 @@ export interface CompileOptions extends LowerOptions {
   readonly device?: Device;
   /** Plan for a smaller binding limit than the device's (to exercise sharding on small tensors). */
   readonly maxBindingBytes?: number;
+  /** Plan for less workgroup memory than the device has (to exercise another target's tiles). */
+  readonly maxWorkgroupStorageBytes?: number;
 }
 
 export interface WgslCompileOptions extends CompileOptions {
@@ -107,6 +109,7 @@ function wgslCaps(device: WgslDevice): TargetCaps {
     maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
     f16: device.features.has("shader-f16"),
     subgroups: device.features.has("subgroups"),
+    ...(device.adapter.subgroupMinSize !== undefined ? { minSubgroupSize: device.adapter.subgroupMinSize } : {}),
   };
 }
 
@@ -114,7 +117,7 @@ function wgslCaps(device: WgslDevice): TargetCaps {
 export function lower(graph: Graph, caps: TargetCaps, opts: LowerOptions = {}): CompiledGraph {
   const t0 = performance.now();
   const bound = bindDims(graph, opts.dims ?? {});
-  const lowered = simplify(lowerComposites(fuseAttention(bound, { maxBindings: caps.maxStorageBindings })));
+  const lowered = simplify(lowerComposites(fuseAttention(bound, { maxBindings: caps.maxStorageBindings, caps })));
   const part = partition(lowered, { epilogues: opts.epilogues ?? true });
   const launches = schedule(part, caps);
   const plan = planMemory(lowered, launches, caps);
@@ -155,7 +158,11 @@ export async function compile(graph: Graph, opts: CompileOptions): Promise<Execu
   const t0 = performance.now(); // compile time excludes opening the device
   try {
     const devCaps = capsOf(device);
-    const caps = opts.maxBindingBytes !== undefined ? { ...devCaps, maxBindingBytes: Math.min(devCaps.maxBindingBytes, opts.maxBindingBytes) } : devCaps;
+    const caps = {
+      ...devCaps,
+      ...(opts.maxBindingBytes !== undefined ? { maxBindingBytes: Math.min(devCaps.maxBindingBytes, opts.maxBindingBytes) } : {}),
+      ...(opts.maxWorkgroupStorageBytes !== undefined ? { maxWorkgroupStorageBytes: Math.min(devCaps.maxWorkgroupStorageBytes, opts.maxWorkgroupStorageBytes) } : {}),
+    };
     const lowered = lower(graph, caps, { ...(opts.dims ? { dims: opts.dims } : {}), ...(opts.epilogues !== undefined ? { epilogues: opts.epilogues } : {}) });
     const kernels = await compileKernels(device, graph.name, lowered.launches);
     const arenas = await allocateArenas(device, lowered);

@@ -18,6 +18,7 @@
 import { apply } from "../ir/build.ts";
 import type { Graph, Node } from "../ir/graph.ts";
 import { dimEq } from "../ir/types.ts";
+import type { TargetCaps } from "../kernels/target.ts";
 import type { Rule, RewriteOptions } from "./rewrite.ts";
 import { rewrite } from "./rewrite.ts";
 import { shareAttentionLse } from "./share-attention-lse.ts";
@@ -72,9 +73,10 @@ export function fuseQkNormAttention(graph: Graph, opts: FuseQkNormOptions & Rewr
 /**
  * What the backend pipeline runs before lower-composites: this fusion, share-attention-lse (a
  * training graph's forward attention becomes a view of the packed attention{lse} its backward
- * reads), then specialize-masks (the block lists of the fused op and the backward ops). Lengths
- * must be bound.
+ * reads), then specialize-masks (the block lists of the fused op and the backward ops, with tiles
+ * from `caps`, the target's limits, when given). Lengths must be bound.
  */
-export function fuseAttention(graph: Graph, opts: FuseQkNormOptions = {}): Graph {
-  return specializeMasks(shareAttentionLse(fuseQkNormAttention(graph, opts)));
+export function fuseAttention(graph: Graph, opts: FuseQkNormOptions & { readonly caps?: TargetCaps } = {}): Graph {
+  const fused = fuseQkNormAttention(graph, opts.maxBindings !== undefined ? { maxBindings: opts.maxBindings } : {});
+  return specializeMasks(shareAttentionLse(fused), opts.caps ? { caps: opts.caps } : {});
 }

@@ -7,7 +7,9 @@
 // or partial from the segments tensor at run time (classifyTile in compiler/ir/ops/
 // attention_qknorm.ts, O(S³) per tile, never an L×L mask), so a new prompt's padding changes the
 // lists and not the kernels. Layouts without segments need no lists: the flash kernel bounds a
-// causal walk itself and runs a non-causal one unmasked.
+// causal walk itself and runs a non-causal one unmasked. The tiles come from the target's limits
+// (attentionTiles in compiler/kernels/builders/flash-common.ts) when the pass is given its caps
+// (lowering does), else 32×32.
 //
 // The backward ops get lists of the same tiles: attention_grad_q walks, per query tile, the same
 // lists as the forward (the same block_lists node), and attention_grad_kv walks, per key tile,
@@ -16,37 +18,52 @@
 //   attention_grad_kv(q, k, v, out, dO, seg) → attention_grad_kv(..., seg, block_lists(seg){..., transpose: true})
 
 import { apply } from "../ir/build.ts";
-import type { Graph } from "../ir/graph.ts";
+import type { Graph, Node } from "../ir/graph.ts";
+import { DEFAULT_ATTENTION_TILES, attentionTiles } from "../kernels/builders/flash-common.ts";
+import type { TargetCaps } from "../kernels/target.ts";
 import type { Rule, RewriteOptions } from "./rewrite.ts";
 import { rewrite } from "./rewrite.ts";
 
 export interface SpecializeMasksOptions {
-  /** Query rows per tile (= invocations of the flash kernel's workgroup); default 32. */
+  /** Query rows per tile (= invocations of the flash kernel's workgroup); fixes the tiles over `caps`. */
   readonly tileQ?: number;
-  /** Keys per tile; default 32. */
+  /** Keys per tile. */
   readonly tileK?: number;
+  /** The target compiled for: tiles from attentionTiles (its workgroup memory and invocations). */
+  readonly caps?: TargetCaps;
 }
 
 /**
- * The lists' tiles. tile_q is the flash kernel's query tile (one workgroup per list row); the
- * kernel picks its key chunk per target among the divisors of tile_k that fit the target's
- * workgroup memory (flash-blocked.ts blockedPlan: 32 keys with llvmpipe's and CUDA's 32–48 KiB,
- * 8 with WebGPU's default 16 KiB at head 64), so one list layout serves every target and the
- * backward ops share the forward's lists.
+ * The lists' tiles without a target (32×32). With one, attentionTiles (flash-common.ts) picks them
+ * from its limits so that tile_q is the flash kernel's query tile (one workgroup per list row)
+ * and tile_k a multiple of its key chunk; the backward ops get the same tiles (same head dims and
+ * segments), so they share the forward's lists.
  */
-export const DEFAULT_TILES = { tileQ: 32, tileK: 32 } as const;
+export const DEFAULT_TILES = DEFAULT_ATTENTION_TILES;
+
+/** Tiles for one attention node: explicit options, else the target's, else the defaults. */
+function tilesFor(opts: SpecializeMasksOptions, D: number, Dv: number, S: number): { tileQ: number; tileK: number } {
+  const t = opts.caps ? attentionTiles(opts.caps, D, Dv, S) : DEFAULT_TILES;
+  return { tileQ: opts.tileQ ?? t.tileQ, tileK: opts.tileK ?? t.tileK };
+}
+
+/** Head dims and segment slots of an attention-like node: q [B, H, Lq, D], v [B, H, Lk, Dv], seg [B, S, 3]. */
+function dimsOf(q: Node, v: Node, seg: Node): [number, number, number] {
+  const D = q.shape[3]!, Dv = v.shape[3]!, S = seg.shape[1]!;
+  return [typeof D === "number" ? D : 0, typeof Dv === "number" ? Dv : 0, typeof S === "number" ? S : 0];
+}
 
 export function specializeMasksRule(opts: SpecializeMasksOptions = {}): Rule {
-  const tileQ = opts.tileQ ?? DEFAULT_TILES.tileQ, tileK = opts.tileK ?? DEFAULT_TILES.tileK;
   return {
     name: "specialize-masks",
     root: "attention_qknorm",
     apply: (n) => {
       if (n.inputs.length !== 9) return null; // no segments, or lists already there
-      const [q, k] = n.inputs as [typeof n, typeof n];
+      const [q, k, v] = n.inputs as [Node, Node, Node];
       const seg = n.inputs[8]!;
       const lq = q.shape[2]!, lk = k.shape[2]!;
       if (typeof lq !== "number" || typeof lk !== "number") return { noMatch: `lengths ${lq}, ${lk} are symbolic: bind dims first` };
+      const { tileQ, tileK } = tilesFor(opts, ...dimsOf(q, v, seg));
       const lists = apply("block_lists", [seg], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]! });
       return apply("attention_qknorm", [...n.inputs, lists], { ...n.attrs, tile_q: tileQ, tile_k: tileK }, n.loc);
     },
@@ -55,15 +72,15 @@ export function specializeMasksRule(opts: SpecializeMasksOptions = {}): Rule {
 
 /** Lists for the backward ops (with segments and without lists: 6 inputs). */
 export function specializeGradMasksRule(opts: SpecializeMasksOptions = {}): Rule {
-  const tileQ = opts.tileQ ?? DEFAULT_TILES.tileQ, tileK = opts.tileK ?? DEFAULT_TILES.tileK;
   return {
     name: "specialize-masks-backward",
     root: ["attention_grad_q", "attention_grad_kv"],
     apply: (n) => {
       if (n.inputs.length !== 6) return null; // no segments, or lists already there
-      const [q, k] = n.inputs as [typeof n, typeof n];
+      const [q, k, v] = n.inputs as [Node, Node, Node];
       const lq = q.shape[2]!, lk = k.shape[2]!;
       if (typeof lq !== "number" || typeof lk !== "number") return { noMatch: `lengths ${lq}, ${lk} are symbolic: bind dims first` };
+      const { tileQ, tileK } = tilesFor(opts, ...dimsOf(q, v, n.inputs[5]!));
       const transpose = n.op === "attention_grad_kv";
       const lists = apply("block_lists", [n.inputs[5]!], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]!, transpose });
       return apply(n.op, [...n.inputs, lists], { ...n.attrs, tile_q: tileQ, tile_k: tileK }, n.loc);
