@@ -129,6 +129,7 @@ export function cudaCaps(info: CudaDeviceInfo): TargetCaps {
     maxWorkgroupsPerDimension: Math.min(d.maxWorkgroupsPerDimension, ...info.maxGridDim),
     f16: d.f16 && info.computeCapability >= 53,
     subgroups: d.subgroups && info.warpSize === 32,
+    minSubgroupSize: info.warpSize,
   });
 }
 

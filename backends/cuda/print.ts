@@ -45,6 +45,7 @@ export const DEFAULT_CUDA_CAPS: TargetCaps = Object.freeze({
   maxWorkgroupsPerDimension: 65535,
   f16: true,
   subgroups: true,
+  minSubgroupSize: 32,
 });
 
 // ---------------------------------------------------------------------------------------------

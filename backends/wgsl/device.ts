@@ -45,6 +45,8 @@ export interface AdapterDescription {
   readonly architecture: string;
   readonly device: string;
   readonly description: string;
+  /** The adapter's smallest subgroup (with the subgroups feature; Dawn's adapter.info.subgroupMinSize). */
+  readonly subgroupMinSize?: number;
 }
 
 export interface DeviceBuffer {
@@ -106,6 +108,7 @@ export async function openDevice(options: OpenOptions = {}): Promise<WgslDevice>
     const info = adapter.info;
     const adapterDescription: AdapterDescription = {
       vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+      ...(adapter.features.has("subgroups") && typeof info.subgroupMinSize === "number" ? { subgroupMinSize: info.subgroupMinSize } : {}),
     };
     const name = describe(adapterDescription);
     for (const f of options.require ?? []) {

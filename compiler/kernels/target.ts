@@ -17,6 +17,11 @@ export interface TargetCaps {
   /** Native f16 storage and arithmetic (WGSL `shader-f16`). */
   readonly f16: boolean;
   readonly subgroups: boolean;
+  /**
+   * The fewest lanes a subgroup may have on this device (absent: 4, WebGPU's guaranteed minimum).
+   * Kernels that share values among a fixed number of lanes by subgroup broadcasts rely on it.
+   */
+  readonly minSubgroupSize?: number;
 }
 
 /** WebGPU's default limits, for compiling without a device (e.g. `showo compile`). */

@@ -33,6 +33,13 @@
 // Which chunks, with which loop (lists, causal, dense, segments without lists): as in the row
 // kernel; `keyRange` generates both inner loops from one template. Tiles come from the target's
 // caps (blockedPlan): the largest score tile whose arrays fit its workgroup memory.
+//
+// Row form (WGSL whose subgroups have ≥ 8 lanes, TQ = NI, CK and Dv/4 multiples of 8): same
+// chunk loads, but invocation t owns query row t, all CK scores of the chunk and all Dv output
+// columns in registers. Every invocation then needs the same K and V rows, so lane l loads only
+// rows (l mod 8) + 8m and takes the others from its neighbours by subgroupBroadcast (a register
+// shuffle on llvmpipe): 8× fewer workgroup-memory loads per FMA than one row per invocation,
+// 2× fewer than the 4×8 blocks; no score tile pass, no softmax/α barriers.
 
 import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
@@ -125,6 +132,14 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const half4 = rdim / 8; // rotary pairs are (group g, group g + half4) for g < half4
   const lse = a["lse"] === true;
   const W = lse ? Dv + 1 : Dv;
+  // Row form with subgroup-shared K/V rows (see rowChunk): WGSL whose subgroups have at least 8
+  // lanes (llvmpipe: 1.15–1.8× the blocked form at L = 387; sharing among only 4 lanes was not
+  // faster), one invocation per query row. $SHOWO_FLASH_SG sets the lanes (0: the blocked form).
+  const sgEnv = process.env["SHOWO_FLASH_SG"];
+  const sgWant = sgEnv === undefined ? 8 : Number(sgEnv);
+  if (!(sgWant === 0 || sgWant === 4 || sgWant === 8)) throw new Error(`SHOWO_FLASH_SG is '${sgEnv}'; expected 0, 4 or 8`);
+  const SG = sgWant > 0 && sgWant <= (caps.minSubgroupSize ?? 4) ? sgWant : 0;
+  const sgRows = SG > 0 && caps.target === "wgsl" && caps.subgroups && NI === tq && CK % SG === 0 && Dv4 % SG === 0;
 
   const dense = !seg && !causal;
   const walk = lists ? `full and partial lists of ${tq}×${tk} tiles` : dense ? "no partial tiles: unmasked loop only" : seg ? "every key masked (no lists)" : "causal: unmasked below the diagonal, masked band";
@@ -297,6 +312,59 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const qPos = [0, 1, 2, 3].map((i) => body.let("pos_q", K.add(K.cast("i32", K.add(row0, K.add(sr0, K.u32(i)))), K.i32(off))));
   const qWords = qMask ? [0, 1, 2, 3].map((i) => body.let("q_word", K.load(qMask, K.add(sr0, K.u32(i))))) : null;
 
+  // ---- Row form with subgroup-shared rows (sgRows): invocation t owns query row t, all CK keys
+  // of the chunk and all Dv output columns, so every invocation needs the same K and V rows. Lane
+  // l of a subgroup loads rows (l mod SG) + SG·m only and takes row j from lane j mod SG
+  // (subgroupBroadcast: a register shuffle on llvmpipe), valid for any subgroup of ≥ SG lanes and
+  // any mapping of invocations to subgroups. Scores, the online softmax and P stay in registers.
+  const sgLane = sgRows ? body.let("sg_lane", K.rem(K.subgroupInvocationId(), K.u32(SG))) : null;
+  const rowM = sgRows ? body.var("m_row", K.f32(MASKED)) : null;
+  const rowL = sgRows ? body.var("l_row", K.f32(0)) : null;
+  const rowAcc = sgRows ? Array.from({ length: Dv4 }, () => body.var("acc_row", K.vec(V4, K.f32(0)))) : [];
+  const rowQPos = sgRows ? body.let("pos_q", K.add(K.cast("i32", K.add(row0, t)), K.i32(off))) : null;
+  const rowQWord = sgRows && qMask ? body.let("q_word", K.load(qMask, t)) : null;
+  const rowChunk = (cb: Block, masked: boolean | Expr, c0: Expr, n: Expr): void => {
+    const s = Array.from({ length: CK }, () => cb.var("s", K.f32(0)));
+    cb.for("g", K.u32(0), headGroups, (gb, g) => {
+      const qv = gb.let("qv", K.load(qS, K.add(K.mul(t, K.u32(D4)), g)));
+      const mine = Array.from({ length: CK / SG }, (_, m) => gb.let("km", K.load(kS, K.add(K.mul(K.add(sgLane!, K.u32(SG * m)), K.u32(D4)), g))));
+      for (let j = 0; j < CK; j++) {
+        const kv = gb.let("kv", K.subgroupBroadcast(mine[Math.floor(j / SG)]!, j % SG));
+        let e = s[j]!;
+        for (let c = 0; c < 4; c++) e = K.fma(K.lane(qv, c as 0 | 1 | 2 | 3), K.lane(kv, c as 0 | 1 | 2 | 3), e);
+        gb.assign(s[j]!, e);
+      }
+    });
+    const ok = s.map((_, j) => {
+      const inChunk = K.lt(K.u32(j), n);
+      if (masked === false) return cb.let("ok", inChunk);
+      const kWord = kMask ? K.load(kMask, K.u32(j)) : null;
+      const allowed = allowedWords(causal, rowQWord, rowQPos!, kWord, K.cast("i32", K.add(c0, K.u32(j))));
+      return cb.let("ok", K.and(inChunk, masked === true ? allowed : K.or(K.not(masked), allowed)));
+    });
+    let mx: Expr = rowM!;
+    s.forEach((x, j) => (mx = K.max(mx, K.select(ok[j]!, x, K.f32(MASKED)))));
+    const mNew = cb.let("m_new", mx);
+    const alpha = cb.let("alpha", K.select(K.gt(rowM!, K.f32(REAL)), K.exp(K.sub(rowM!, mNew)), K.f32(0)));
+    const p = s.map((x, j) => cb.let("p", K.select(ok[j]!, K.exp(K.sub(x, mNew)), K.f32(0))));
+    let sum: Expr = K.f32(0);
+    for (let j = 0; j < CK; j += 4) sum = K.add(sum, K.add(K.add(p[j]!, p[j + 1]!), K.add(p[j + 2]!, p[j + 3]!)));
+    cb.assign(rowL!, K.fma(rowL!, alpha, sum));
+    cb.assign(rowM!, mNew);
+    for (const a_ of rowAcc) cb.assign(a_, K.mul(a_, alpha));
+    // P through this row of the tile (no other invocation reads it), so that P·V is a loop.
+    for (let j = 0; j < CK; j += 4) cb.store(pS, K.add(K.mul(t, K.u32(CK4)), K.u32(j / 4)), K.vec(V4, p[j]!, p[j + 1]!, p[j + 2]!, p[j + 3]!));
+    cb.for("kg", K.u32(0), keyGroups, (gb, kg) => {
+      const pv = gb.let("pv", K.load(pS, K.add(K.mul(t, K.u32(CK4)), kg)));
+      for (let kk = 0; kk < 4; kk++) {
+        const vo = gb.let("vo", K.add(K.mul(K.add(K.mul(kg, K.u32(4)), K.u32(kk)), K.u32(Dv4)), sgLane!));
+        const mine = Array.from({ length: Dv4 / SG }, (_, u) => gb.let("vm", K.load(vS, K.add(vo, K.u32(SG * u)))));
+        const pk = K.vec(V4, K.lane(pv, kk as 0 | 1 | 2 | 3));
+        for (let c = 0; c < Dv4; c++) gb.assign(rowAcc[c]!, K.fma(pk, K.subgroupBroadcast(mine[Math.floor(c / SG)]!, c % SG), rowAcc[c]!));
+      }
+    });
+  };
+
   /**
    * Keys [k0, k1) of this workgroup's rows, in chunks. `masked` picks the inner loop: a constant
    * generates one loop, a workgroup-uniform flag both (the chunk loads are shared).
@@ -325,6 +393,11 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
         else cb.if(masked, words);
       }
       cb.barrier();
+      if (sgRows) {
+        rowChunk(cb, masked, c0, n);
+        cb.barrier(); // the next chunk overwrites the tiles
+        return;
+      }
 
       // Scores: 4·KB dot products of this invocation's 4 q rows and KB keys.
       const s = Array.from({ length: 4 }, () => keysB.map(() => cb.var("s", K.f32(0))));
@@ -447,6 +520,20 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const out = ctx.tensor(root, "read_write");
   const outType = ctx.typeOf(root);
   const rowBase = imul(iadd(imul(bi, H), h), Lq);
+  if (sgRows) {
+    const r = body.let("row", K.add(row0, t));
+    const any = body.let("any", K.gt(rowL!, K.f32(0)));
+    const inv = body.let("inv_l", K.select(any, K.div(K.f32(1), rowL!), K.f32(0)));
+    body.if(K.lt(r, K.u32(Lq)), (sb) => {
+      const o = sb.let("o", imul(K.add(rowBase, r), W));
+      rowAcc.forEach((a_, c) => {
+        const y = sb.let("y", K.mul(a_, inv));
+        for (let x = 0; x < 4; x++) ctx.store(sb, out, K.add(o, K.u32(4 * c + x)), K.cast(outType, K.select(any, K.lane(y, x as 0 | 1 | 2 | 3), K.f32(0))));
+      });
+      if (lse) ctx.store(sb, out, K.add(o, K.u32(Dv)), K.cast(outType, K.select(any, K.add(rowM!, K.log(rowL!)), K.f32(maskValue(root.dtype)))));
+    });
+    return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash rows ${tq}×${CK}, K/V shared among ${SG} subgroup lanes; ${walk})`, { head_groups: D4, key_groups: CK4, ...(fused ? { norm_items: D4 - half4 } : {}) });
+  }
   spread(body, "r", tq, (rb, r) => {
     const l = rb.let("l", K.load(lS, r));
     const any = rb.let("any", K.gt(l, K.f32(0)));
