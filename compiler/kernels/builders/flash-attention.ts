@@ -50,7 +50,7 @@ import { registerBuilder } from "../schedule.ts";
 import type { TargetCaps } from "../target.ts";
 import { buildAttention } from "./attention.ts";
 import "./block-lists.ts";
-import { MASKED, MAX_SLOTS, REAL, allowedWords, maskWord as wordOf, rotaryFrequencies, sinCos } from "./flash-common.ts";
+import { MASKED, MAX_SLOTS, REAL, allowedWords, maskWord as wordOf, rotaryFrequencies, sinCos, walkKeys } from "./flash-common.ts";
 import type { BlockedPlan } from "./flash-blocked.ts";
 import { blockedPlan, buildFlashBlocked } from "./flash-blocked.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
@@ -311,34 +311,7 @@ export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Parti
   };
 
   // ---- Which keys, with which loop.
-  if (lists) {
-    // Row (b, qt) of the lists: [nP, partial ×KT, nF, full ×KT], loaded by workgroup-uniform
-    // index. Entries e < nF are full tiles (unmasked loop), then the partial ones (masked loop).
-    const entry = (blk: Block, e: Expr): Expr => K.cast("u32", ctx.value(blk, lists, [bi, qt, e]));
-    const nP = body.let("n_partial", entry(body, K.u32(0)));
-    const nF = body.let("n_full", entry(body, K.u32(KT + 1)));
-    body.for("e", K.u32(0), K.add(nF, nP), (eb, e) => {
-      const partial = eb.let("partial", K.ge(e, nF));
-      const kt = eb.let("kt", entry(eb, K.select(partial, K.add(K.sub(e, nF), K.u32(1)), K.add(e, K.u32(KT + 2)))));
-      const k0 = eb.let("k0", K.mul(kt, K.u32(tk)));
-      keyRange(eb, partial, k0, K.min(K.add(k0, K.u32(tk)), K.u32(Lk)));
-    });
-  } else if (dense) {
-    keyRange(body, false, K.u32(0), K.u32(Lk));
-  } else if (!seg) {
-    // Causal: keys up to the tile's first row are visible to all its rows (unmasked); the band
-    // up to its last row is masked; the rest is skipped.
-    const p0 = K.add(K.cast("i32", K.mul(qt, K.u32(tq))), K.i32(off));
-    const p1 = K.add(K.cast("i32", K.min(K.add(K.mul(qt, K.u32(tq)), K.u32(tq)), K.u32(Lq))), K.i32(off)); // last row + 1
-    const fullEnd = body.let("full_end", K.cast("u32", K.clamp(K.add(p0, K.i32(1)), K.i32(0), K.i32(Lk))));
-    const bandEnd = body.let("band_end", K.max(fullEnd, K.cast("u32", K.clamp(p1, K.i32(0), K.i32(Lk)))));
-    body.for("e", K.u32(0), K.u32(2), (eb, e) => {
-      const band = eb.let("band", K.eq(e, K.u32(1)));
-      keyRange(eb, band, K.select(band, fullEnd, K.u32(0)), K.select(band, bandEnd, fullEnd));
-    });
-  } else {
-    keyRange(body, true, K.u32(0), K.u32(Lk));
-  }
+  walkKeys(body, { ctx, lists, bi, qt, row0: K.mul(qt, K.u32(tq)), KT, tq, tk, Lq, Lk, off, dense, hasSegments: seg !== undefined }, keyRange);
 
   // ---- Epilogue: one division; empty rows write zeros.
   const out = ctx.tensor(root, "read_write");

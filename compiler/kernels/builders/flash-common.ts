@@ -134,3 +134,63 @@ export function attentionTiles(caps: TargetCaps, D: number, Dv: number, S: numbe
   }
   return DEFAULT_ATTENTION_TILES;
 }
+
+/** Where a forward flash kernel's query tile finds its keys (see walkKeys). */
+export interface KeyWalk {
+  readonly ctx: KernelContext;
+  /** The block lists [B, QT, 2·KT + 2], when specialize-masks gave some. */
+  readonly lists: Node | undefined;
+  readonly bi: Expr;
+  readonly qt: Expr;
+  /** The tile's first query row (qt·tq). */
+  readonly row0: Expr;
+  readonly KT: number;
+  readonly tq: number;
+  readonly tk: number;
+  readonly Lq: number;
+  readonly Lk: number;
+  /** Lk − Lq: query row i sits at key position off + i. */
+  readonly off: number;
+  /** No segments and not causal: every key unmasked. */
+  readonly dense: boolean;
+  readonly hasSegments: boolean;
+}
+
+/**
+ * Calls keyRange(block, masked, k0, k1) for the key ranges of one query tile, the masked flag a
+ * constant or a workgroup-uniform expression:
+ *   lists     full tiles (unmasked), then partial ones (masked); empty tiles are in neither list
+ *   dense     every key, unmasked
+ *   causal    keys up to the tile's first row unmasked, the band up to its last row masked, the
+ *             rest skipped
+ *   otherwise (segments without lists) every key masked.
+ */
+export function walkKeys(body: Block, w: KeyWalk, keyRange: (b: Block, masked: boolean | Expr, k0: Expr, k1: Expr) => void): void {
+  const { ctx, lists, bi, qt, row0, KT, tq, tk, Lq, Lk, off } = w;
+  if (lists) {
+    // Row (b, qt) of the lists: [nP, partial ×KT, nF, full ×KT], loaded by workgroup-uniform
+    // index. Entries e < nF are full tiles (unmasked loop), then the partial ones (masked loop).
+    const entry = (blk: Block, e: Expr): Expr => K.cast("u32", ctx.value(blk, lists, [bi, qt, e]));
+    const nP = body.let("n_partial", entry(body, K.u32(0)));
+    const nF = body.let("n_full", entry(body, K.u32(KT + 1)));
+    body.for("e", K.u32(0), K.add(nF, nP), (eb, e) => {
+      const partial = eb.let("partial", K.ge(e, nF));
+      const kt = eb.let("kt", entry(eb, K.select(partial, K.add(K.sub(e, nF), K.u32(1)), K.add(e, K.u32(KT + 2)))));
+      const k0 = eb.let("k0", K.mul(kt, K.u32(tk)));
+      keyRange(eb, partial, k0, K.min(K.add(k0, K.u32(tk)), K.u32(Lk)));
+    });
+  } else if (w.dense) {
+    keyRange(body, false, K.u32(0), K.u32(Lk));
+  } else if (!w.hasSegments) {
+    const p0 = K.add(K.cast("i32", row0), K.i32(off));
+    const p1 = K.add(K.cast("i32", K.min(K.add(row0, K.u32(tq)), K.u32(Lq))), K.i32(off)); // last row + 1
+    const fullEnd = body.let("full_end", K.cast("u32", K.clamp(K.add(p0, K.i32(1)), K.i32(0), K.i32(Lk))));
+    const bandEnd = body.let("band_end", K.max(fullEnd, K.cast("u32", K.clamp(p1, K.i32(0), K.i32(Lk)))));
+    body.for("e", K.u32(0), K.u32(2), (eb, e) => {
+      const band = eb.let("band", K.eq(e, K.u32(1)));
+      keyRange(eb, band, K.select(band, fullEnd, K.u32(0)), K.select(band, bandEnd, fullEnd));
+    });
+  } else {
+    keyRange(body, true, K.u32(0), K.u32(Lk));
+  }
+}
