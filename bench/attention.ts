@@ -66,7 +66,7 @@ export function tileCensus(rows: Segment[][], L: number): { empty: number; parti
   return { empty: total - c[TILE_PARTIAL] - c[TILE_FULL], partial: c[TILE_PARTIAL], full: c[TILE_FULL], total };
 }
 
-function layerGraph(B: number, H: number, L: number, D: number, denseMaskInput: boolean): Graph {
+export function layerGraph(B: number, H: number, L: number, D: number, denseMaskInput: boolean): Graph {
   const x = { dtype: "f32" as const, shape: [B, H, L, D] }, p = { dtype: "f32" as const, shape: [D] };
   const mask = denseMaskInput ? { mask: { dtype: "f32" as const, shape: [B, 1, L, L] } } : { segments: { dtype: "i32" as const, shape: [B, 2, 3] } };
   return trace(denseMaskInput ? "attention_dense_mask" : "attention_fused", { q: x, k: x, v: x, wq: p, bq: p, wk: p, bk: p, positions: { dtype: "i32", shape: [L] }, ...mask },

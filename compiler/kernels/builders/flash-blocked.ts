@@ -120,7 +120,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const S = seg ? concreteShape(seg.shape)[1]! : 0;
   const a = root.attrs;
   const scale = a["scale"] as number, causal = a["causal"] as boolean;
-  const { tq, ck: CK, ni: NI, kb: KB } = plan;
+  const { tq, ck: CK, kb: KB } = plan;
   const tk = lists ? (a["tile_k"] as number) : CK;
   if (lists && (a["tile_q"] as number) !== tq) throw new Error(`internal: blocked flash plan ${tq} rows for lists of ${a["tile_q"]}-row tiles`);
   const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
@@ -139,7 +139,15 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const sgWant = sgEnv === undefined ? 8 : Number(sgEnv);
   if (!(sgWant === 0 || sgWant === 4 || sgWant === 8)) throw new Error(`SHOWO_FLASH_SG is '${sgEnv}'; expected 0, 4 or 8`);
   const SG = sgWant > 0 && sgWant <= (caps.minSubgroupSize ?? 4) ? sgWant : 0;
-  const sgRows = SG > 0 && caps.target === "wgsl" && caps.subgroups && NI === tq && CK % SG === 0 && Dv4 % SG === 0;
+  const sgRows = SG > 0 && caps.target === "wgsl" && caps.subgroups && tq % SG === 0 && CK % SG === 0 && Dv4 % SG === 0;
+  // Query rows per invocation in the row form: up to 4, so that the workgroup is one subgroup of
+  // SG lanes at 32-row tiles. Each K or V vector a lane loads (or takes by broadcast) then serves
+  // R rows: on llvmpipe every load from memory is a loop over the lanes, and loads, not FMAs,
+  // set the kernel's speed. $SHOWO_FLASH_R overrides (1, 2 or 4).
+  const rEnv = process.env["SHOWO_FLASH_R"];
+  const R = !sgRows ? 1 : rEnv !== undefined ? Math.min(Number(rEnv), tq / SG) : Math.min(4, tq / SG);
+  if (sgRows && !(R === 1 || R === 2 || R === 4)) throw new Error(`SHOWO_FLASH_R is '${rEnv}'; expected 1, 2 or 4`);
+  const NI = sgRows ? tq / R : plan.ni;
 
   const dense = !seg && !causal;
   const walk = lists ? `full and partial lists of ${tq}×${tk} tiles` : dense ? "no partial tiles: unmasked loop only" : seg ? "every key masked (no lists)" : "causal: unmasked below the diagonal, masked band";
@@ -312,55 +320,124 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const qPos = [0, 1, 2, 3].map((i) => body.let("pos_q", K.add(K.cast("i32", K.add(row0, K.add(sr0, K.u32(i)))), K.i32(off))));
   const qWords = qMask ? [0, 1, 2, 3].map((i) => body.let("q_word", K.load(qMask, K.add(sr0, K.u32(i))))) : null;
 
-  // ---- Row form with subgroup-shared rows (sgRows): invocation t owns query row t, all CK keys
-  // of the chunk and all Dv output columns, so every invocation needs the same K and V rows. Lane
-  // l of a subgroup loads rows (l mod SG) + SG·m only and takes row j from lane j mod SG
-  // (subgroupBroadcast: a register shuffle on llvmpipe), valid for any subgroup of ≥ SG lanes and
-  // any mapping of invocations to subgroups. Scores, the online softmax and P stay in registers.
+  // ---- Row form with subgroup-shared rows (sgRows): invocation t owns query rows t + NI·i
+  // (i < R), all CK keys of the chunk and all Dv output columns, so every invocation needs the
+  // same K and V rows. Lane l of a subgroup loads rows (l mod SG) + SG·m only and takes row j
+  // from lane j mod SG (subgroupBroadcast: a register shuffle on llvmpipe), valid for any
+  // subgroup of ≥ SG lanes and any mapping of invocations to subgroups. Scores, the online
+  // softmax and the output stay in registers; V is read from global memory in the P·V loop
+  // (staging it in workgroup memory would cost a load and a store more per element).
   const sgLane = sgRows ? body.let("sg_lane", K.rem(K.subgroupInvocationId(), K.u32(SG))) : null;
-  const rowM = sgRows ? body.var("m_row", K.f32(MASKED)) : null;
-  const rowL = sgRows ? body.var("l_row", K.f32(0)) : null;
-  const rowAcc = sgRows ? Array.from({ length: Dv4 }, () => body.var("acc_row", K.vec(V4, K.f32(0)))) : [];
-  const rowQPos = sgRows ? body.let("pos_q", K.add(K.cast("i32", K.add(row0, t)), K.i32(off))) : null;
-  const rowQWord = sgRows && qMask ? body.let("q_word", K.load(qMask, t)) : null;
+  const ROWS = Array.from({ length: R }, (_, i) => i);
+  const localRow = (i: number): Expr => (i === 0 ? t : K.add(t, K.u32(NI * i)));
+  const rowM = sgRows ? ROWS.map(() => body.var("m_row", K.f32(MASKED))) : [];
+  const rowL = sgRows ? ROWS.map(() => body.var("l_row", K.f32(0))) : [];
+  const rowAcc = sgRows ? ROWS.map(() => Array.from({ length: Dv4 }, () => body.var("acc_row", K.vec(V4, K.f32(0))))) : [];
+  const rowQPos = sgRows ? ROWS.map((i) => body.let("pos_q", K.add(K.cast("i32", K.add(row0, localRow(i))), K.i32(off)))) : [];
+  const rowQWord = sgRows && qMask ? ROWS.map((i) => body.let("q_word", K.load(qMask, localRow(i)))) : null;
+  // The K LayerNorm weights and biases and the rotary frequencies, loaded once into registers
+  // (loadKRows reads them for every key row of every chunk).
+  const kParams = sgRows && fused ? Array.from({ length: 2 * D4 }, (_, e) => body.let("k_param", K.load(normS!, K.u32(2 * D4 + e)))) : [];
+  const freqRegs = sgRows && fused ? Array.from({ length: half4 }, (_, g) => body.let("freq", K.load(invFreq!, K.u32(g)))) : [];
+
+  /**
+   * Key row j (clamped), LayerNormed and rotated as D/4 vec4 values (the row form's loadRows):
+   * unrolled, so the row stays in registers between loading, statistics and normalizing — one
+   * load per vec4. Plain attention: the row as loaded.
+   */
+  const keyRow = (rb: Block, j: Expr): Expr[] => {
+    const x = Array.from({ length: D4 }, (_, g) => rb.let("x", rowGroup(rb, k, D4, j, K.u32(g))));
+    if (!fused) return x;
+    const shift = rb.let("shift", K.vec(V4, K.lane(x[0]!, 0)));
+    let sum: Expr = K.vec(V4, K.f32(0)), sq: Expr = K.vec(V4, K.f32(0));
+    for (const xg of x) {
+      const c = rb.let("c", K.sub(xg, shift));
+      sum = rb.let("sum", K.add(sum, c));
+      sq = rb.let("sq", K.add(sq, K.mul(c, c)));
+    }
+    const total = (v: Expr): Expr => K.add(K.add(K.lane(v, 0), K.lane(v, 1)), K.add(K.lane(v, 2), K.lane(v, 3)));
+    const m1 = rb.let("m1", K.mul(total(sum), K.f32(1 / D)));
+    const vr = rb.let("var", K.max(K.sub(K.mul(total(sq), K.f32(1 / D)), K.mul(m1, m1)), K.f32(0)));
+    const mean = rb.let("mean", K.vec(V4, K.add(m1, K.lane(shift, 0))));
+    const rstd = rb.let("rstd", K.vec(V4, K.inverseSqrt(K.add(vr, K.f32(a["eps"] as number)))));
+    const n = x.map((xg, g) => rb.let("n", K.add(K.mul(K.mul(K.sub(xg, mean), rstd), kParams[g]!), kParams[D4 + g]!)));
+    if (half4 === 0) return n;
+    const p = rb.let("p", f32(ctx.value(rb, pos!, [j])));
+    const out = [...n];
+    for (let g = 0; g < half4; g++) {
+      const [sv, cv] = sinCos4(rb, K.mul(freqRegs[g]!, p));
+      const x1 = n[g]!, x2 = n[g + half4]!;
+      out[g] = rb.let("r1", K.sub(K.mul(x1, cv), K.mul(x2, sv)));
+      out[g + half4] = rb.let("r2", K.add(K.mul(x2, cv), K.mul(x1, sv)));
+    }
+    return out;
+  };
+  /** K rows [c0, c0 + CK) into kS through keyRow. */
+  const loadKRows = (cb: Block, c0: Expr): void => {
+    spread(cb, "r", CK, (rb, r) => {
+      const row = keyRow(rb, rb.let("j", K.min(K.add(c0, r), K.u32(Lk - 1))));
+      const o = rb.let("o", K.mul(r, K.u32(D4)));
+      row.forEach((x, g) => rb.store(kS, K.add(o, K.u32(g)), x));
+    });
+  };
   const rowChunk = (cb: Block, masked: boolean | Expr, c0: Expr, n: Expr): void => {
-    const s = Array.from({ length: CK }, () => cb.var("s", K.f32(0)));
+    // Scores: R rows × CK keys; per head group g, R q loads and CK/SG K loads for 4·R·CK FMAs.
+    const s = ROWS.map(() => Array.from({ length: CK }, () => cb.var("s", K.f32(0))));
     cb.for("g", K.u32(0), headGroups, (gb, g) => {
-      const qv = gb.let("qv", K.load(qS, K.add(K.mul(t, K.u32(D4)), g)));
+      const qv = ROWS.map((i) => gb.let("qv", K.load(qS, K.add(K.mul(localRow(i), K.u32(D4)), g))));
       const mine = Array.from({ length: CK / SG }, (_, m) => gb.let("km", K.load(kS, K.add(K.mul(K.add(sgLane!, K.u32(SG * m)), K.u32(D4)), g))));
       for (let j = 0; j < CK; j++) {
         const kv = gb.let("kv", K.subgroupBroadcast(mine[Math.floor(j / SG)]!, j % SG));
-        let e = s[j]!;
-        for (let c = 0; c < 4; c++) e = K.fma(K.lane(qv, c as 0 | 1 | 2 | 3), K.lane(kv, c as 0 | 1 | 2 | 3), e);
-        gb.assign(s[j]!, e);
+        for (const i of ROWS) {
+          let e = s[i]![j]!;
+          for (let c = 0; c < 4; c++) e = K.fma(K.lane(qv[i]!, c as 0 | 1 | 2 | 3), K.lane(kv, c as 0 | 1 | 2 | 3), e);
+          gb.assign(s[i]![j]!, e);
+        }
       }
     });
-    const ok = s.map((_, j) => {
-      const inChunk = K.lt(K.u32(j), n);
-      if (masked === false) return cb.let("ok", inChunk);
-      const kWord = kMask ? K.load(kMask, K.u32(j)) : null;
-      const allowed = allowedWords(causal, rowQWord, rowQPos!, kWord, K.cast("i32", K.add(c0, K.u32(j))));
-      return cb.let("ok", K.and(inChunk, masked === true ? allowed : K.or(K.not(masked), allowed)));
+    // Which scores survive. The key words come one load per lane and the rest by broadcast.
+    const inChunk = Array.from({ length: CK }, (_, j) => cb.let("in_chunk", K.lt(K.u32(j), n)));
+    const kWordMine = masked !== false && kMask ? Array.from({ length: CK / SG }, (_, m) => cb.let("kw", K.load(kMask, K.add(sgLane!, K.u32(SG * m))))) : null;
+    const kWord = Array.from({ length: CK }, (_, j) => (kWordMine ? cb.let("k_word", K.subgroupBroadcast(kWordMine[Math.floor(j / SG)]!, j % SG)) : null));
+    const p = ROWS.map((i) => {
+      const ok = Array.from({ length: CK }, (_, j) => {
+        if (masked === false) return inChunk[j]!;
+        const allowed = allowedWords(causal, rowQWord ? rowQWord[i]! : null, rowQPos[i]!, kWord[j] ?? null, K.cast("i32", K.add(c0, K.u32(j))));
+        return cb.let("ok", K.and(inChunk[j]!, masked === true ? allowed : K.or(K.not(masked), allowed)));
+      });
+      let mx: Expr = rowM[i]!;
+      s[i]!.forEach((x, j) => (mx = K.max(mx, K.select(ok[j]!, x, K.f32(MASKED)))));
+      const mNew = cb.let("m_new", mx);
+      const alpha = cb.let("alpha", K.select(K.gt(rowM[i]!, K.f32(REAL)), K.exp(K.sub(rowM[i]!, mNew)), K.f32(0)));
+      const pi = s[i]!.map((x, j) => cb.let("p", K.select(ok[j]!, K.exp(K.sub(x, mNew)), K.f32(0))));
+      let sum: Expr = K.f32(0);
+      for (let j = 0; j < CK; j += 4) sum = K.add(sum, K.add(K.add(pi[j]!, pi[j + 1]!), K.add(pi[j + 2]!, pi[j + 3]!)));
+      cb.assign(rowL[i]!, K.fma(rowL[i]!, alpha, sum));
+      cb.assign(rowM[i]!, mNew);
+      for (const a_ of rowAcc[i]!) cb.assign(a_, K.mul(a_, alpha));
+      return pi;
     });
-    let mx: Expr = rowM!;
-    s.forEach((x, j) => (mx = K.max(mx, K.select(ok[j]!, x, K.f32(MASKED)))));
-    const mNew = cb.let("m_new", mx);
-    const alpha = cb.let("alpha", K.select(K.gt(rowM!, K.f32(REAL)), K.exp(K.sub(rowM!, mNew)), K.f32(0)));
-    const p = s.map((x, j) => cb.let("p", K.select(ok[j]!, K.exp(K.sub(x, mNew)), K.f32(0))));
-    let sum: Expr = K.f32(0);
-    for (let j = 0; j < CK; j += 4) sum = K.add(sum, K.add(K.add(p[j]!, p[j + 1]!), K.add(p[j + 2]!, p[j + 3]!)));
-    cb.assign(rowL!, K.fma(rowL!, alpha, sum));
-    cb.assign(rowM!, mNew);
-    for (const a_ of rowAcc) cb.assign(a_, K.mul(a_, alpha));
-    // P through this row of the tile (no other invocation reads it), so that P·V is a loop.
-    for (let j = 0; j < CK; j += 4) cb.store(pS, K.add(K.mul(t, K.u32(CK4)), K.u32(j / 4)), K.vec(V4, p[j]!, p[j + 1]!, p[j + 2]!, p[j + 3]!));
+    // P through the rows' own lines of the tile (no other invocation reads them), so that P·V is a loop.
+    for (const i of ROWS) {
+      for (let j = 0; j < CK; j += 4) cb.store(pS, K.add(K.mul(localRow(i), K.u32(CK4)), K.u32(j / 4)), K.vec(V4, p[i]![j]!, p[i]![j + 1]!, p[i]![j + 2]!, p[i]![j + 3]!));
+    }
+    // P·V: per 4 keys, R p loads and 4·Dv/(4·SG) V loads (from global memory) for 4·R·Dv FMAs.
+    // Keys past n read a real row (clamped); their p is 0.
     cb.for("kg", K.u32(0), keyGroups, (gb, kg) => {
-      const pv = gb.let("pv", K.load(pS, K.add(K.mul(t, K.u32(CK4)), kg)));
-      for (let kk = 0; kk < 4; kk++) {
-        const vo = gb.let("vo", K.add(K.mul(K.add(K.mul(kg, K.u32(4)), K.u32(kk)), K.u32(Dv4)), sgLane!));
-        const mine = Array.from({ length: Dv4 / SG }, (_, u) => gb.let("vm", K.load(vS, K.add(vo, K.u32(SG * u)))));
-        const pk = K.vec(V4, K.lane(pv, kk as 0 | 1 | 2 | 3));
-        for (let c = 0; c < Dv4; c++) gb.assign(rowAcc[c]!, K.fma(pk, K.subgroupBroadcast(mine[Math.floor(c / SG)]!, c % SG), rowAcc[c]!));
+      const pv = ROWS.map((i) => gb.let("pv", K.load(pS, K.add(K.mul(localRow(i), K.u32(CK4)), kg))));
+      // All four keys' V rows first, then each accumulator once with its four FMAs (llvmpipe
+      // keeps the R·Dv accumulators on the stack: one load and one store per vec4 per 4 keys).
+      const mine = [0, 1, 2, 3].map((kk) => {
+        const key = gb.let("key", K.min(K.add(c0, K.add(K.mul(kg, K.u32(4)), K.u32(kk))), K.u32(Lk - 1)));
+        return Array.from({ length: Dv4 / SG }, (_, u) => gb.let("vm", rowGroup(gb, v, Dv4, key, K.add(sgLane!, K.u32(SG * u)))));
+      });
+      for (let c = 0; c < Dv4; c++) {
+        const vb = [0, 1, 2, 3].map((kk) => gb.let("vb", K.subgroupBroadcast(mine[kk]![Math.floor(c / SG)]!, c % SG)));
+        for (const i of ROWS) {
+          let e = rowAcc[i]![c]!;
+          for (let kk = 0; kk < 4; kk++) e = K.fma(K.vec(V4, K.lane(pv[i]!, kk as 0 | 1 | 2 | 3)), vb[kk]!, e);
+          gb.assign(rowAcc[i]![c]!, e);
+        }
       }
     });
   };
@@ -374,7 +451,9 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
       const n = cb.let("n", K.min(K.u32(CK), K.sub(k1, c0)));
       // Load the chunk: K and V rows (keys past n load a copy of a real row; their scores are
       // masked, so p = 0 and they add exactly 0), mask words.
-      if (fused) {
+      if (fused && sgRows) {
+        loadKRows(cb, c0);
+      } else if (fused) {
         const position = (b: Block, r: Expr): Expr => f32(ctx.value(b, pos!, [K.min(K.add(c0, r), K.u32(Lk - 1))]));
         loadRows(cb, k, kS, CK, (b, r) => K.min(K.add(c0, r), K.u32(Lk - 1)), { which: 1, position, post: 1 });
       } else {
@@ -383,10 +462,12 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
           lb.store(kS, e, rowGroup(lb, k, D4, j, K.rem(e, K.u32(D4))));
         });
       }
-      spread(cb, "e", CK * Dv4, (lb, e) => {
-        const j = lb.let("j", K.min(K.add(c0, K.div(e, K.u32(Dv4))), K.u32(Lk - 1)));
-        lb.store(vS, e, rowGroup(lb, v, Dv4, j, K.rem(e, K.u32(Dv4))));
-      });
+      if (!sgRows) {
+        spread(cb, "e", CK * Dv4, (lb, e) => {
+          const j = lb.let("j", K.min(K.add(c0, K.div(e, K.u32(Dv4))), K.u32(Lk - 1)));
+          lb.store(vS, e, rowGroup(lb, v, Dv4, j, K.rem(e, K.u32(Dv4))));
+        });
+      }
       if (kMask && masked !== false) {
         const words = (x: Block): void => spread(x, "r", CK, (lb, r) => lb.store(kMask, r, maskWord(ctx, seg!, S, bi, lb, K.cast("i32", K.add(c0, r)))));
         if (masked === true) words(cb);
@@ -494,18 +575,20 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const outType = ctx.typeOf(root);
   const rowBase = imul(iadd(imul(bi, H), h), Lq);
   if (sgRows) {
-    const r = body.let("row", K.add(row0, t));
-    const any = body.let("any", K.gt(rowL!, K.f32(0)));
-    const inv = body.let("inv_l", K.select(any, K.div(K.f32(1), rowL!), K.f32(0)));
-    body.if(K.lt(r, K.u32(Lq)), (sb) => {
-      const o = sb.let("o", imul(K.add(rowBase, r), W));
-      rowAcc.forEach((a_, c) => {
-        const y = sb.let("y", K.mul(a_, inv));
-        for (let x = 0; x < 4; x++) ctx.store(sb, out, K.add(o, K.u32(4 * c + x)), K.cast(outType, K.select(any, K.lane(y, x as 0 | 1 | 2 | 3), K.f32(0))));
+    for (const i of ROWS) {
+      const r = body.let("row", K.add(row0, localRow(i)));
+      const any = body.let("any", K.gt(rowL[i]!, K.f32(0)));
+      const inv = body.let("inv_l", K.select(any, K.div(K.f32(1), rowL[i]!), K.f32(0)));
+      body.if(K.lt(r, K.u32(Lq)), (sb) => {
+        const o = sb.let("o", imul(K.add(rowBase, r), W));
+        rowAcc[i]!.forEach((a_, c) => {
+          const y = sb.let("y", K.mul(a_, inv));
+          for (let x = 0; x < 4; x++) ctx.store(sb, out, K.add(o, K.u32(4 * c + x)), K.cast(outType, K.select(any, K.lane(y, x as 0 | 1 | 2 | 3), K.f32(0))));
+        });
+        if (lse) ctx.store(sb, out, K.add(o, K.u32(Dv)), K.cast(outType, K.select(any, K.add(rowM[i]!, K.log(rowL[i]!)), K.f32(maskValue(root.dtype)))));
       });
-      if (lse) ctx.store(sb, out, K.add(o, K.u32(Dv)), K.cast(outType, K.select(any, K.add(rowM!, K.log(rowL!)), K.f32(maskValue(root.dtype)))));
-    });
-    return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash rows ${tq}×${CK}, K/V shared among ${SG} subgroup lanes; ${walk})`, { head_groups: D4, key_groups: CK4, ...(fused ? { norm_items: D4 - half4 } : {}) });
+    }
+    return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash rows ${tq}×${CK}, ${R} rows per invocation, K/V shared among ${SG} subgroup lanes; ${walk})`, { head_groups: D4, key_groups: CK4, ...(fused ? { norm_items: D4 - half4 } : {}) });
   }
   spread(body, "r", tq, (rb, r) => {
     const l = rb.let("l", K.load(lS, r));
