@@ -55,7 +55,7 @@ export function tileCensus(rows: Segment[][], L: number): { empty: number; parti
   const { tileQ, tileK } = DEFAULT_TILES;
   const QT = tileCount(L, tileQ), KT = tileCount(L, tileK);
   const p = packSegments(rows);
-  const lists = blockLists(p.data, rows.length, p.shape[1], { lq: L, lk: L, tileQ, tileK, causal: true });
+  const lists = blockLists(p.data, rows.length, p.shape[1], { lq: L, lk: L, tileQ, tileK, causal: true, keysFromEnd: true });
   const c = { [TILE_EMPTY]: 0, [TILE_PARTIAL]: 0, [TILE_FULL]: 0 };
   for (let r = 0; r < rows.length * QT; r++) {
     const base = r * (2 * KT + 2);

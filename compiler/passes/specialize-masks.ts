@@ -1,7 +1,12 @@
 // specialize-masks: give every attention_qknorm with segments the block lists its kernel walks
 // (architecture.md principle 8; design/kernels.md §2).
 //
-//   attention_qknorm(..., seg) → attention_qknorm(..., seg, block_lists(seg){lq, lk, tile_q, tile_k, causal})
+//   attention_qknorm(..., seg) → attention_qknorm(..., seg, block_lists(seg){lq, lk, tile_q, tile_k, causal, keys_from_end})
+//
+// Key tiles are laid from the last key back (keys_from_end), so the ragged tile is the first:
+// Show-o's sequences start with padding (dead keys in sampling) and a causal row sees the first
+// keys least, while the image block sits at the end (T2I at L = 387: 9 key tiles for each image
+// row instead of 10).
 //
 // block_lists is a small kernel that classifies every (query tile, key tile) pair as empty, full
 // or partial from the segments tensor at run time (classifyTile in compiler/ir/ops/
@@ -14,7 +19,7 @@
 // The backward ops get lists of the same tiles: attention_grad_q walks, per query tile, the same
 // lists as the forward (the same block_lists node), and attention_grad_kv walks, per key tile,
 // the transposed lists (block_lists{transpose: true}: the query tiles that see it).
-//   attention_grad_q(q, k, v, out, dO, seg)  → attention_grad_q(..., seg, block_lists(seg){...})
+//   attention_grad_q(q, k, v, out, dO, seg)  → attention_grad_q(..., seg, block_lists(seg){..., keys_from_end})
 //   attention_grad_kv(q, k, v, out, dO, seg) → attention_grad_kv(..., seg, block_lists(seg){..., transpose: true})
 
 import { apply } from "../ir/build.ts";
@@ -64,8 +69,8 @@ export function specializeMasksRule(opts: SpecializeMasksOptions = {}): Rule {
       const lq = q.shape[2]!, lk = k.shape[2]!;
       if (typeof lq !== "number" || typeof lk !== "number") return { noMatch: `lengths ${lq}, ${lk} are symbolic: bind dims first` };
       const { tileQ, tileK } = tilesFor(opts, ...dimsOf(q, v, seg));
-      const lists = apply("block_lists", [seg], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]! });
-      return apply("attention_qknorm", [...n.inputs, lists], { ...n.attrs, tile_q: tileQ, tile_k: tileK }, n.loc);
+      const lists = apply("block_lists", [seg], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]!, keys_from_end: true });
+      return apply("attention_qknorm", [...n.inputs, lists], { ...n.attrs, tile_q: tileQ, tile_k: tileK, keys_from_end: true }, n.loc);
     },
   };
 }
@@ -81,9 +86,11 @@ export function specializeGradMasksRule(opts: SpecializeMasksOptions = {}): Rule
       const lq = q.shape[2]!, lk = k.shape[2]!;
       if (typeof lq !== "number" || typeof lk !== "number") return { noMatch: `lengths ${lq}, ${lk} are symbolic: bind dims first` };
       const { tileQ, tileK } = tilesFor(opts, ...dimsOf(q, v, n.inputs[5]!));
+      // grad_q shares the forward's lists (key tiles from the end); grad_kv owns key tiles from
+      // key 0 and walks the transposed lists.
       const transpose = n.op === "attention_grad_kv";
-      const lists = apply("block_lists", [n.inputs[5]!], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]!, transpose });
-      return apply(n.op, [...n.inputs, lists], { ...n.attrs, tile_q: tileQ, tile_k: tileK }, n.loc);
+      const lists = apply("block_lists", [n.inputs[5]!], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]!, ...(transpose ? { transpose } : { keys_from_end: true }) });
+      return apply(n.op, [...n.inputs, lists], { ...n.attrs, tile_q: tileQ, tile_k: tileK, ...(transpose ? {} : { keys_from_end: true }) }, n.loc);
     },
   };
 }

@@ -70,22 +70,23 @@ test("property: block lists equal brute-force tile classification on random layo
   const seen = new Set<number>();
   for (let trial = 0; trial < 300; trial++) {
     const lk = randInt(rng, 1, 41), lq = randInt(rng, 1, lk + 1);
-    const tileQ = randInt(rng, 1, 9), tileK = randInt(rng, 1, 9), causal = rng() < 0.8, B = randInt(rng, 1, 4);
+    const tileQ = randInt(rng, 1, 9), tileK = randInt(rng, 1, 9), causal = rng() < 0.8, B = randInt(rng, 1, 4), keysFromEnd = rng() < 0.5;
+    const ko = keysFromEnd ? (tileK - (lk % tileK)) % tileK : 0; // key tile kt starts at kt·tileK − ko
     const rows = Array.from({ length: B }, () => randomRow(rng, lk));
     const { shape, data } = packSegments(rows, 4);
     const QT = tileCount(lq, tileQ), KT = tileCount(lk, tileK), off = lk - lq;
     const want: number[] = [];
     for (let b = 0; b < B; b++) for (let qt = 0; qt < QT; qt++) for (let kt = 0; kt < KT; kt++) {
       const row: RowMask = { causal, segments: rows[b]! };
-      const r0 = off + qt * tileQ, r1 = off + Math.min(lq, (qt + 1) * tileQ), c0 = kt * tileK, c1 = Math.min(lk, (kt + 1) * tileK);
+      const r0 = off + qt * tileQ, r1 = off + Math.min(lq, (qt + 1) * tileQ), c0 = Math.max(0, kt * tileK - ko), c1 = Math.min(lk, (kt + 1) * tileK - ko);
       const c = bruteClass(row, r0, r1, c0, c1);
       want.push(c);
       seen.add(c);
       assert.equal(classifyTile(row, r0, r1, c0, c1), c, `tile (${qt}, ${kt}) of ${JSON.stringify(rows[b])} causal=${causal} lq=${lq} lk=${lk} (TEST_SEED=${seed})`);
     }
-    const a = { lq, lk, tileQ, tileK, causal };
+    const a = { lq, lk, tileQ, tileK, causal, keysFromEnd };
     const got = decode(blockLists(data, B, shape[1], a), B, QT, KT);
-    const what = `trial ${trial}: ${JSON.stringify(rows)} lq=${lq} lk=${lk} tiles ${tileQ}×${tileK} causal=${causal} (TEST_SEED=${seed})`;
+    const what = `trial ${trial}: ${JSON.stringify(rows)} lq=${lq} lk=${lk} tiles ${tileQ}×${tileK} causal=${causal} keysFromEnd=${keysFromEnd} (TEST_SEED=${seed})`;
     assert.deepEqual(got, want, what);
     // Transposed: the same classes, indexed (b, kt, qt).
     const gotT = decode(blockLists(data, B, shape[1], { ...a, transpose: true }), B, KT, QT);

@@ -187,6 +187,7 @@ const attrs = {
   causal: { kind: "bool", doc: "the forward's base rule" },
   tile_q: { kind: "int", default: 32, doc: "query tile of the lists input" },
   tile_k: { kind: "int", default: 32, doc: "key tile of the lists input" },
+  keys_from_end: { kind: "bool", default: false, doc: "grad_q: the lists' key tiles are laid from the last key back (block_lists{keys_from_end})" },
 } as const;
 
 function dtypeRule(d: readonly DType[]): DType {

@@ -9,8 +9,13 @@
 //   it loads each tile (architecture.md principle 9). `lists` (from block_lists) only tells a
 //   kernel which key tiles to visit and which need the per-element mask; it never changes the value.
 //
-//   block_lists(segments) {lq, lk, tile_q, tile_k, causal, transpose}
+//   block_lists(segments) {lq, lk, tile_q, tile_k, causal, transpose, keys_from_end}
 //     shapes: segments i32 [B, S, 3] → i32 [B, QT, 2·KT + 2] (QT = ⌈lq/tile_q⌉, KT = ⌈lk/tile_k⌉)
+//     Query tile qt is rows [qt·tile_q, (qt+1)·tile_q) ∩ [0, lq). Key tile kt is keys
+//     [kt·tile_k, (kt+1)·tile_k) ∩ [0, lk), or with keys_from_end shifted back by
+//     o = (−lk) mod tile_k so that the last tile ends at lk and the ragged one comes first:
+//     Show-o's T2I keys start with dead padding and end with the image block, so the ragged
+//     tile falls in the padding (L = 387: 9 key tiles per image row instead of 10).
 //     row (b, qt) = [nP, partial kt ×KT, nF, full kt ×KT]: the key tiles of query tile qt whose
 //     pairs are partly allowed (masked loop) and all allowed (unmasked loop), ascending, unused
 //     entries 0; tiles with nothing allowed appear in neither. With `transpose` the roles swap:
@@ -95,9 +100,14 @@ export interface BlockListAttrs {
   readonly tileK: number;
   readonly causal: boolean;
   readonly transpose?: boolean;
+  /** Key tiles laid from the last key back (see the header). */
+  readonly keysFromEnd?: boolean;
 }
 
 export const tileCount = (l: number, t: number): number => Math.max(1, Math.ceil(l / t));
+
+/** How far key tile kt starts before kt·tile: (−lk) mod tile with keys_from_end, else 0. */
+export const keyTileOrigin = (lk: number, tile: number, fromEnd: boolean): number => (fromEnd ? (tile - (lk % tile)) % tile : 0);
 
 /** block_lists on the host: segments data [B, S, 3] → Int32Array [B, QT, 2·KT + 2] (or transposed). */
 export function blockLists(segments: ArrayLike<number>, B: number, S: number, a: BlockListAttrs): Int32Array {
@@ -106,6 +116,7 @@ export function blockLists(segments: ArrayLike<number>, B: number, S: number, a:
   const W = 2 * inner + 2;
   const out = new Int32Array(B * outer * W);
   const off = a.lk - a.lq;
+  const ko = keyTileOrigin(a.lk, a.tileK, a.keysFromEnd === true);
   for (let b = 0; b < B; b++) {
     const row: RowMask = S > 0 ? unpackRow(segments, S, b, a.causal) : { causal: a.causal, segments: [] };
     for (let o = 0; o < outer; o++) {
@@ -114,7 +125,7 @@ export function blockLists(segments: ArrayLike<number>, B: number, S: number, a:
       for (let x = 0; x < inner; x++) {
         const [qt, kt] = a.transpose ? [x, o] : [o, x];
         const r0 = qt * a.tileQ, r1 = Math.min(a.lq, r0 + a.tileQ);
-        const c0 = kt * a.tileK, c1 = Math.min(a.lk, c0 + a.tileK);
+        const c0 = Math.max(0, kt * a.tileK - ko), c1 = Math.min(a.lk, (kt + 1) * a.tileK - ko);
         const cls = r1 > r0 && c1 > c0 ? classifyTile(row, off + r0, off + r1, c0, c1) : TILE_EMPTY;
         if (cls === TILE_PARTIAL) out[base + 1 + nP++] = x;
         else if (cls === TILE_FULL) out[base + inner + 2 + nF++] = x;
@@ -132,7 +143,7 @@ export function blockLists(segments: ArrayLike<number>, B: number, S: number, a:
 const int = (a: Attrs, k: string) => a[k] as number;
 
 function listAttrs(a: Attrs): BlockListAttrs {
-  return { lq: int(a, "lq"), lk: int(a, "lk"), tileQ: int(a, "tile_q"), tileK: int(a, "tile_k"), causal: a["causal"] as boolean, transpose: a["transpose"] as boolean };
+  return { lq: int(a, "lq"), lk: int(a, "lk"), tileQ: int(a, "tile_q"), tileK: int(a, "tile_k"), causal: a["causal"] as boolean, transpose: a["transpose"] as boolean, keysFromEnd: a["keys_from_end"] === true };
 }
 
 /** Shape of block_lists' result. */
@@ -162,6 +173,7 @@ defineOp({
     tile_k: { kind: "int", doc: "keys per tile" },
     causal: { kind: "bool" },
     transpose: { kind: "bool", default: false, doc: "list query tiles per key tile (backward) instead" },
+    keys_from_end: { kind: "bool", default: false, doc: "key tiles laid from the last key back: the ragged tile first" },
   },
   doc: "Per query tile, the key tiles an attention must visit with the mask (partial) and without it (full), from the segments; [nP, P…, nF, F…] rows.",
   dtype: ([s]) => {
@@ -185,6 +197,7 @@ defineOp({
       attrs: { lq: 6, lk: 17, tile_q: 2, tile_k: 4, causal: true },
     },
     { note: "non-causal with padding", inputs: [segmentsInput([[{ kind: "pad", start: 0, end: 5 }]])], attrs: { lq: 13, lk: 13, tile_q: 4, tile_k: 4, causal: false } },
+    { note: "key tiles from the end (T2I rows)", inputs: [segmentsInput(T2I_ROWS)], attrs: { lq: 23, lk: 23, tile_q: 4, tile_k: 5, causal: true, keys_from_end: true } },
   ],
 });
 
@@ -292,6 +305,7 @@ defineOp({
     base: { kind: "float", default: 10000 },
     tile_q: { kind: "int", default: 32, doc: "query tile of the lists input" },
     tile_k: { kind: "int", default: 32, doc: "key tile of the lists input" },
+    keys_from_end: { kind: "bool", default: false, doc: "the lists' key tiles are laid from the last key back (block_lists{keys_from_end})" },
     lse: { kind: "bool", default: false, doc: "append each row's log-sum-exp as column Dv, as attention{lse}" },
   },
   doc: "attention(rotary(layer_norm(q)), rotary(layer_norm(k)), v, segments) with per-head LayerNorm weights [D]; positions [Lk]; optional block lists; with lse, [.., Dv + 1] as attention{lse}.",

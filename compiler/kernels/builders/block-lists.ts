@@ -12,7 +12,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { SEG_DEAD, SEG_GLOBAL, SEG_NONE, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
-import { tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { keyTileOrigin, tileCount } from "../../ir/ops/attention_qknorm.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
@@ -33,11 +33,12 @@ export function buildBlockLists(group: FusionGroup, caps: TargetCaps, part: Part
   const lq = a["lq"] as number, lk = a["lk"] as number, tq = a["tile_q"] as number, tk = a["tile_k"] as number;
   const causal = a["causal"] as boolean, transpose = a["transpose"] as boolean;
   const QT = tileCount(lq, tq), KT = tileCount(lk, tk);
+  const ko = keyTileOrigin(lk, tk, a["keys_from_end"] === true); // key tile kt starts at kt·tk − ko
   const [outer, inner] = transpose ? [KT, QT] : [QT, KT];
   const W = 2 * inner + 2;
   const doc = [
     `block_lists: segments [${B}, ${S}, 3] → ${formatType(root.dtype, root.shape)}`,
-    `${transpose ? "per key tile the query tiles" : "per query tile the key tiles"} (${tq}×${tk} tiles of ${lq}×${lk}${causal ? ", causal" : ""}): [nP, partial…, nF, full…]`,
+    `${transpose ? "per key tile the query tiles" : "per query tile the key tiles"} (${tq}×${tk} tiles of ${lq}×${lk}${ko > 0 ? `, key tiles from ${tk - ko} keys in` : ""}${causal ? ", causal" : ""}): [nP, partial…, nF, full…]`,
   ].join("\n");
   const ctx = new KernelContext("block_lists", doc, [WG], caps, part);
   const body = ctx.body;
@@ -70,8 +71,8 @@ export function buildBlockLists(group: FusionGroup, caps: TargetCaps, part: Part
     const off = K.i32(lk - lq);
     const r0 = xb.let("r0", K.add(K.cast("i32", K.mul(qt, K.u32(tq))), off));
     const r1 = xb.let("r1", K.add(K.cast("i32", K.min(K.add(K.mul(qt, K.u32(tq)), K.u32(tq)), K.u32(lq))), off));
-    const c0 = xb.let("c0", K.cast("i32", K.mul(kt, K.u32(tk))));
-    const c1 = xb.let("c1", K.cast("i32", K.min(K.add(K.mul(kt, K.u32(tk)), K.u32(tk)), K.u32(lk))));
+    const c0 = xb.let("c0", K.cast("i32", K.sub(K.max(K.mul(kt, K.u32(tk)), K.u32(ko)), K.u32(ko))));
+    const c1 = xb.let("c1", K.cast("i32", K.min(K.sub(K.add(K.mul(kt, K.u32(tk)), K.u32(tk)), K.u32(ko)), K.u32(lk))));
     const all = xb.var("all", K.bool(true));
     const none = xb.var("none", K.bool(true));
     const ra = xb.var("ra", r0);

@@ -31,7 +31,7 @@
 // rows), which is why the backward is two kernels.
 
 import type { Node } from "../../ir/graph.ts";
-import { tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { keyTileOrigin, tileCount } from "../../ir/ops/attention_qknorm.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
@@ -122,6 +122,7 @@ export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, p
   const CH = chunkFor(caps, fixed, perRow, walkedTile);
   if (CH === 0) throw new Error(`${root.op}: tile ${own} with head dims ${D}/${Dv} does not fit ${caps.maxWorkgroupStorageBytes} bytes of workgroup memory`);
   const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
+  if (!forQ && a["keys_from_end"] === true) throw new Error(`internal: ${root.op} owns key tiles from key 0; its lists cannot lay them from the end`);
   const OT = forQ ? QT : KT; // tiles of the owned axis
   const off = Lk - Lq; // query row i sits at key position off + i
 
@@ -183,8 +184,12 @@ export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, p
       body.for("e", K.u32(0), K.add(nF, nP), (eb, e) => {
         const partial = eb.let("partial", K.ge(e, nF));
         const x = eb.let("x", entry(eb, K.select(partial, K.add(K.sub(e, nF), K.u32(1)), K.add(e, K.u32(T + 2)))));
-        const x0 = eb.let("x0", K.mul(x, K.u32(tile)));
-        range(eb, partial, x0, K.min(K.add(x0, K.u32(tile)), K.u32(len)));
+        // grad_q walks key tiles, which may be laid from the last key (keys_from_end); grad_kv's
+        // transposed lists walk query tiles, always from row 0.
+        const o = forQ ? keyTileOrigin(Lk, tk, a["keys_from_end"] === true) : 0;
+        const t0 = eb.let("t0", K.mul(x, K.u32(tile)));
+        const x0 = o > 0 ? eb.let("x0", K.sub(K.max(t0, K.u32(o)), K.u32(o))) : t0;
+        range(eb, partial, x0, K.min(K.sub(K.add(t0, K.u32(tile)), K.u32(o)), K.u32(len)));
       });
     } else if (dense) {
       range(body, false, K.u32(0), K.u32(len));

@@ -38,7 +38,7 @@
 // With the `lse` attribute the output rows are Dv + 1 wide: column Dv is m + log ℓ.
 
 import type { Node } from "../../ir/graph.ts";
-import { tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { keyTileOrigin, tileCount } from "../../ir/ops/attention_qknorm.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
@@ -311,7 +311,7 @@ export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Parti
   };
 
   // ---- Which keys, with which loop.
-  walkKeys(body, { ctx, lists, bi, qt, row0: K.mul(qt, K.u32(tq)), KT, tq, tk, Lq, Lk, off, dense, hasSegments: seg !== undefined }, keyRange);
+  walkKeys(body, { ctx, lists, bi, qt, row0: K.mul(qt, K.u32(tq)), KT, tq, tk, Lq, Lk, off, keyOrigin: lists ? keyTileOrigin(Lk, tk, a["keys_from_end"] === true) : 0, dense, hasSegments: seg !== undefined }, keyRange);
 
   // ---- Epilogue: one division; empty rows write zeros.
   const out = ctx.tensor(root, "read_write");

@@ -43,7 +43,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
-import { tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { keyTileOrigin, tileCount } from "../../ir/ops/attention_qknorm.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
@@ -565,7 +565,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   };
 
   // ---- Which keys, with which loop (as in the row kernel).
-  walkKeys(body, { ctx, lists, bi, qt, row0: row0, KT, tq, tk, Lq, Lk, off, dense, hasSegments: seg !== undefined }, keyRange);
+  walkKeys(body, { ctx, lists, bi, qt, row0: row0, KT, tq, tk, Lq, Lk, off, keyOrigin: lists ? keyTileOrigin(Lk, tk, a["keys_from_end"] === true) : 0, dense, hasSegments: seg !== undefined }, keyRange);
 
   // ---- Epilogue. One invocation per row turns ℓ into 1/ℓ (0 for a row with nothing allowed:
   // ℓ ≤ Lk, so 1/ℓ > 0 otherwise) and, with `lse`, writes column Dv: m + log ℓ over the scaled

@@ -147,6 +147,8 @@ export interface KeyWalk {
   readonly KT: number;
   readonly tq: number;
   readonly tk: number;
+  /** Key tile kt starts at kt·tk − keyOrigin (lists with keys_from_end; keyTileOrigin). */
+  readonly keyOrigin: number;
   readonly Lq: number;
   readonly Lk: number;
   /** Lk − Lq: query row i sits at key position off + i. */
@@ -166,7 +168,7 @@ export interface KeyWalk {
  *   otherwise (segments without lists) every key masked.
  */
 export function walkKeys(body: Block, w: KeyWalk, keyRange: (b: Block, masked: boolean | Expr, k0: Expr, k1: Expr) => void): void {
-  const { ctx, lists, bi, qt, row0, KT, tq, tk, Lq, Lk, off } = w;
+  const { ctx, lists, bi, qt, row0, KT, tq, tk, Lq, Lk, off, keyOrigin: ko } = w;
   if (lists) {
     // Row (b, qt) of the lists: [nP, partial ×KT, nF, full ×KT], loaded by workgroup-uniform
     // index. Entries e < nF are full tiles (unmasked loop), then the partial ones (masked loop).
@@ -176,8 +178,8 @@ export function walkKeys(body: Block, w: KeyWalk, keyRange: (b: Block, masked: b
     body.for("e", K.u32(0), K.add(nF, nP), (eb, e) => {
       const partial = eb.let("partial", K.ge(e, nF));
       const kt = eb.let("kt", entry(eb, K.select(partial, K.add(K.sub(e, nF), K.u32(1)), K.add(e, K.u32(KT + 2)))));
-      const k0 = eb.let("k0", K.mul(kt, K.u32(tk)));
-      keyRange(eb, partial, k0, K.min(K.add(k0, K.u32(tk)), K.u32(Lk)));
+      const t0 = eb.let("t0", K.mul(kt, K.u32(tk)));
+      keyRange(eb, partial, ko > 0 ? eb.let("k0", K.sub(K.max(t0, K.u32(ko)), K.u32(ko))) : t0, K.min(K.sub(K.add(t0, K.u32(tk)), K.u32(ko)), K.u32(Lk)));
     });
   } else if (w.dense) {
     keyRange(body, false, K.u32(0), K.u32(Lk));
