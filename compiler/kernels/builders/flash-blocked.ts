@@ -270,19 +270,66 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
     });
   };
 
+  /**
+   * Row j (clamped) of q or k, LayerNormed and rotated as D/4 vec4 values, times `post`, for
+   * the row form: unrolled, so the row stays in registers between loading, statistics and
+   * normalizing (one load per vec4, the parameters in registers), where loadRows stores and
+   * reloads it. `params`: the weights' then the biases' vec4s; `p`: the row's position index.
+   */
+  const normRow = (rb: Block, node: Node, j: Expr, params: readonly Expr[], p: Expr, post: number): Expr[] => {
+    const x = Array.from({ length: D4 }, (_, g) => rb.let("x", rowGroup(rb, node, D4, j, K.u32(g))));
+    const shift = rb.let("shift", K.vec(V4, K.lane(x[0]!, 0)));
+    let sum: Expr = K.vec(V4, K.f32(0)), sq: Expr = K.vec(V4, K.f32(0));
+    for (const xg of x) {
+      const c = rb.let("c", K.sub(xg, shift));
+      sum = rb.let("sum", K.add(sum, c));
+      sq = rb.let("sq", K.add(sq, K.mul(c, c)));
+    }
+    const total = (v: Expr): Expr => K.add(K.add(K.lane(v, 0), K.lane(v, 1)), K.add(K.lane(v, 2), K.lane(v, 3)));
+    const m1 = rb.let("m1", K.mul(total(sum), K.f32(1 / D)));
+    const vr = rb.let("var", K.max(K.sub(K.mul(total(sq), K.f32(1 / D)), K.mul(m1, m1)), K.f32(0)));
+    const mean = rb.let("mean", K.vec(V4, K.add(m1, K.lane(shift, 0))));
+    const rstd = rb.let("rstd", K.vec(V4, K.inverseSqrt(K.add(vr, K.f32(a["eps"] as number)))));
+    const n = x.map((xg, g) => rb.let("n", K.add(K.mul(K.mul(K.sub(xg, mean), rstd), params[g]!), params[D4 + g]!)));
+    const out = [...n];
+    if (half4 > 0) {
+      const pf = rb.let("p", f32(ctx.value(rb, pos!, [p])));
+      for (let g = 0; g < half4; g++) {
+        const [sv, cv] = sinCos4(rb, K.mul(freqRegs[g]!, pf));
+        const x1 = n[g]!, x2 = n[g + half4]!;
+        out[g] = rb.let("r1", K.sub(K.mul(x1, cv), K.mul(x2, sv)));
+        out[g + half4] = rb.let("r2", K.add(K.mul(x2, cv), K.mul(x1, sv)));
+      }
+    }
+    return post === 1 ? out : out.map((y) => rb.let("y", K.mul(y, K.f32(post))));
+  };
+
+  // ---- A query tile the lists give no key tile (all its rows dead, or hidden): zeros (and the
+  // mask value as log-sum-exp) for its rows, and nothing else. Read-only storage is uniform, so
+  // returning before the barriers is allowed.
+  if (lists) {
+    const entry = (e: number): Expr => K.cast("u32", ctx.value(body, lists, [bi, qt, K.u32(e)]));
+    const out0 = ctx.tensor(root, "read_write");
+    body.if(K.eq(K.add(entry(0), entry(KT + 1)), K.u32(0)), (x) => {
+      spread(x, "r", tq, (rb, r) => {
+        const row = rb.let("row", K.add(row0, r));
+        rb.if(K.lt(row, K.u32(Lq)), (sb) => {
+          const o = sb.let("o", imul(K.add(imul(iadd(imul(bi, H), h), Lq), row), W));
+          sb.for("c", K.u32(0), K.u32(W), (cb, c) => ctx.store(cb, out0, K.add(o, c), K.cast(ctx.typeOf(root), K.select(K.lt(c, K.u32(Dv)), K.f32(0), K.f32(maskValue(root.dtype))))));
+        });
+      });
+      x.return();
+    });
+  }
+
   // ---- Prologue: rotary table, q tile (rows past Lq load a copy of the last row, never stored),
   // row masks, softmax state.
   if (normS) {
-    spread(body, "e", 4 * D4, (lb, e) => {
-      const which = lb.let("which", K.div(e, K.u32(D4)));
-      const g4 = lb.let("d0", K.mul(K.rem(e, K.u32(D4)), K.u32(4)));
-      const pick = (c: number): Expr => {
-        const d = K.add(g4, K.u32(c));
-        const x = [qw!, qb!, kw!, kb!].map((n) => f32(ctx.value(lb, n, [d])));
-        return K.select(K.eq(which, K.u32(0)), x[0]!, K.select(K.eq(which, K.u32(1)), x[1]!, K.select(K.eq(which, K.u32(2)), x[2]!, x[3]!)));
-      };
-      lb.store(normS, e, K.vec(V4, pick(0), pick(1), pick(2), pick(3)));
-    });
+    // The four parameter rows [D] as vec4s: q weight, q bias, k weight, k bias.
+    [qw!, qb!, kw!, kb!].forEach((node, which) => spread(body, "e", D4, (lb, g) => {
+      const v_ = vecView(node) ? ctx.load(ctx.tensor(node, "read", 4), g) : K.vec(V4, ...[0, 1, 2, 3].map((c) => f32(ctx.value(lb, node, [K.add(K.mul(g, K.u32(4)), K.u32(c))]))));
+      lb.store(normS, K.add(g, K.u32(which * D4)), v_.type === "vec4<f32>" ? v_ : K.cast(V4, v_));
+    }));
   }
   if (invFreq) {
     const freqs = rotaryFrequencies(rdim, a["base"] as number);
@@ -290,10 +337,25 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
       for (let r = 0; r < rdim / 8; r++) x.store(invFreq, K.u32(r), K.vec(V4, ...freqs.slice(4 * r, 4 * r + 4).map((f) => K.f32(f))));
     });
   }
+  // The row form keeps the LayerNorm weights and biases and the rotary frequencies in registers
+  // (normRow reads them for every q row and every key row of every chunk).
+  const qParams: Expr[] = [], kParams: Expr[] = [], freqRegs: Expr[] = [];
   if (fused) {
     body.barrier(); // the norm parameters and frequencies are read by every row's invocation
-    const position = (b: Block, r: Expr): Expr => f32(ctx.value(b, pos!, [K.min(K.add(K.add(row0, r), K.u32(off)), K.u32(Lk - 1))]));
-    loadRows(body, q, qS, tq, (b, r) => K.min(K.add(row0, r), K.u32(Lq - 1)), { which: 0, position, post: scale });
+    if (sgRows) {
+      for (let e = 0; e < 2 * D4; e++) qParams.push(body.let("q_param", K.load(normS!, K.u32(e))));
+      for (let e = 0; e < 2 * D4; e++) kParams.push(body.let("k_param", K.load(normS!, K.u32(2 * D4 + e))));
+      for (let g = 0; g < half4; g++) freqRegs.push(body.let("freq", K.load(invFreq!, K.u32(g))));
+      spread(body, "r", tq, (rb, r) => {
+        const j = rb.let("j", K.min(K.add(row0, r), K.u32(Lq - 1)));
+        const row = normRow(rb, q, j, qParams, K.min(K.add(j, K.u32(off)), K.u32(Lk - 1)), scale);
+        const o = rb.let("o", K.mul(r, K.u32(D4)));
+        row.forEach((x, g) => rb.store(qS, K.add(o, K.u32(g)), x));
+      });
+    } else {
+      const position = (b: Block, r: Expr): Expr => f32(ctx.value(b, pos!, [K.min(K.add(K.add(row0, r), K.u32(off)), K.u32(Lk - 1))]));
+      loadRows(body, q, qS, tq, (b, r) => K.min(K.add(row0, r), K.u32(Lq - 1)), { which: 0, position, post: scale });
+    }
   } else {
     spread(body, "e", tq * D4, (lb, e) => {
       const i = lb.let("i", K.min(K.add(row0, K.div(e, K.u32(D4))), K.u32(Lq - 1)));
@@ -335,47 +397,11 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const rowAcc = sgRows ? ROWS.map(() => Array.from({ length: Dv4 }, () => body.var("acc_row", K.vec(V4, K.f32(0))))) : [];
   const rowQPos = sgRows ? ROWS.map((i) => body.let("pos_q", K.add(K.cast("i32", K.add(row0, localRow(i))), K.i32(off)))) : [];
   const rowQWord = sgRows && qMask ? ROWS.map((i) => body.let("q_word", K.load(qMask, localRow(i)))) : null;
-  // The K LayerNorm weights and biases and the rotary frequencies, loaded once into registers
-  // (loadKRows reads them for every key row of every chunk).
-  const kParams = sgRows && fused ? Array.from({ length: 2 * D4 }, (_, e) => body.let("k_param", K.load(normS!, K.u32(2 * D4 + e)))) : [];
-  const freqRegs = sgRows && fused ? Array.from({ length: half4 }, (_, g) => body.let("freq", K.load(invFreq!, K.u32(g)))) : [];
-
-  /**
-   * Key row j (clamped), LayerNormed and rotated as D/4 vec4 values (the row form's loadRows):
-   * unrolled, so the row stays in registers between loading, statistics and normalizing — one
-   * load per vec4. Plain attention: the row as loaded.
-   */
-  const keyRow = (rb: Block, j: Expr): Expr[] => {
-    const x = Array.from({ length: D4 }, (_, g) => rb.let("x", rowGroup(rb, k, D4, j, K.u32(g))));
-    if (!fused) return x;
-    const shift = rb.let("shift", K.vec(V4, K.lane(x[0]!, 0)));
-    let sum: Expr = K.vec(V4, K.f32(0)), sq: Expr = K.vec(V4, K.f32(0));
-    for (const xg of x) {
-      const c = rb.let("c", K.sub(xg, shift));
-      sum = rb.let("sum", K.add(sum, c));
-      sq = rb.let("sq", K.add(sq, K.mul(c, c)));
-    }
-    const total = (v: Expr): Expr => K.add(K.add(K.lane(v, 0), K.lane(v, 1)), K.add(K.lane(v, 2), K.lane(v, 3)));
-    const m1 = rb.let("m1", K.mul(total(sum), K.f32(1 / D)));
-    const vr = rb.let("var", K.max(K.sub(K.mul(total(sq), K.f32(1 / D)), K.mul(m1, m1)), K.f32(0)));
-    const mean = rb.let("mean", K.vec(V4, K.add(m1, K.lane(shift, 0))));
-    const rstd = rb.let("rstd", K.vec(V4, K.inverseSqrt(K.add(vr, K.f32(a["eps"] as number)))));
-    const n = x.map((xg, g) => rb.let("n", K.add(K.mul(K.mul(K.sub(xg, mean), rstd), kParams[g]!), kParams[D4 + g]!)));
-    if (half4 === 0) return n;
-    const p = rb.let("p", f32(ctx.value(rb, pos!, [j])));
-    const out = [...n];
-    for (let g = 0; g < half4; g++) {
-      const [sv, cv] = sinCos4(rb, K.mul(freqRegs[g]!, p));
-      const x1 = n[g]!, x2 = n[g + half4]!;
-      out[g] = rb.let("r1", K.sub(K.mul(x1, cv), K.mul(x2, sv)));
-      out[g + half4] = rb.let("r2", K.add(K.mul(x2, cv), K.mul(x1, sv)));
-    }
-    return out;
-  };
-  /** K rows [c0, c0 + CK) into kS through keyRow. */
+  /** K rows [c0, c0 + CK) into kS through normRow. */
   const loadKRows = (cb: Block, c0: Expr): void => {
     spread(cb, "r", CK, (rb, r) => {
-      const row = keyRow(rb, rb.let("j", K.min(K.add(c0, r), K.u32(Lk - 1))));
+      const j = rb.let("j", K.min(K.add(c0, r), K.u32(Lk - 1)));
+      const row = normRow(rb, k, j, kParams, j, 1);
       const o = rb.let("o", K.mul(r, K.u32(D4)));
       row.forEach((x, g) => rb.store(kS, K.add(o, K.u32(g)), x));
     });
