@@ -110,6 +110,37 @@ test("T2I sampling layout: DEAD left padding (rows skipped, exact zeros) beside 
   ]);
 });
 
+test("whole query tiles of DEAD rows (their workgroups only write zeros), key tiles from the end: head 64 (row form) and 16 (blocked form), L = 70", dev.skip, async () => {
+  const L = 70;
+  for (const D of [64, 16]) {
+    const p = randInt(rng, 33, 45); // query tile 0 (rows 0–31) all dead, tile 1 partly
+    await checkLayouts(`dead tiles, head ${D}`, 2, 2, L, D, [[t2i(L, 20, p, "dead"), t2i(L, 20, L - 24, "dead")]]);
+  }
+});
+
+test("attention_qknorm{lse} with whole DEAD query tiles: zeros and the mask value for dead rows, log-sum-exp for the others", dev.skip, async () => {
+  const B = 2, H = 2, L = 70, D = 64;
+  const rows = [t2i(L, 20, 40, "dead"), t2i(L, 24, 3, "pad")];
+  const inputs = inputsFor(B, H, L, D, rows, rng);
+  const names = ["q", "k", "v", "wq", "bq", "wk", "bk", "positions", "segments"] as const;
+  const ins = names.map((n) => input(n, inputs[n]!.dtype, inputs[n]!.shape));
+  const y = apply("attention_qknorm", ins, { scale: 1 / Math.sqrt(D), causal: true, eps: 1e-5, rotary_dim: D / 2, base: 10000, lse: true });
+  const g = new G("qknorm_lse", ins, [], [{ name: "y", node: y }]);
+  const exe = await compile(g, { target: "wgsl", device: dev.get() });
+  try {
+    const got = (await exe.run(inputs))["y"]!;
+    const want = reference(g, inputs)["y"]!;
+    assertClose(got, want, TOL_ROT, `lse with dead tiles (TEST_SEED=${seed})`);
+    for (let h = 0; h < H; h++) {
+      const o = ((0 * H + h) * L + 5) * (D + 1); // batch row 0, row 5: dead, in an all-dead query tile
+      assert.ok(Array.from(got.data.subarray(o, o + D)).every((x) => x === 0), "dead row: zeros");
+      assert.ok(got.data[o + D]! < -1e29, `dead row: the mask value as log-sum-exp, got ${got.data[o + D]}`);
+    }
+  } finally {
+    exe.dispose();
+  }
+});
+
 test("MMU, LM and a mixed batch at head size 64, L = 70", dev.skip, async () => {
   const L = 70;
   await checkLayouts("mixed", 3, 1, L, 64, [
@@ -151,7 +182,7 @@ test("plain attention, flash without lists: causal, dense, segments and decode r
 test("the block_lists kernel equals the host classification on random layouts", dev.skip, async () => {
   for (let trial = 0; trial < 4; trial++) {
     const B = randInt(rng, 1, 4), lk = randInt(rng, 5, 90), lq = randInt(rng, 1, lk + 1);
-    const a = { lq, lk, tile_q: randInt(rng, 2, 33), tile_k: randInt(rng, 2, 33), causal: rng() < 0.8, transpose: trial % 2 === 1 };
+    const a = { lq, lk, tile_q: randInt(rng, 2, 33), tile_k: randInt(rng, 2, 33), causal: rng() < 0.8, transpose: trial % 2 === 1, keys_from_end: trial >= 2 };
     const rows = Array.from({ length: B }, () => {
       const p = randInt(rng, 0, lk >> 1);
       return rng() < 0.5 ? t2i(lk, randInt(rng, 1, lk - p - 1), p, rng() < 0.5 ? "pad" : "dead") : [...mmu(randInt(rng, 1, lk)), { kind: "global" as const, start: randInt(rng, 0, lk), end: lk }];
@@ -162,7 +193,7 @@ test("the block_lists kernel equals the host classification on random layouts", 
     const exe = await compile(g, { target: "wgsl", device: dev.get() });
     try {
       const got = (await exe.run({ segments: tensor("i32", s.shape, s.data) }))["y"]!;
-      const want = blockLists(s.data, B, SLOTS, { lq, lk, tileQ: a.tile_q, tileK: a.tile_k, causal: a.causal, transpose: a.transpose });
+      const want = blockLists(s.data, B, SLOTS, { lq, lk, tileQ: a.tile_q, tileK: a.tile_k, causal: a.causal, transpose: a.transpose, keysFromEnd: a.keys_from_end });
       assert.deepEqual(Array.from(got.data), Array.from(want), `${JSON.stringify(rows)} ${JSON.stringify(a)} (TEST_SEED=${seed})`);
     } finally {
       exe.dispose();
