@@ -7,7 +7,7 @@
 //         One workgroup of NI = (TQ/4)·(CK/KB) invocations per (b, h, query tile of TQ rows).
 //         Grid: B·H·QT workgroups.
 //
-// Why this form: on llvmpipe every memory access is a per-lane gather with bounds checks, so the
+// Why this form: on llvmpipe every memory access is a per-lane loop with bounds checks, so the
 // one-row-per-invocation kernel (flash-attention.ts), which does one FMA per workgroup-memory
 // load, ran at about a fifth of our matmul's speed. Here, as in the matmul builder, each
 // invocation owns a 4×8 block of scores and does 128 FMAs per 12 vec4 loads (4×4 on CUDA).
@@ -34,12 +34,21 @@
 // kernel; `keyRange` generates both inner loops from one template. Tiles come from the target's
 // caps (blockedPlan): the largest score tile whose arrays fit its workgroup memory.
 //
-// Row form (WGSL whose subgroups have ≥ 8 lanes, TQ = NI, CK and Dv/4 multiples of 8): same
-// chunk loads, but invocation t owns query row t, all CK scores of the chunk and all Dv output
-// columns in registers. Every invocation then needs the same K and V rows, so lane l loads only
-// rows (l mod 8) + 8m and takes the others from its neighbours by subgroupBroadcast (a register
-// shuffle on llvmpipe): 8× fewer workgroup-memory loads per FMA than one row per invocation,
-// 2× fewer than the 4×8 blocks; no score tile pass, no softmax/α barriers.
+// Row form (WGSL whose subgroups have ≥ 8 lanes; TQ, CK and Dv/4 multiples of 8): one workgroup
+// of NI = TQ/R invocations (R = 4 rows each at TQ = 32: a single 8-lane subgroup). Invocation t
+// owns query rows t + NI·i (i < R), all CK scores of those rows and all their Dv output columns,
+// in registers. Every invocation needs the same K and V rows, so lane l loads only rows
+// (l mod 8) + 8m and takes the others from its neighbours by subgroupBroadcast (a register
+// shuffle on llvmpipe). On llvmpipe every load from memory — workgroup, storage or a private
+// array — is a loop over the SIMD lanes costing ~100 cycles, while registers and shuffles are
+// cheap, so the form is built to serve many FMAs per load: per head group, R q loads and CK/8 K
+// loads feed 4·R·CK FMAs; V comes straight from global memory in P·V (staging it would add a
+// store and a load per vec4); q and K rows are normalized unrolled (normRow) with the LayerNorm
+// parameters in registers, one load and one store per vec4. Measured at Show-o's T2I shape
+// (bench/attention.ts, paired runs): R = 4 is 1.22× R = 2, which is ~1.3× R = 1; unrolling the
+// head loop, the P·V loop, or two head groups per iteration was 10–13% slower and compiled for
+// 30–45 s; 16-key chunks were 5% slower. No score tile pass, no softmax/α barriers.
+// A query tile whose lists are empty (all its rows DEAD) writes zeros and returns at once.
 
 import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
