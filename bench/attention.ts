@@ -39,7 +39,7 @@ import type { Device } from "../runtime/device.ts";
 import { compile } from "../runtime/executable.ts";
 import { LaunchRunner } from "./launches.ts";
 import type { BenchOptions, Log, ResultLine } from "./util.ts";
-import { describeTiming, hostLoad, maxAbsDiff, openBenchGpu, resultLine, timePair, uniformF32 } from "./util.ts";
+import { describeTiming, hostLoad, maxAbsDiff, median, openBenchGpu, resultLine, timePair, uniformF32 } from "./util.ts";
 
 export const ATTENTION_SHAPE = { batch: 2, heads: 32, head: 64, seq: 387, caption: 20, text: 128, image: 256 } as const;
 
@@ -145,7 +145,10 @@ async function runLayout(device: Device, lay: Layout, exes: Map<number, { fused:
     const [tOurs, tBase] = await timePair(() => ours.dispatch(), () => base.dispatch(), opts);
     log(`${lay.name}: ours (fused + specialized, ${pair.fused.compiled.launches.length} dispatches): ${describeTiming(tOurs)}`);
     log(`${lay.name}: baseline (unfused, dense additive mask, ${pair.dense.compiled.launches.length} dispatches): ${describeTiming(tBase)}`);
-    log(`${lay.name}: ratio ${(tBase.median / tOurs.median).toFixed(2)}; ${hostLoad()}`);
+    // Also the median of the per-pair ratios (each pair ran back to back): steadier when the
+    // host's speed drifts during the run.
+    const paired = median(tOurs.samples.map((t, i) => tBase.samples[i]! / t));
+    log(`${lay.name}: ratio ${(tBase.median / tOurs.median).toFixed(2)} (median of per-pair ratios ${paired.toFixed(2)}); ${hostLoad()}`);
     return { layout: lay, ours: tOurs.median, baseline: tBase.median };
   } finally {
     ours.dispose();
