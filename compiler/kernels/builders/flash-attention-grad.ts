@@ -22,8 +22,34 @@
 //          workgroup memory, and each invocation walks the chunk.
 // Rows are vec4 groups when D and Dv are multiples of 4 (scalars otherwise); dot products over
 // the head walk rolled loops, only the accumulator updates are unrolled (CUDA: no spills at
-// head 64, sm_80/sm_90). Speed: a straightforward form, correct first; on llvmpipe it is 3–4×
-// slower than the dense decomposition (register-blocked tiles, as the forward's, are the next step).
+// head 64, sm_80/sm_90). On llvmpipe this form is 3–4× slower than the dense decomposition:
+// every workgroup-memory or private-array access is a loop over the 8 SIMD lanes (~100 cycles),
+// and it does about one such access per FMA.
+//
+// Row form (WGSL whose subgroups have ≥ 8 lanes, D and Dv multiples of 32; the forward's row
+// form applied to both kernels; $SHOWO_FLASH_GRAD_ROWS=0 forces the form above, CUDA keeps it).
+// One workgroup of NI = own/R invocations per owned tile; invocation t owns rows t + NI·i
+// (i < R = 4 at 32-row tiles, $SHOWO_FLASH_GRAD_R: 1, 2 or 4). The walked axis comes in chunks
+// of CK = 32 rows read straight from global memory (no staging, no barriers): lane l reads rows
+// c0 + l + 8m only and takes the others from its neighbours by subgroupBroadcast (a register
+// shuffle), so each vector loaded serves R rows × 8 lanes. Per chunk, with the R × CK pairs in
+// registers:
+//   grad_q   s = q·k and dP = dO·v (K, V broadcast; q, dO rows loaded per head group), P =
+//            exp(scale·s − lse), dS = P(dP − Δ) (lse, Δ of the own rows computed once);
+//            dQ += dS·k, 4 keys per step (K broadcast again), dQ in registers.
+//   grad_kv  s = k·q and dP = v·dO (q, dO broadcast); lse, Δ and the mask word of each query
+//            row computed by the lane that reads it and broadcast; dV += P·dO, dK += dS·q.
+// The weights (dS; and P) reach the accumulation loop through the invocation's own lines of a
+// workgroup array, so that loop is rolled (uniform bounds; unrolled bodies compile for minutes).
+// Masks per element as above (allowedWords on the broadcast words): masked pairs give P = 0
+// exactly. llvmpipe, B = 2, H = 32, L = 387, head 64, T2I DEAD lists (paired A/B medians):
+// grad_q 1263 → 163 ms (0.13×), grad_kv 1880 → 244 ms (0.14×); results within 1.5e-6 of the
+// form above. R = 2 was 1.10× (grad_q) and 1.40× (grad_kv) the time of R = 4. At R = 4 the
+// kernels run at about 10 GFLOP/s, FMA-bound: reading the packed output as aligned vec4s in Δ
+// (2 loads per group instead of 4 scalar ones) changed nothing measurable; chunks of 16 were
+// 1.17× (grad_q) and 0.96× (grad_kv, noise). Against the dense decomposition of each op: 0.22×
+// (grad_q) and 0.25× (grad_kv) its time. Compile (first time, cached by Mesa afterwards):
+// grad_q ~17 s, grad_kv ~30–38 s.
 // Without lists: no segments and not causal → everything unmasked; causal alone → the tile's
 // sure part unmasked, the diagonal band masked, the rest skipped (as the forward); segments
 // without lists → everything masked. Empty tiles are in no list and cost nothing. There are no
@@ -41,6 +67,7 @@ import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
 import type { ArrayRef, Expr } from "../kernel-ir.ts";
 import { registerBuilder } from "../schedule.ts";
 import type { TargetCaps } from "../target.ts";
+import { shardPlan } from "../target.ts";
 import { MAX_SLOTS, allowedWords, maskWord } from "./flash-common.ts";
 
 /** Rows per workgroup when no lists fix the tile. */
@@ -51,6 +78,8 @@ const MAX_CHUNK = 32;
 const MAX_HEAD = 128;
 /** Longest head kept in registers (one variable per element, loops over it unrolled). */
 const UNROLL_HEAD = 64;
+/** Row form: lanes that share the walked axis' vectors by subgroupBroadcast. */
+const SG = 8;
 
 type VT = "f32" | "vec4<f32>";
 
@@ -100,11 +129,29 @@ export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, p
   const scale = a["scale"] as number, causal = a["causal"] as boolean;
   if (D > MAX_HEAD || Dv > MAX_HEAD) throw new Error(`${root.op}: head dims ${D}/${Dv} above ${MAX_HEAD} are not implemented by the flash backward`);
   if (S > MAX_SLOTS) throw new Error(`${root.op}: ${S} segment slots exceed the ${MAX_SLOTS} a mask word holds`);
-  // Rows per workgroup (the owned axis) and the tile of the walked axis.
-  const tq = lists ? (a["tile_q"] as number) : Math.min(DEFAULT_TILE, Math.max(1, Lq));
-  const tk = lists ? (a["tile_k"] as number) : Math.min(DEFAULT_TILE, Math.max(1, Lk));
+  // Row form (see the header): WGSL whose subgroups have ≥ SG lanes, head dims multiples of
+  // 4·SG, an owned tile of a multiple of SG rows. $SHOWO_FLASH_GRAD_ROWS=0 forces the other form.
+  const rowsEnv = process.env["SHOWO_FLASH_GRAD_ROWS"];
+  if (rowsEnv !== undefined && rowsEnv !== "0" && rowsEnv !== "1") throw new Error(`SHOWO_FLASH_GRAD_ROWS is '${rowsEnv}'; expected 0 or 1`);
+  const listOwn = lists ? (a[forQ ? "tile_q" : "tile_k"] as number) : 0;
+  const rowForm = rowsEnv !== "0" && caps.target === "wgsl" && caps.subgroups && (caps.minSubgroupSize ?? 0) >= SG && D % (4 * SG) === 0 && Dv % (4 * SG) === 0 && (!lists || listOwn % SG === 0);
+  // Rows per workgroup (the owned axis) and the tile of the walked axis. The row form rounds a
+  // list-free owned tile up to a multiple of SG rows (rows past the end are never stored).
+  const freeTile = (n: number, owned: boolean): number => (rowForm && owned ? Math.min(DEFAULT_TILE, Math.ceil(Math.max(1, n) / SG) * SG) : Math.min(DEFAULT_TILE, Math.max(1, n)));
+  const tq = lists ? (a["tile_q"] as number) : freeTile(Lq, forQ);
+  const tk = lists ? (a["tile_k"] as number) : freeTile(Lk, !forQ);
   const own = forQ ? tq : tk;
-  if (own > caps.maxInvocationsPerWorkgroup) throw new Error(`${root.op}: a tile of ${own} rows exceeds ${caps.maxInvocationsPerWorkgroup} invocations per workgroup`);
+  // Row form: R owned rows per invocation (up to 4, $SHOWO_FLASH_GRAD_R), NI = own/R invocations
+  // (a multiple of SG); the walked axis in chunks of CK rows (a multiple of SG, at most 32).
+  const rEnv = process.env["SHOWO_FLASH_GRAD_R"];
+  const rWant = rEnv === undefined ? 4 : Number(rEnv);
+  if (!(rWant === 1 || rWant === 2 || rWant === 4)) throw new Error(`SHOWO_FLASH_GRAD_R is '${rEnv}'; expected 1, 2 or 4`);
+  let R = 1;
+  for (let x = 1; x <= rWant; x++) if ((own / SG) % x === 0) R = x;
+  const NI = rowForm ? own / R : own;
+  const walkedLen = lists ? (forQ ? tk : tq) : forQ ? Lk : Lq;
+  const CK = Math.min(MAX_CHUNK, Math.ceil(Math.max(1, walkedLen) / SG) * SG);
+  if (NI > caps.maxInvocationsPerWorkgroup) throw new Error(`${root.op}: a tile of ${own} rows exceeds ${caps.maxInvocationsPerWorkgroup} invocations per workgroup`);
   // Registers (unrolled) on CUDA, where ptxas keeps them without spills at head 64. WGSL gets
   // private arrays: LLVM in llvmpipe compiles the unrolled form for 20–35 s per kernel (the
   // rolled one in ~2 s, and runs it at most 2× slower there).
@@ -120,7 +167,7 @@ export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, p
   const perRow = forQ ? 4 * (D + Dv) + masked4 : 4 * (D + Dv + 2) + masked4;
   const walkedTile = lists ? (forQ ? tk : tq) : MAX_CHUNK;
   const CH = chunkFor(caps, fixed, perRow, walkedTile);
-  if (CH === 0) throw new Error(`${root.op}: tile ${own} with head dims ${D}/${Dv} does not fit ${caps.maxWorkgroupStorageBytes} bytes of workgroup memory`);
+  if (CH === 0 && !rowForm) throw new Error(`${root.op}: tile ${own} with head dims ${D}/${Dv} does not fit ${caps.maxWorkgroupStorageBytes} bytes of workgroup memory`);
   const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
   if (!forQ && a["keys_from_end"] === true) throw new Error(`internal: ${root.op} owns key tiles from key 0; its lists cannot lay them from the end`);
   const OT = forQ ? QT : KT; // tiles of the owned axis
@@ -130,9 +177,11 @@ export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, p
   const walk = lists ? `${forQ ? "" : "transposed "}lists of ${tq}×${tk} tiles` : dense ? "unmasked" : seg ? "every pair masked (no lists)" : "causal: sure part unmasked, diagonal band masked";
   const doc = [
     `${root.op}: q [${B}, ${H}, ${Lq}, ${D}], k [${B}, ${H}, ${Lk}, ${D}], v [${B}, ${H}, ${Lk}, ${Dv}], out+lse [${B}, ${H}, ${Lq}, ${Dv + 1}], dO [${B}, ${H}, ${Lq}, ${G}] → ${forQ ? `dQ [${B}, ${H}, ${Lq}, ${D}]` : `dK|dV [${B}, ${H}, ${Lk}, ${D + Dv}]`}`,
-    `flash backward (P from the lse); one workgroup of ${own} per (b, h, ${forQ ? "query" : "key"} tile); ${forQ ? "keys" : "queries"} in chunks of ${CH}; ${walk}`,
+    rowForm
+      ? `flash backward rows (P from the lse); one workgroup of ${NI} per (b, h, ${own}-row ${forQ ? "query" : "key"} tile), ${R} rows per invocation; ${forQ ? "keys" : "queries"} in chunks of ${CK} shared among ${SG} subgroup lanes; ${walk}`
+      : `flash backward (P from the lse); one workgroup of ${own} per (b, h, ${forQ ? "query" : "key"} tile); ${forQ ? "keys" : "queries"} in chunks of ${CH}; ${walk}`,
   ].join("\n");
-  const ctx = new KernelContext(forQ ? "attention_grad_q_flash" : "attention_grad_kv_flash", doc, [own], caps, part);
+  const ctx = new KernelContext(forQ ? "attention_grad_q_flash" : "attention_grad_kv_flash", doc, [NI], caps, part);
   const kb = ctx.kb;
   const body = ctx.body;
   const f32 = (x: Expr): Expr => K.cast("f32", x);
@@ -224,6 +273,177 @@ export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, p
       });
     }
   };
+
+  if (rowForm) return rowKernel();
+
+  /**
+   * The row form. Invocation t owns rows t + NI·i of the tile (i < R); lane l = (subgroup lane
+   * mod SG) reads rows c0 + l + SG·m (m < CK/SG) of a walked chunk from global memory and the
+   * other lanes take them by subgroupBroadcast (valid for any subgroup of ≥ SG lanes: all of a
+   * workgroup's invocations walk the same chunks, in uniform control flow). Per chunk, for the
+   * R × CK pairs in registers: s (own·walked over D), dP (over Dv), P and dS; then the R·(D or
+   * Dv) accumulators take Σ_j w_ij·x_j, 4 walked rows per step, the weights (dS, P) through
+   * the invocation's own lines of a workgroup array (so that the step is a rolled loop).
+   */
+  function rowKernel(): Launch {
+    const V4 = "vec4<f32>" as const;
+    const D4 = D / 4, Dv4 = Dv / 4, CK4 = CK / 4;
+    const zero4 = K.vec(V4, K.f32(0));
+    const chunkGroups = kb.param("chunk_groups", "u32");
+    const lane = body.let("sg_lane", K.rem(K.subgroupInvocationId(), K.u32(SG)));
+    const ROWS = Array.from({ length: R }, (_, i) => i);
+    const localRow = (i: number): Expr => (i === 0 ? t : K.add(t, K.u32(NI * i)));
+    const rows = ROWS.map((i) => body.let("row", K.add(K.mul(ot, K.u32(own)), localRow(i))));
+    const rowC = ROWS.map((i) => body.let("rc", K.min(rows[i]!, K.u32(nOwn - 1)))); // rows past the end: a copy of the last, never stored
+    /** Vectors stored contiguously read as one vec4 load (on llvmpipe each load is a loop over the lanes). */
+    const vecView = (node: Node, stride: number): boolean => {
+      if (stride % 4 !== 0) return false;
+      const base = ctx.memoryOf(node);
+      if (!ctx.isMaterialized(base) || base.dtype === "bool") return false;
+      const plan = shardPlan(base.dtype, base.shape, caps);
+      return plan.numel % 4 === 0 && plan.elemsPerShard % 4 === 0;
+    };
+    /** Group g (4 floats) of row j of `node` [B, H, L, stride]. */
+    const vgroup = (blk: Block, node: Node, stride: number, j: Expr, g: Expr): Expr => {
+      if (!vecView(node, stride)) return K.vec(V4, ...[0, 1, 2, 3].map((c) => f32(ctx.value(blk, node, [bi, h, j, K.add(K.mul(g, K.u32(4)), K.u32(c))]))));
+      const L = concreteShape(node.shape)[2]!;
+      const x = ctx.load(ctx.tensor(node, "read", 4), K.add(K.mul(K.add(K.mul(K.add(K.mul(bi, K.u32(H)), h), K.u32(L)), j), K.u32(stride / 4)), g));
+      return x.type === V4 ? x : K.cast(V4, x);
+    };
+    const bcast = (xs: readonly Expr[], j: number): Expr => K.subgroupBroadcast(xs[Math.floor(j / SG)]!, j % SG);
+    /** This lane's rows of the walked chunk at c0 (clamped to the axis: rows past n are never weighted). */
+    const mine = (cb: Block, c0: Expr, len: number): Expr[] => Array.from({ length: CK / SG }, (_, m) => cb.let("x", K.min(K.add(c0, K.add(lane, K.u32(SG * m))), K.u32(len - 1))));
+    /** Δ = dO·O − g of row j (g: the lse cotangent, when dO has that column). */
+    const deltaOf = (blk: Block, j: Expr): Expr => {
+      const d = blk.var("delta", zero4);
+      blk.for("c", K.u32(0), headDimV, (lb, c) => lb.assign(d, K.fma(vgroup(lb, dO, G, j, c), group(lb, out, j, c), d)));
+      return G > Dv ? K.sub(hsum(d), f32(ctx.value(blk, dO, [bi, h, j, K.u32(Dv)]))) : hsum(d);
+    };
+    /** Dot products [R][CK] of the owned rows of `own_` and the walked rows of `walked`, over `bound` groups. */
+    const pairDots = (cb: Block, bound: Expr, ownNode: Node, ownStride: number, walked: Node, walkedStride: number, walkRows: readonly Expr[]): Expr[][] => {
+      const s = ROWS.map(() => Array.from({ length: CK }, () => cb.var("s", K.f32(0))));
+      cb.for("g", K.u32(0), bound, (gb, g) => {
+        const ov = ROWS.map((i) => gb.let("ov", vgroup(gb, ownNode, ownStride, rowC[i]!, g)));
+        const wm = walkRows.map((x) => gb.let("wm", vgroup(gb, walked, walkedStride, x, g)));
+        for (let j = 0; j < CK; j++) {
+          const wv = gb.let("wv", bcast(wm, j));
+          for (const i of ROWS) {
+            let e = s[i]![j]!;
+            for (let c = 0; c < 4; c++) e = K.fma(K.lane(ov[i]!, c as 0 | 1 | 2 | 3), K.lane(wv, c as 0 | 1 | 2 | 3), e);
+            gb.assign(s[i]![j]!, e);
+          }
+        }
+      });
+      return s;
+    };
+    interface Term { acc: Expr[][]; weights: ArrayRef; node: Node; stride: number; groups: number }
+    /** acc[i][c] += Σ_j w_ij·x_j[c] over the chunk at c0: per 4 walked rows, R weight loads and 4·groups/SG loads of x. */
+    const accumulate = (cb: Block, c0: Expr, len: number, terms: readonly Term[]): void => {
+      cb.for("kg", K.u32(0), chunkGroups, (gb, kg) => {
+        const four = [0, 1, 2, 3].map((kk) => gb.let("x4", K.min(K.add(c0, K.add(K.mul(kg, K.u32(4)), K.u32(kk))), K.u32(len - 1))));
+        for (const tm of terms) {
+          const wv = ROWS.map((i) => gb.let("w", K.load(tm.weights, K.add(K.mul(localRow(i), K.u32(CK4)), kg))));
+          const xm = four.map((x) => Array.from({ length: tm.groups / SG }, (_, u) => gb.let("xm", vgroup(gb, tm.node, tm.stride, x, K.add(lane, K.u32(SG * u))))));
+          for (let c = 0; c < tm.groups; c++) {
+            const xb = xm.map((m) => gb.let("xb", bcast(m, c)));
+            for (const i of ROWS) {
+              let e = tm.acc[i]![c]!;
+              for (let kk = 0; kk < 4; kk++) e = K.fma(K.vec(V4, K.lane(wv[i]!, kk as 0 | 1 | 2 | 3)), xb[kk]!, e);
+              gb.assign(tm.acc[i]![c]!, e);
+            }
+          }
+        }
+      });
+    };
+    /** Weights w[i][j] into the invocation's own lines of `arr` [own, CK/4]. */
+    const putWeights = (cb: Block, arr: ArrayRef, w: readonly Expr[][]): void => {
+      for (const i of ROWS) for (let j = 0; j < CK; j += 4) cb.store(arr, K.add(K.mul(localRow(i), K.u32(CK4)), K.u32(j / 4)), K.vec(V4, w[i]![j]!, w[i]![j + 1]!, w[i]![j + 2]!, w[i]![j + 3]!));
+    };
+    /** Whether pair (i, j) counts: inside the chunk and, on a masked walk, allowed. */
+    const pairOk = (cb: Block, masked: boolean | Expr, inChunk: Expr, allowed: () => Expr): Expr =>
+      masked === false ? inChunk : cb.let("ok", K.and(inChunk, masked === true ? allowed() : K.or(K.not(masked), allowed())));
+    const dsS = kb.sharedArray("ds_rows", V4, own * CK4);
+    const res = ctx.tensor(root, "read_write");
+    const outType = ctx.typeOf(root);
+    const rowBase = K.mul(K.add(K.mul(bi, K.u32(H)), h), K.u32(nOwn));
+    const label = `${root.op} ${formatType(root.dtype, root.shape)} (flash backward rows: ${own}-row tiles, ${R} rows per invocation, ${forQ ? "keys" : "queries"} in chunks of ${CK} shared among ${SG} subgroup lanes; ${walk})`;
+    const params = { head_dim: D4, head_dim_v: Dv4, chunk_groups: CK4 };
+
+    if (forQ) {
+      // ---- grad_q: rows are query rows; walked: key chunks.
+      const posQ = ROWS.map((i) => body.let("pos_q", K.add(K.cast("i32", rowC[i]!), K.i32(off))));
+      const qWord = seg ? ROWS.map((i) => body.let("q_word", word(body, posQ[i]!))) : null;
+      const lse = ROWS.map((i) => body.let("lse", f32(ctx.value(body, out, [bi, h, rowC[i]!, K.u32(Dv)]))));
+      const dlt = ROWS.map((i) => body.let("delta_row", deltaOf(body, rowC[i]!)));
+      const dq = ROWS.map(() => Array.from({ length: D4 }, () => body.var("dq", zero4)));
+      walkTiles((blk, masked, k0, k1) => blk.for("c0", k0, k1, (cb, c0) => {
+        const n = cb.let("n", K.min(K.u32(CK), K.sub(k1, c0)));
+        const keys = mine(cb, c0, Lk);
+        const s = pairDots(cb, headDim, q, D, k, D, keys);
+        const dp = pairDots(cb, headDimV, dO, G, v, Dv, keys);
+        const kwMine = seg && masked !== false ? keys.map((x) => cb.let("kw", word(cb, K.cast("i32", x)))) : null;
+        const ds = ROWS.map(() => [] as Expr[]);
+        for (let j = 0; j < CK; j++) {
+          const inChunk = cb.let("in_chunk", K.lt(K.u32(j), n));
+          const kw = kwMine ? cb.let("k_word", bcast(kwMine, j)) : null;
+          const kPos = K.cast("i32", K.add(c0, K.u32(j)));
+          for (const i of ROWS) {
+            const ok = pairOk(cb, masked, inChunk, () => allowedWords(causal, qWord ? qWord[i]! : null, posQ[i]!, kw, kPos));
+            const p = cb.let("p", K.select(ok, K.exp(K.sub(K.mul(s[i]![j]!, K.f32(scale)), lse[i]!)), K.f32(0)));
+            ds[i]!.push(cb.let("ds", K.mul(p, K.sub(dp[i]![j]!, dlt[i]!))));
+          }
+        }
+        putWeights(cb, dsS, ds);
+        accumulate(cb, c0, Lk, [{ acc: dq, weights: dsS, node: k, stride: D, groups: D4 }]);
+      }, CK));
+      ROWS.forEach((i) => body.if(K.lt(rows[i]!, K.u32(Lq)), (sb) => {
+        const o = sb.let("o", K.mul(K.add(rowBase, rows[i]!), K.u32(D)));
+        dq[i]!.forEach((x, c) => storeGroup(sb, res, o, K.u32(c), K.mul(x, K.vec(V4, K.f32(scale))), outType));
+      }));
+      return ctx.launch([B * H * OT], label, params);
+    }
+
+    // ---- grad_kv: rows are key rows; walked: query chunks (lse, Δ, mask word per query row
+    // computed by the lane that reads the row, then broadcast).
+    const posK = ROWS.map((i) => body.let("pos_k", K.cast("i32", rowC[i]!)));
+    const kWord = seg ? ROWS.map((i) => body.let("k_word", word(body, posK[i]!))) : null;
+    const dk = ROWS.map(() => Array.from({ length: D4 }, () => body.var("dk", zero4)));
+    const dv = ROWS.map(() => Array.from({ length: Dv4 }, () => body.var("dv", zero4)));
+    const pS = kb.sharedArray("p_rows", V4, own * CK4);
+    walkTiles((blk, masked, i0, i1) => blk.for("c0", i0, i1, (cb, c0) => {
+      const n = cb.let("n", K.min(K.u32(CK), K.sub(i1, c0)));
+      const qs = mine(cb, c0, Lq);
+      const lseMine = qs.map((x) => cb.let("lse", f32(ctx.value(cb, out, [bi, h, x, K.u32(Dv)]))));
+      const dltMine = qs.map((x) => cb.let("delta", deltaOf(cb, x)));
+      const qwMine = seg && masked !== false ? qs.map((x) => cb.let("qw", word(cb, K.add(K.cast("i32", x), K.i32(off))))) : null;
+      const s = pairDots(cb, headDim, k, D, q, D, qs);
+      const dp = pairDots(cb, headDimV, v, Dv, dO, G, qs);
+      const p = ROWS.map(() => [] as Expr[]), ds = ROWS.map(() => [] as Expr[]);
+      for (let j = 0; j < CK; j++) {
+        const inChunk = cb.let("in_chunk", K.lt(K.u32(j), n));
+        const lseJ = cb.let("lse_j", bcast(lseMine, j));
+        const dltJ = cb.let("delta_j", bcast(dltMine, j));
+        const qw = qwMine ? cb.let("q_word", bcast(qwMine, j)) : null;
+        const qPos = K.add(K.cast("i32", K.add(c0, K.u32(j))), K.i32(off));
+        for (const i of ROWS) {
+          const ok = pairOk(cb, masked, inChunk, () => allowedWords(causal, qw, qPos, kWord ? kWord[i]! : null, posK[i]!));
+          const pij = cb.let("p", K.select(ok, K.exp(K.sub(K.mul(s[i]![j]!, K.f32(scale)), lseJ)), K.f32(0)));
+          p[i]!.push(pij);
+          ds[i]!.push(cb.let("ds", K.mul(pij, K.sub(dp[i]![j]!, dltJ))));
+        }
+      }
+      putWeights(cb, pS, p);
+      putWeights(cb, dsS, ds);
+      accumulate(cb, c0, Lq, [{ acc: dv, weights: pS, node: dO, stride: G, groups: Dv4 }, { acc: dk, weights: dsS, node: q, stride: D, groups: D4 }]);
+    }, CK));
+    ROWS.forEach((i) => body.if(K.lt(rows[i]!, K.u32(Lk)), (sb) => {
+      const o = sb.let("o", K.mul(K.add(rowBase, rows[i]!), K.u32(D + Dv)));
+      dk[i]!.forEach((x, c) => storeGroup(sb, res, o, K.u32(c), K.mul(x, K.vec(V4, K.f32(scale))), outType));
+      const ov = sb.let("ov", K.add(o, K.u32(D)));
+      dv[i]!.forEach((x, c) => storeGroup(sb, res, ov, K.u32(c), x, outType));
+    }));
+    return ctx.launch([B * H * OT], label, params);
+  }
 
   if (forQ) {
     // ---- grad_q: this invocation's query row.
