@@ -9,7 +9,7 @@
 
 import type { Command } from "commander";
 
-export const BENCHES = ["matmul", "block", "attention", "sample", "mmu", "showo-forward"] as const;
+export const BENCHES = ["matmul", "block", "attention", "attention-grad", "sample", "mmu", "showo-forward"] as const;
 /** The benches that run on the CUDA target (against PyTorch). */
 export const CUDA_BENCHES = ["matmul", "showo-forward"] as const;
 
@@ -78,6 +78,11 @@ export async function runBench(name: string, opts: BenchCliOptions, log: (s: str
     case "attention": {
       const { runAttentionBench } = await import("../../bench/attention.ts");
       await runAttentionBench(base, log);
+      return;
+    }
+    case "attention-grad": {
+      const { runAttentionGradBench } = await import("../../bench/attention-grad.ts");
+      await runAttentionGradBench(base, log);
       return;
     }
     case "sample": {
