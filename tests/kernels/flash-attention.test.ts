@@ -67,11 +67,24 @@ function inputsFor(B: number, H: number, L: number, D: number, rows: Segment[][]
 
 const TOL_ROT = 1e-3, TOL = 3e-4;
 
-async function checkLayouts(what: string, B: number, H: number, L: number, D: number, layouts: Segment[][][]): Promise<void> {
+/** Compiles `g` with $SHOWO_FLASH_R set to `rows` (query rows per invocation of the row form) when given. */
+async function compileRows(g: Graph, rows?: number): ReturnType<typeof compile> {
+  const saved = process.env["SHOWO_FLASH_R"];
+  if (rows !== undefined) process.env["SHOWO_FLASH_R"] = String(rows);
+  try {
+    return await compile(g, { target: "wgsl", device: dev.get() });
+  } finally {
+    if (saved === undefined) delete process.env["SHOWO_FLASH_R"];
+    else process.env["SHOWO_FLASH_R"] = saved;
+  }
+}
+
+async function checkLayouts(what: string, B: number, H: number, L: number, D: number, layouts: Segment[][][], rows?: number): Promise<void> {
   const g = qknormGraph(B, H, L, D);
-  const exe = await compile(g, { target: "wgsl", device: dev.get() });
+  const exe = await compileRows(g, rows);
   try {
     const kinds = exe.compiled.launches.map((l) => l.kernel.name);
+    if (rows !== undefined && D % 32 === 0) assert.match(exe.compiled.launches.find((l) => l.kernel.name === "attention_qknorm_flash")!.label, new RegExp(`${rows} rows per invocation`), what);
     assert.ok(kinds.includes("attention_qknorm_flash") && kinds.includes("block_lists"), `${what}: kernels ${kinds.join(", ")}`);
     assert.ok(!kinds.some((k) => k.startsWith("layer_norm")), `${what}: the q/k LayerNorms are fused: ${kinds.join(", ")}`);
     for (const rows of layouts) {
@@ -110,11 +123,11 @@ test("T2I sampling layout: DEAD left padding (rows skipped, exact zeros) beside 
   ]);
 });
 
-test("whole query tiles of DEAD rows (their workgroups only write zeros), key tiles from the end: head 64 (row form) and 16 (blocked form), L = 70", dev.skip, async () => {
+test("whole query tiles of DEAD rows (their workgroups only write zeros), key tiles from the end: head 64 (row form, 4 rows per invocation as big problems get) and 16 (blocked form), L = 70", dev.skip, async () => {
   const L = 70;
   for (const D of [64, 16]) {
     const p = randInt(rng, 33, 45); // query tile 0 (rows 0–31) all dead, tile 1 partly
-    await checkLayouts(`dead tiles, head ${D}`, 2, 2, L, D, [[t2i(L, 20, p, "dead"), t2i(L, 20, L - 24, "dead")]]);
+    await checkLayouts(`dead tiles, head ${D}`, 2, 2, L, D, [[t2i(L, 20, p, "dead"), t2i(L, 20, L - 24, "dead")], [t2i(L, 20, 3, "pad"), mmu(40)]], 4);
   }
 });
 
@@ -126,7 +139,7 @@ test("attention_qknorm{lse} with whole DEAD query tiles: zeros and the mask valu
   const ins = names.map((n) => input(n, inputs[n]!.dtype, inputs[n]!.shape));
   const y = apply("attention_qknorm", ins, { scale: 1 / Math.sqrt(D), causal: true, eps: 1e-5, rotary_dim: D / 2, base: 10000, lse: true });
   const g = new G("qknorm_lse", ins, [], [{ name: "y", node: y }]);
-  const exe = await compile(g, { target: "wgsl", device: dev.get() });
+  const exe = await compileRows(g, 4);
   try {
     const got = (await exe.run(inputs))["y"]!;
     const want = reference(g, inputs)["y"]!;

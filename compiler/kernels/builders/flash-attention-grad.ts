@@ -26,8 +26,9 @@
 // every workgroup-memory or private-array access is a loop over the 8 SIMD lanes (~100 cycles),
 // and it does about one such access per FMA.
 //
-// Row form (WGSL whose subgroups have ≥ 8 lanes, D and Dv multiples of 32; the forward's row
-// form applied to both kernels; $SHOWO_FLASH_GRAD_ROWS=0 forces the form above, CUDA keeps it).
+// Row form (WGSL whose subgroups have ≥ 8 lanes, D and Dv multiples of 32, problems above
+// bigAttention's size; the forward's row form applied to both kernels; $SHOWO_FLASH_GRAD_ROWS=1
+// or 0 forces it or the form above; CUDA keeps the form above).
 // One workgroup of NI = own/R invocations per owned tile; invocation t owns rows t + NI·i
 // (i < R = 4 at 32-row tiles, $SHOWO_FLASH_GRAD_R: 1, 2 or 4). The walked axis comes in chunks
 // of CK = 32 rows read straight from global memory (no staging, no barriers): lane l reads rows
@@ -68,7 +69,7 @@ import type { ArrayRef, Expr } from "../kernel-ir.ts";
 import { registerBuilder } from "../schedule.ts";
 import type { TargetCaps } from "../target.ts";
 import { shardPlan } from "../target.ts";
-import { MAX_SLOTS, allowedWords, maskWord } from "./flash-common.ts";
+import { MAX_SLOTS, allowedWords, bigAttention, maskWord } from "./flash-common.ts";
 
 /** Rows per workgroup when no lists fix the tile. */
 const DEFAULT_TILE = 32;
@@ -130,11 +131,13 @@ export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, p
   if (D > MAX_HEAD || Dv > MAX_HEAD) throw new Error(`${root.op}: head dims ${D}/${Dv} above ${MAX_HEAD} are not implemented by the flash backward`);
   if (S > MAX_SLOTS) throw new Error(`${root.op}: ${S} segment slots exceed the ${MAX_SLOTS} a mask word holds`);
   // Row form (see the header): WGSL whose subgroups have ≥ SG lanes, head dims multiples of
-  // 4·SG, an owned tile of a multiple of SG rows. $SHOWO_FLASH_GRAD_ROWS=0 forces the other form.
+  // 4·SG, an owned tile of a multiple of SG rows, and a problem big enough to pay for its compile
+  // (bigAttention). $SHOWO_FLASH_GRAD_ROWS=1 forces it where it applies, 0 forces the other form.
   const rowsEnv = process.env["SHOWO_FLASH_GRAD_ROWS"];
   if (rowsEnv !== undefined && rowsEnv !== "0" && rowsEnv !== "1") throw new Error(`SHOWO_FLASH_GRAD_ROWS is '${rowsEnv}'; expected 0 or 1`);
   const listOwn = lists ? (a[forQ ? "tile_q" : "tile_k"] as number) : 0;
-  const rowForm = rowsEnv !== "0" && caps.target === "wgsl" && caps.subgroups && (caps.minSubgroupSize ?? 0) >= SG && D % (4 * SG) === 0 && Dv % (4 * SG) === 0 && (!lists || listOwn % SG === 0);
+  const wantRows = rowsEnv === undefined ? bigAttention(B, H, Lq, Lk, D, Dv) : rowsEnv === "1";
+  const rowForm = wantRows && caps.target === "wgsl" && caps.subgroups && (caps.minSubgroupSize ?? 0) >= SG && D % (4 * SG) === 0 && Dv % (4 * SG) === 0 && (!lists || listOwn % SG === 0);
   // Rows per workgroup (the owned axis) and the tile of the walked axis. The row form rounds a
   // list-free owned tile up to a multiple of SG rows (rows past the end are never stored).
   const freeTile = (n: number, owned: boolean): number => (rowForm && owned ? Math.min(DEFAULT_TILE, Math.ceil(Math.max(1, n) / SG) * SG) : Math.min(DEFAULT_TILE, Math.max(1, n)));

@@ -62,7 +62,7 @@ import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
 import type { ArrayRef, Expr } from "../kernel-ir.ts";
 import type { TargetCaps } from "../target.ts";
 import { shardPlan } from "../target.ts";
-import { MASKED, MAX_SLOTS, REAL, allowedWords, maskWord, rotaryFrequencies, sinCos4, walkKeys } from "./flash-common.ts";
+import { MASKED, MAX_SLOTS, REAL, allowedWords, bigAttention, maskWord, rotaryFrequencies, sinCos4, walkKeys } from "./flash-common.ts";
 
 export interface BlockedPlan {
   /** Query rows per workgroup (multiple of 4). */
@@ -154,7 +154,8 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   // R rows: on llvmpipe every load from memory is a loop over the lanes, and loads, not FMAs,
   // set the kernel's speed. $SHOWO_FLASH_R overrides (1, 2 or 4).
   const rEnv = process.env["SHOWO_FLASH_R"];
-  const R = !sgRows ? 1 : rEnv !== undefined ? Math.min(Number(rEnv), tq / SG) : Math.min(4, tq / SG);
+  // Small problems get one row (bigAttention: the 4-row shader compiles for ~20 s on llvmpipe).
+  const R = !sgRows ? 1 : Math.min(rEnv !== undefined ? Number(rEnv) : bigAttention(B, H, Lq, Lk, D, Dv) ? 4 : 1, tq / SG);
   if (sgRows && !(R === 1 || R === 2 || R === 4)) throw new Error(`SHOWO_FLASH_R is '${rEnv}'; expected 1, 2 or 4`);
   const NI = sgRows ? tq / R : plan.ni;
 

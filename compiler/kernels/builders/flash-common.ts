@@ -104,6 +104,17 @@ export function allowedWords(causal: boolean, qWord: Expr | null, qPos: Expr, kW
   return K.and(shown, K.or(K.or(base, span), has(kWord, BIT_GLOBAL)));
 }
 
+/**
+ * Whether an attention problem is big enough for the forms that run fastest on llvmpipe but
+ * compile slowest there: the forward's 4 query rows per invocation (~20 s of LLVM per shader,
+ * against ~8 s for one row) and the backward's row form (17–50 s, against 3–5 s). Below this a
+ * run takes milliseconds and the one-time compile dominates (tests, small models), so the forms
+ * that compile in seconds are chosen; Show-o's layers (T2I at L = 387: 2·32·387²·128 ≈ 1.2G
+ * multiply-adds per attention) are far above it. work = B·H·Lq·Lk·(D + Dv).
+ */
+export const BIG_ATTENTION_WORK = 1 << 26;
+export const bigAttention = (B: number, H: number, Lq: number, Lk: number, D: number, Dv: number): boolean => B * H * Lq * Lk * (D + Dv) >= BIG_ATTENTION_WORK;
+
 /** The tiles of an attention layout's block lists (attention_qknorm and its backward ops). */
 export interface AttentionTiles {
   readonly tileQ: number;
