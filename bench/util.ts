@@ -12,6 +12,7 @@ import type * as Tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import type { AdapterDescription, WgslDevice } from "../backends/wgsl/device.ts";
 import { openDevice } from "../backends/wgsl/device.ts";
+import { quietly } from "../backends/wgsl/quiet-wait.ts";
 
 export type Log = (line: string) => void;
 
@@ -155,16 +156,19 @@ export async function timePair(a: () => Promise<void>, b: () => Promise<void>, o
   return [stats(sa, firstA), stats(sb, firstB)];
 }
 
+// Every timed or warm-up call runs inside quietly(): Dawn's event polling is throttled for both
+// sides alike (ours already waits that way; TensorFlow.js awaits Dawn's promises itself), so
+// neither side's wait takes a core from llvmpipe's shader threads (backends/wgsl/quiet-wait.ts).
 async function once(fn: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
-  await fn();
+  await quietly(fn());
   return performance.now() - t0;
 }
 
 // At least one untimed run; the first one's time is returned.
 async function warm(fn: () => Promise<void>, runs: number): Promise<number> {
   const first = await once(fn);
-  for (let i = 1; i < runs; i++) await fn();
+  for (let i = 1; i < runs; i++) await quietly(fn());
   return first;
 }
 

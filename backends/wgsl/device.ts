@@ -16,6 +16,7 @@ import { foldGrid, kernelFeatures, kernelInterface } from "../../compiler/kernel
 import type { DeviceLimits } from "./limits.ts";
 import { REQUESTED_LIMITS, alignUp, kernelLimitProblems, limitsOf } from "./limits.ts";
 import { printWgsl } from "./print.ts";
+import { quietly } from "./quiet-wait.ts";
 import type { BufferRange as GenericBufferRange, DispatchArgs as GenericDispatchArgs, GpuErrorKind } from "../../runtime/device.ts";
 import { GpuError, packParams } from "../../runtime/device.ts";
 
@@ -244,9 +245,9 @@ export class WgslDevice {
     // The scope keeps a compile error from also surfacing as an uncaptured error later.
     device.pushErrorScope("validation");
     const module = device.createShaderModule({ code: source, label: iface.name });
-    const info = await module.getCompilationInfo();
+    const info = await quietly(module.getCompilationInfo());
     if (info.messages.some((m) => m.type === "error")) {
-      await device.popErrorScope();
+      await quietly(device.popErrorScope());
       throw new GpuError("compile", formatCompileError(iface.name, source, info.messages));
     }
     const entries: GPUBindGroupLayoutEntry[] = iface.bindings.map((b, i) => ({
@@ -261,17 +262,17 @@ export class WgslDevice {
     const layout = device.createBindGroupLayout({ entries, label: iface.name });
     let pipeline: GPUComputePipeline;
     try {
-      pipeline = await device.createComputePipelineAsync({
+      pipeline = await quietly(device.createComputePipelineAsync({
         label: iface.name,
         layout: device.createPipelineLayout({ bindGroupLayouts: [layout], label: iface.name }),
         compute: { module, entryPoint: "main" },
-      });
+      }));
     } catch (e) {
-      await device.popErrorScope();
+      await quietly(device.popErrorScope());
       this.check();
       throw new GpuError("compile", `creating the pipeline of kernel '${iface.name}' failed: ${(e as Error).message}\n${numberedLines(source)}`);
     }
-    const err = await device.popErrorScope();
+    const err = await quietly(device.popErrorScope());
     if (err) throw new GpuError("compile", `kernel '${iface.name}': ${err.message}\n${numberedLines(source)}`);
     this.stats.pipelines++;
     this.stats.compileMs += performance.now() - t0;
@@ -293,8 +294,8 @@ export class WgslDevice {
     device.pushErrorScope("out-of-memory");
     device.pushErrorScope("validation");
     const gpu = device.createBuffer({ size, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST, label: name });
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
+    const validation = await quietly(device.popErrorScope());
+    const oom = await quietly(device.popErrorScope());
     this.check();
     if (oom) {
       gpu.destroy();
@@ -344,7 +345,7 @@ export class WgslDevice {
       encoder.copyBufferToBuffer(buffer.gpu, offset, staging, 0, size);
       device.queue.submit([encoder.finish()]);
       try {
-        await staging.mapAsync(MAP_MODE_READ);
+        await quietly(staging.mapAsync(MAP_MODE_READ));
       } catch (e) {
         this.check();
         throw new GpuError("validation", `reading back '${buffer.name}' failed: ${(e as Error).message}`);
@@ -384,7 +385,7 @@ export class WgslDevice {
   /** Resolves when all submitted work has finished. */
   async sync(): Promise<void> {
     this.check();
-    await this.gpu.queue.onSubmittedWorkDone();
+    await quietly(this.gpu.queue.onSubmittedWorkDone());
     this.check();
   }
 
@@ -465,9 +466,9 @@ export class WgslDevice {
     });
     pass.end();
     device.queue.submit([encoder.finish()]);
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
-    const internal = await device.popErrorScope();
+    const validation = await quietly(device.popErrorScope());
+    const oom = await quietly(device.popErrorScope());
+    const internal = await quietly(device.popErrorScope());
     this.check();
     const kernels = [...new Set(items.map((it) => it.kernel.iface.name))].join(", ");
     const what = `run '${label}' of ${items.length} dispatch${items.length > 1 ? "es" : ""} (kernels: ${kernels})`;
