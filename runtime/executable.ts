@@ -110,6 +110,7 @@ function wgslCaps(device: WgslDevice): TargetCaps {
     f16: device.features.has("shader-f16"),
     subgroups: device.features.has("subgroups"),
     ...(device.adapter.subgroupMinSize !== undefined ? { minSubgroupSize: device.adapter.subgroupMinSize } : {}),
+    ...(device.adapter.subgroupMaxSize !== undefined ? { maxSubgroupSize: device.adapter.subgroupMaxSize } : {}),
   };
 }
 

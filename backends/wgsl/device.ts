@@ -48,6 +48,8 @@ export interface AdapterDescription {
   readonly description: string;
   /** The adapter's smallest subgroup (with the subgroups feature; Dawn's adapter.info.subgroupMinSize). */
   readonly subgroupMinSize?: number;
+  /** The adapter's largest subgroup (Dawn's adapter.info.subgroupMaxSize). */
+  readonly subgroupMaxSize?: number;
 }
 
 export interface DeviceBuffer {
@@ -110,6 +112,7 @@ export async function openDevice(options: OpenOptions = {}): Promise<WgslDevice>
     const adapterDescription: AdapterDescription = {
       vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
       ...(adapter.features.has("subgroups") && typeof info.subgroupMinSize === "number" ? { subgroupMinSize: info.subgroupMinSize } : {}),
+      ...(adapter.features.has("subgroups") && typeof info.subgroupMaxSize === "number" ? { subgroupMaxSize: info.subgroupMaxSize } : {}),
     };
     const name = describe(adapterDescription);
     for (const f of options.require ?? []) {

@@ -73,6 +73,7 @@ export function printWgsl(kernel: Kernel): string {
   if (features.f16 || features.subgroups) {
     if (features.f16) out.push("enable f16;");
     if (features.subgroups) out.push("enable subgroups;");
+    if (features.subgroups && kernel.subgroupBranches) out.push("diagnostic(off, subgroup_uniformity);");
     out.push("");
   }
 

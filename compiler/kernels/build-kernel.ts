@@ -463,6 +463,7 @@ export class KernelBuilder {
   private readonly params: Param[] = [];
   private readonly paramNames = new Set<string>();
   private readonly shared: SharedArray[] = [];
+  private subgroupBranches = false;
 
   constructor(name: string, options: KernelOptions) {
     if (!IDENT.test(name)) fail(`kernel name '${name}' is not an identifier`);
@@ -500,8 +501,14 @@ export class KernelBuilder {
     return { space: "workgroup", name: n, type };
   }
 
+  /** Subgroup operations may sit under per-subgroup branches (Kernel.subgroupBranches). */
+  allowSubgroupBranches(): void {
+    this.subgroupBranches = true;
+  }
+
   build(): Kernel {
     return Object.freeze({
+      ...(this.subgroupBranches ? { subgroupBranches: true } : {}),
       name: this.name,
       doc: this.doc,
       workgroupSize: this.workgroupSize,

@@ -163,6 +163,12 @@ export interface Kernel {
   readonly params: readonly Param[];
   readonly shared: readonly SharedArray[];
   readonly body: readonly Stmt[];
+  /**
+   * The kernel calls subgroup operations under branches that are uniform per subgroup but not
+   * per workgroup (each subgroup its own work, on a device whose subgroups have a known exact
+   * size): WGSL's uniformity analysis cannot see that, so its subgroup_uniformity check is off.
+   */
+  readonly subgroupBranches?: boolean;
 }
 
 /**

@@ -22,6 +22,12 @@ export interface TargetCaps {
    * Kernels that share values among a fixed number of lanes by subgroup broadcasts rely on it.
    */
   readonly minSubgroupSize?: number;
+  /**
+   * The most lanes a subgroup may have (absent: unknown). Where it equals minSubgroupSize every
+   * subgroup has exactly that many lanes; kernels that give each subgroup its own work (and so
+   * branch per subgroup around broadcasts) need that.
+   */
+  readonly maxSubgroupSize?: number;
 }
 
 /** WebGPU's default limits, for compiling without a device (e.g. `showo compile`). */

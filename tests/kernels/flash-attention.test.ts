@@ -67,24 +67,33 @@ function inputsFor(B: number, H: number, L: number, D: number, rows: Segment[][]
 
 const TOL_ROT = 1e-3, TOL = 3e-4;
 
-/** Compiles `g` with $SHOWO_FLASH_R set to `rows` (query rows per invocation of the row form) when given. */
-async function compileRows(g: Graph, rows?: number): ReturnType<typeof compile> {
-  const saved = process.env["SHOWO_FLASH_R"];
-  if (rows !== undefined) process.env["SHOWO_FLASH_R"] = String(rows);
+/**
+ * Compiles `g` with $SHOWO_FLASH_R set to `rows` (query rows per invocation of the row form) and
+ * $SHOWO_FLASH_QG to `groups` (query tiles per workgroup) when given.
+ */
+async function compileRows(g: Graph, rows?: number, groups?: number): ReturnType<typeof compile> {
+  const set: [string, number | undefined][] = [["SHOWO_FLASH_R", rows], ["SHOWO_FLASH_QG", groups]];
+  const saved = set.map(([k]) => process.env[k]);
+  for (const [k, v] of set) if (v !== undefined) process.env[k] = String(v);
   try {
     return await compile(g, { target: "wgsl", device: dev.get() });
   } finally {
-    if (saved === undefined) delete process.env["SHOWO_FLASH_R"];
-    else process.env["SHOWO_FLASH_R"] = saved;
+    set.forEach(([k], i) => {
+      if (saved[i] === undefined) delete process.env[k];
+      else process.env[k] = saved[i];
+    });
   }
 }
 
-async function checkLayouts(what: string, B: number, H: number, L: number, D: number, layouts: Segment[][][], rows?: number): Promise<void> {
+/** The flash kernel's label must match `label` (the form chosen) when given. */
+async function checkLayouts(what: string, B: number, H: number, L: number, D: number, layouts: Segment[][][], rows?: number, groups?: number, label?: RegExp): Promise<void> {
   const g = qknormGraph(B, H, L, D);
-  const exe = await compileRows(g, rows);
+  const exe = await compileRows(g, rows, groups);
   try {
     const kinds = exe.compiled.launches.map((l) => l.kernel.name);
-    if (rows !== undefined && D % 32 === 0) assert.match(exe.compiled.launches.find((l) => l.kernel.name === "attention_qknorm_flash")!.label, new RegExp(`${rows} rows per invocation`), what);
+    const flashLabel = exe.compiled.launches.find((l) => l.kernel.name === "attention_qknorm_flash")?.label ?? "";
+    if (rows !== undefined && D % 32 === 0) assert.match(flashLabel, new RegExp(`${rows} rows per invocation`), what);
+    if (label) assert.match(flashLabel, label, what);
     assert.ok(kinds.includes("attention_qknorm_flash") && kinds.includes("block_lists"), `${what}: kernels ${kinds.join(", ")}`);
     assert.ok(!kinds.some((k) => k.startsWith("layer_norm")), `${what}: the q/k LayerNorms are fused: ${kinds.join(", ")}`);
     for (const rows of layouts) {
@@ -152,6 +161,21 @@ test("attention_qknorm{lse} with whole DEAD query tiles: zeros and the mask valu
   } finally {
     exe.dispose();
   }
+});
+
+test("query tiles grouped per workgroup (one normalized K chunk for all, the union of their lists): 4 rows per invocation, 2 tiles of 4 (last group short), and the single-tile form; 1 row per invocation, 3 tiles; T2I, DEAD, MMU, LM at head 64, L = 100", dev.skip, async () => {
+  const L = 100; // 4 query tiles of 32 rows, the last 4 rows long
+  const layouts = (): Segment[][][] => [
+    [t2i(L, 40, randInt(rng, 0, 40), "dead"), t2i(L, 40, L - 44, "dead")],
+    [mmu(randInt(rng, 5, 60)), t2i(L, 32, randInt(rng, 0, 30))],
+    [[], t2i(L, 64, 3, "dead")],
+  ];
+  // Each subgroup branches on its own tile's lists: only where every subgroup has exactly 8 lanes.
+  const exact = dev.get().adapter.subgroupMinSize === 8 && dev.get().adapter.subgroupMaxSize === 8;
+  const grouped = (n: number): RegExp | undefined => (exact ? new RegExp(`${n} query tiles per workgroup`) : undefined);
+  await checkLayouts("4 rows, 2 tiles per workgroup", 2, 2, L, 64, layouts(), 4, 2, grouped(2));
+  await checkLayouts("1 row, 3 tiles per workgroup", 2, 2, L, 64, layouts(), 1, 3, grouped(3));
+  await checkLayouts("4 rows, single tile", 2, 2, L, 64, layouts(), 4, 1, /^(?!.*query tiles per workgroup)/);
 });
 
 test("MMU, LM and a mixed batch at head size 64, L = 70", dev.skip, async () => {

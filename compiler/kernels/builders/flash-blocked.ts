@@ -49,6 +49,16 @@
 // head loop, the P·V loop, or two head groups per iteration was 10–13% slower and compiled for
 // 30–45 s; 16-key chunks were 5% slower. No score tile pass, no softmax/α barriers.
 // A query tile whose lists are empty (all its rows DEAD) writes zeros and returns at once.
+//
+// Grouped row form (with lists, where every subgroup has exactly 8 lanes; the default with R = 4):
+// one workgroup of QG·TQ/R invocations handles QG = 4 consecutive query tiles, one subgroup each.
+// It walks the union of their lists, key tile by key tile: the K chunk is normalized and rotated
+// once, by all invocations, for all QG tiles; then each subgroup runs its own tile's loop (masked
+// for a partial tile, unmasked for a full one) or skips the chunk (a per-subgroup branch around
+// subgroup broadcasts, so the WGSL is printed with its subgroup_uniformity check off). q rows and
+// P live in per-invocation arrays (4 tiles of q would not fit workgroup memory), softmax state in
+// registers. Measured at T2I, L = 387 (paired): 0.75× the time of the single-tile form; 2 tiles
+// per workgroup were 3% slower than 4, 8 no faster.
 
 import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
@@ -157,7 +167,22 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   // Small problems get one row (bigAttention: the 4-row shader compiles for ~20 s on llvmpipe).
   const R = !sgRows ? 1 : Math.min(rEnv !== undefined ? Number(rEnv) : bigAttention(B, H, Lq, Lk, D, Dv) ? 4 : 1, tq / SG);
   if (sgRows && !(R === 1 || R === 2 || R === 4)) throw new Error(`SHOWO_FLASH_R is '${rEnv}'; expected 1, 2 or 4`);
-  const NI = sgRows ? tq / R : plan.ni;
+  // Query tiles per workgroup (row form with lists, subgroups of exactly SG lanes): each tile is
+  // one subgroup's work as before, but the tiles of a workgroup share each K chunk, normalized and
+  // rotated once for all of them (with one tile per workgroup the K prologue was 12–15% of the
+  // kernel at Show-o's T2I shape). The workgroup walks the union of its tiles' lists; a subgroup
+  // skips the chunks its own tile does not list (a branch per subgroup around its broadcasts,
+  // hence exact subgroups). q and P then live in per-invocation arrays: QG tiles of q would not
+  // fit workgroup memory. $SHOWO_FLASH_QG overrides (1: the single-tile form).
+  const TI = sgRows ? tq / R : 0; // invocations per query tile in the row form
+  const qgEnv = process.env["SHOWO_FLASH_QG"];
+  const qgWant = qgEnv !== undefined ? Number(qgEnv) : R === 4 ? 4 : 1;
+  if (!(Number.isInteger(qgWant) && qgWant >= 1 && qgWant <= 8)) throw new Error(`SHOWO_FLASH_QG is '${qgEnv}'; expected an integer from 1 to 8`);
+  const exactSg = caps.minSubgroupSize === SG && caps.maxSubgroupSize === SG;
+  const QG = sgRows && lists && exactSg ? Math.max(1, Math.min(qgWant, QT, Math.floor(caps.maxInvocationsPerWorkgroup / TI))) : 1;
+  const grouped = QG > 1;
+  const QGN = Math.ceil(QT / QG); // workgroups per (b, h)
+  const NI = sgRows ? TI * QG : plan.ni;
 
   const dense = !seg && !causal;
   const walk = lists ? `full and partial lists of ${tq}×${tk} tiles` : dense ? "no partial tiles: unmasked loop only" : seg ? "every key masked (no lists)" : "causal: unmasked below the diagonal, masked band";
@@ -168,15 +193,17 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   ].filter(Boolean).join("\n");
   const ctx = new KernelContext(fused ? "attention_qknorm_flash" : "attention_flash", doc, [NI], caps, part);
   const kb_ = ctx.kb;
+  if (grouped) kb_.allowSubgroupBranches();
   const V4 = "vec4<f32>" as const;
-  const qS = kb_.sharedArray("q_tile", V4, tq * D4);
+  // Grouped: q rows [R, D4] and P [R, CK4] per invocation (declared first thing in the body).
+  const qS = grouped ? ctx.body.array("q_rows", V4, R * D4) : kb_.sharedArray("q_tile", V4, tq * D4);
   const kS = kb_.sharedArray("k_tile", V4, CK * D4);
-  const vS = kb_.sharedArray("v_tile", V4, CK * Dv4);
-  const pS = kb_.sharedArray("p_tile", V4, tq * CK4); // scores, then probabilities, [TQ, CK]
-  const mS = kb_.sharedArray("row_max", "f32", tq);
-  const lS = kb_.sharedArray("row_sum", "f32", tq);
-  const aS = kb_.sharedArray("row_alpha", "f32", tq);
-  const qMask = seg ? kb_.sharedArray("q_mask", "u32", tq) : null;
+  const vS = grouped ? null : kb_.sharedArray("v_tile", V4, CK * Dv4);
+  const pS = grouped ? ctx.body.array("p_rows", V4, R * CK4) : kb_.sharedArray("p_tile", V4, tq * CK4); // scores, then probabilities, [TQ, CK]
+  const mS = grouped ? null : kb_.sharedArray("row_max", "f32", tq);
+  const lS = grouped ? null : kb_.sharedArray("row_sum", "f32", tq);
+  const aS = grouped ? null : kb_.sharedArray("row_alpha", "f32", tq);
+  const qMask = seg && !grouped ? kb_.sharedArray("q_mask", "u32", tq) : null;
   const kMask = seg ? kb_.sharedArray("k_mask", "u32", CK) : null;
   const invFreq = fused ? kb_.sharedArray("inv_freq", V4, rdim / 8) : null; // vec4 per rotary group: one load
   // The four norm parameter rows [D] as vec4s, loaded once: [q weight, q bias, k weight, k bias].
@@ -191,10 +218,18 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
 
   const t = body.let("t", K.builtin("local_invocation_id", 0));
   const w = body.let("wg", K.linearWorkgroupId());
-  const qt = body.let("qt", imod(w, QT));
-  const h = body.let("h", imod(idiv(w, QT), H));
-  const bi = body.let("b", idiv(w, QT * H));
+  // Grouped: workgroup w has tiles qg0 + s (s < QG; past QT: nothing), invocation t tile s = t / TI.
+  const qg0 = grouped ? body.let("qg0", imul(imod(w, QGN), QG)) : null;
+  const qt = grouped ? body.let("qt", K.add(qg0!, K.div(t, K.u32(TI)))) : body.let("qt", imod(w, QT));
+  const h = body.let("h", imod(idiv(w, grouped ? QGN : QT), H));
+  const bi = body.let("b", idiv(w, (grouped ? QGN : QT) * H));
   const row0 = body.let("row0", imul(qt, tq));
+  // Row form: this invocation's rows of its tile are lt + TI·i (i < R).
+  const lt = grouped ? body.let("lt", K.rem(t, K.u32(TI))) : t;
+  const ROWS = Array.from({ length: R }, (_, i) => i);
+  const localRow = (i: number): Expr => (i === 0 ? lt : K.add(lt, K.u32(TI * i)));
+  /** Where row i's vec4 c of q (width D4) or of P (width CK4) is: private rows when grouped, else the tile. */
+  const rowAt = (i: number, width: number, c: Expr): Expr => K.add(K.mul(grouped ? K.u32(i) : localRow(i), K.u32(width)), c);
   /** Strided loop over [0, n) across the workgroup. */
   const spread = (blk: Block, name: string, n: number | Expr, fn: (b: Block, e: Expr) => void): void =>
     blk.for(name, t, typeof n === "number" ? K.u32(n) : n, fn, NI);
@@ -317,7 +352,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   // ---- A query tile the lists give no key tile (all its rows dead, or hidden): zeros (and the
   // mask value as log-sum-exp) for its rows, and nothing else. Read-only storage is uniform, so
   // returning before the barriers is allowed.
-  if (lists) {
+  if (lists && !grouped) {
     const entry = (e: number): Expr => K.cast("u32", ctx.value(body, lists, [bi, qt, K.u32(e)]));
     const out0 = ctx.tensor(root, "read_write");
     body.if(K.eq(K.add(entry(0), entry(KT + 1)), K.u32(0)), (x) => {
@@ -356,12 +391,14 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
       for (let e = 0; e < 2 * D4; e++) qParams.push(body.let("q_param", K.load(normS!, K.u32(e))));
       for (let e = 0; e < 2 * D4; e++) kParams.push(body.let("k_param", K.load(normS!, K.u32(2 * D4 + e))));
       for (let g = 0; g < half4; g++) freqRegs.push(body.let("freq", K.load(invFreq!, K.u32(g))));
-      spread(body, "r", tq, (rb, r) => {
+      const qRow = (rb: Block, r: Expr, o: Expr): void => {
         const j = rb.let("j", K.min(K.add(row0, r), K.u32(Lq - 1)));
         const row = normRow(rb, q, j, qParams, K.min(K.add(j, K.u32(off)), K.u32(Lk - 1)), scale);
-        const o = rb.let("o", K.mul(r, K.u32(D4)));
         row.forEach((x, g) => rb.store(qS, K.add(o, K.u32(g)), x));
-      });
+      };
+      // Grouped: each invocation its own R rows, into its private q rows.
+      if (grouped) body.for("i", K.u32(0), K.u32(R), (rb, i) => qRow(rb, K.add(lt, K.mul(i, K.u32(TI))), rb.let("o", K.mul(i, K.u32(D4)))));
+      else spread(body, "r", tq, (rb, r) => qRow(rb, r, rb.let("o", K.mul(r, K.u32(D4)))));
     } else {
       const position = (b: Block, r: Expr): Expr => f32(ctx.value(b, pos!, [K.min(K.add(K.add(row0, r), K.u32(off)), K.u32(Lk - 1))]));
       loadRows(body, q, qS, tq, (b, r) => K.min(K.add(row0, r), K.u32(Lq - 1)), { which: 0, position, post: scale });
@@ -372,12 +409,14 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
       lb.store(qS, e, K.mul(rowGroup(lb, q, D4, i, K.rem(e, K.u32(D4))), K.f32(scale)));
     });
   }
-  spread(body, "r", tq, (lb, r) => {
-    lb.store(mS, r, K.f32(MASKED));
-    lb.store(lS, r, K.f32(0));
-    if (qMask) lb.store(qMask, r, maskWord(ctx, seg!, S, bi, lb, K.add(K.cast("i32", K.add(row0, r)), K.i32(off))));
-  });
-  body.barrier();
+  if (!grouped) {
+    spread(body, "r", tq, (lb, r) => {
+      lb.store(mS!, r, K.f32(MASKED));
+      lb.store(lS!, r, K.f32(0));
+      if (qMask) lb.store(qMask, r, maskWord(ctx, seg!, S, bi, lb, K.add(K.cast("i32", K.add(row0, r)), K.i32(off))));
+    });
+    body.barrier();
+  }
 
   // ---- Register blocks. Score block: rows sr0 + i, keys sk0 + j. Output block: rows or0 + i,
   // vec4 columns oc[u].
@@ -400,13 +439,12 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   // softmax and the output stay in registers; V is read from global memory in the P·V loop
   // (staging it in workgroup memory would cost a load and a store more per element).
   const sgLane = sgRows ? body.let("sg_lane", K.rem(K.subgroupInvocationId(), K.u32(SG))) : null;
-  const ROWS = Array.from({ length: R }, (_, i) => i);
-  const localRow = (i: number): Expr => (i === 0 ? t : K.add(t, K.u32(NI * i)));
   const rowM = sgRows ? ROWS.map(() => body.var("m_row", K.f32(MASKED))) : [];
   const rowL = sgRows ? ROWS.map(() => body.var("l_row", K.f32(0))) : [];
   const rowAcc = sgRows ? ROWS.map(() => Array.from({ length: Dv4 }, () => body.var("acc_row", K.vec(V4, K.f32(0))))) : [];
   const rowQPos = sgRows ? ROWS.map((i) => body.let("pos_q", K.add(K.cast("i32", K.add(row0, localRow(i))), K.i32(off)))) : [];
-  const rowQWord = sgRows && qMask ? ROWS.map((i) => body.let("q_word", K.load(qMask, localRow(i)))) : null;
+  const rowQWord = sgRows && qMask ? ROWS.map((i) => body.let("q_word", K.load(qMask, localRow(i))))
+    : grouped && seg ? ROWS.map((i) => maskWord(ctx, seg, S, bi, body, K.add(K.cast("i32", K.add(row0, localRow(i))), K.i32(off)))) : null;
   /** K rows [c0, c0 + CK) into kS through normRow. */
   const loadKRows = (cb: Block, c0: Expr): void => {
     spread(cb, "r", CK, (rb, r) => {
@@ -420,7 +458,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
     // Scores: R rows × CK keys; per head group g, R q loads and CK/SG K loads for 4·R·CK FMAs.
     const s = ROWS.map(() => Array.from({ length: CK }, () => cb.var("s", K.f32(0))));
     cb.for("g", K.u32(0), headGroups, (gb, g) => {
-      const qv = ROWS.map((i) => gb.let("qv", K.load(qS, K.add(K.mul(localRow(i), K.u32(D4)), g))));
+      const qv = ROWS.map((i) => gb.let("qv", K.load(qS, rowAt(i, D4, g))));
       const mine = Array.from({ length: CK / SG }, (_, m) => gb.let("km", K.load(kS, K.add(K.mul(K.add(sgLane!, K.u32(SG * m)), K.u32(D4)), g))));
       for (let j = 0; j < CK; j++) {
         const kv = gb.let("kv", K.subgroupBroadcast(mine[Math.floor(j / SG)]!, j % SG));
@@ -455,12 +493,12 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
     });
     // P through the rows' own lines of the tile (no other invocation reads them), so that P·V is a loop.
     for (const i of ROWS) {
-      for (let j = 0; j < CK; j += 4) cb.store(pS, K.add(K.mul(localRow(i), K.u32(CK4)), K.u32(j / 4)), K.vec(V4, p[i]![j]!, p[i]![j + 1]!, p[i]![j + 2]!, p[i]![j + 3]!));
+      for (let j = 0; j < CK; j += 4) cb.store(pS, rowAt(i, CK4, K.u32(j / 4)), K.vec(V4, p[i]![j]!, p[i]![j + 1]!, p[i]![j + 2]!, p[i]![j + 3]!));
     }
     // P·V: per 4 keys, R p loads and 4·Dv/(4·SG) V loads (from global memory) for 4·R·Dv FMAs.
     // Keys past n read a real row (clamped); their p is 0.
     cb.for("kg", K.u32(0), keyGroups, (gb, kg) => {
-      const pv = ROWS.map((i) => gb.let("pv", K.load(pS, K.add(K.mul(localRow(i), K.u32(CK4)), kg))));
+      const pv = ROWS.map((i) => gb.let("pv", K.load(pS, rowAt(i, CK4, kg))));
       // All four keys' V rows first, then each accumulator once with its four FMAs (llvmpipe
       // keeps the R·Dv accumulators on the stack: one load and one store per vec4 per 4 keys).
       const mine = [0, 1, 2, 3].map((kk) => {
@@ -501,7 +539,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
       if (!sgRows) {
         spread(cb, "e", CK * Dv4, (lb, e) => {
           const j = lb.let("j", K.min(K.add(c0, K.div(e, K.u32(Dv4))), K.u32(Lk - 1)));
-          lb.store(vS, e, rowGroup(lb, v, Dv4, j, K.rem(e, K.u32(Dv4))));
+          lb.store(vS!, e, rowGroup(lb, v, Dv4, j, K.rem(e, K.u32(Dv4))));
         });
       }
       if (kMask && masked !== false) {
@@ -551,7 +589,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
       // Online softmax, one invocation per row: rescale factor α, probabilities, ℓ.
       spread(cb, "r", tq, (rb, r) => {
         const o = rb.let("o", K.mul(r, K.u32(CK4)));
-        const mOld = rb.let("m_old", K.load(mS, r));
+        const mOld = rb.let("m_old", K.load(mS!, r));
         // Loops over the row's vec4s: with a uniform bound on WGSL (unrolled, they cost llvmpipe
         // compile time), unrolled on CUDA (the loop form makes ptxas spill at sm_90).
         const overRow = (blk: Block, fn: (b: Block, c: Expr) => void): void => {
@@ -574,22 +612,22 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
           lb.store(pS, K.add(o, c), p);
           lb.assign(sum, K.add(sum, p));
         });
-        rb.store(lS, r, K.fma(K.load(lS, r), alpha, K.add(K.add(K.lane(sum, 0), K.lane(sum, 1)), K.add(K.lane(sum, 2), K.lane(sum, 3)))));
-        rb.store(mS, r, mx);
-        rb.store(aS, r, alpha);
+        rb.store(lS!, r, K.fma(K.load(lS!, r), alpha, K.add(K.add(K.lane(sum, 0), K.lane(sum, 1)), K.add(K.lane(sum, 2), K.lane(sum, 3)))));
+        rb.store(mS!, r, mx);
+        rb.store(aS!, r, alpha);
       });
       cb.barrier();
 
       // P·V into this invocation's output block.
       for (let i = 0; i < 4; i++) {
-        const al = cb.let("alpha", K.load(aS, K.add(or0, K.u32(i))));
+        const al = cb.let("alpha", K.load(aS!, K.add(or0, K.u32(i))));
         for (let u = 0; u < CPI; u++) cb.assign(acc[i]![u]!, K.mul(acc[i]![u]!, al));
       }
       cb.for("kg", K.u32(0), keyGroups, (gb, kg) => {
         const pv = [0, 1, 2, 3].map((i) => gb.let("pv", K.load(pS, K.add(K.mul(K.add(or0, K.u32(i)), K.u32(CK4)), kg))));
         for (let kk = 0; kk < 4; kk++) {
           const vo = gb.let("vo", K.mul(K.add(K.mul(kg, K.u32(4)), K.u32(kk)), K.u32(Dv4)));
-          const vv = oc.map((c) => gb.let("vv", K.load(vS, K.add(vo, c))));
+          const vv = oc.map((c) => gb.let("vv", K.load(vS!, K.add(vo, c))));
           for (let i = 0; i < 4; i++) {
             const p = K.lane(pv[i]!, kk as 0 | 1 | 2 | 3);
             for (let u = 0; u < CPI; u++) gb.assign(acc[i]![u]!, K.add(acc[i]![u]!, K.mul(p, vv[u]!)));
@@ -601,7 +639,56 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   };
 
   // ---- Which keys, with which loop (as in the row kernel).
-  walkKeys(body, { ctx, lists, bi, qt, row0: row0, KT, tq, tk, Lq, Lk, off, keyOrigin: lists ? keyTileOrigin(Lk, tk, a["keys_from_end"] === true) : 0, dense, hasSegments: seg !== undefined }, keyRange);
+  const keyOrigin = lists ? keyTileOrigin(Lk, tk, a["keys_from_end"] === true) : 0;
+  if (grouped) {
+    // The union of the QG tiles' lists (workgroup-uniform: read-only storage at uniform indices),
+    // and this invocation's own tile's full and partial tiles, as bit sets of ⌈KT/32⌉ words.
+    const NW = Math.ceil(KT / 32);
+    const bits = (name: string): Expr[] => Array.from({ length: NW }, () => body.var(name, K.u32(0)));
+    const union = bits("union"), mineFull = bits("mine_full"), minePart = bits("mine_partial");
+    const setBit = (blk: Block, words: Expr[], kt: Expr): void => words.forEach((wd, i) => blk.assign(wd, K.bitor(wd, K.select(K.eq(K.div(kt, K.u32(32)), K.u32(i)), K.shl(K.u32(1), K.rem(kt, K.u32(32))), K.u32(0)))));
+    const hasBit = (words: Expr[], kt: Expr): Expr => {
+      let word: Expr = words[0]!;
+      for (let i = 1; i < NW; i++) word = K.select(K.eq(K.div(kt, K.u32(32)), K.u32(i)), words[i]!, word);
+      return K.ne(K.bitand(K.shr(word, K.rem(kt, K.u32(32))), K.u32(1)), K.u32(0));
+    };
+    const sub = body.let("tile_in_group", K.div(t, K.u32(TI)));
+    body.for("s", K.u32(0), K.u32(QG), (sb, s_) => {
+      const qts = sb.let("qt_s", K.add(qg0!, s_));
+      sb.if(K.lt(qts, K.u32(QT)), (vb) => {
+        const entry = (blk: Block, e: Expr): Expr => K.cast("u32", ctx.value(blk, lists!, [bi, qts, e]));
+        const own = vb.let("own", K.eq(sub, s_));
+        // Row (b, qts) of the lists: [nP, partial ×KT, nF, full ×KT].
+        for (const [first, mine] of [[1, minePart], [KT + 2, mineFull]] as const) {
+          vb.for("e", K.u32(0), entry(vb, K.u32(first - 1)), (eb, e) => {
+            const kt = eb.let("kt", entry(eb, K.add(e, K.u32(first))));
+            setBit(eb, union, kt);
+            eb.if(own, (ob) => setBit(ob, mine, kt));
+          });
+        }
+      });
+    });
+    body.for("kt", K.u32(0), K.u32(KT), (kb2, kt) => {
+      kb2.if(hasBit(union, kt), (ub) => {
+        const t0 = ub.let("t0", K.mul(kt, K.u32(tk)));
+        const k0 = keyOrigin > 0 ? ub.let("k0", K.sub(K.max(t0, K.u32(keyOrigin)), K.u32(keyOrigin))) : t0;
+        const k1 = ub.let("k1", K.min(K.sub(K.add(t0, K.u32(tk)), K.u32(keyOrigin)), K.u32(Lk)));
+        const full = ub.let("full", hasBit(mineFull, kt));
+        const partial = ub.let("partial", hasBit(minePart, kt));
+        ub.for("c0", k0, k1, (cb, c0) => {
+          const n = cb.let("n", K.min(K.u32(CK), K.sub(k1, c0)));
+          loadKRows(cb, c0);
+          if (kMask) spread(cb, "r", CK, (lb, r) => lb.store(kMask, r, maskWord(ctx, seg!, S, bi, lb, K.cast("i32", K.add(c0, r)))));
+          cb.barrier();
+          // Per subgroup (exact subgroups: one tile each), so its broadcasts stay in uniform flow.
+          cb.if(K.or(full, partial), (xb) => rowChunk(xb, partial, c0, n));
+          cb.barrier(); // the next chunk overwrites the K tile
+        }, CK);
+      });
+    });
+  } else {
+    walkKeys(body, { ctx, lists, bi, qt, row0: row0, KT, tq, tk, Lq, Lk, off, keyOrigin, dense, hasSegments: seg !== undefined }, keyRange);
+  }
 
   // ---- Epilogue. One invocation per row turns ℓ into 1/ℓ (0 for a row with nothing allowed:
   // ℓ ≤ Lk, so 1/ℓ > 0 otherwise) and, with `lse`, writes column Dv: m + log ℓ over the scaled
@@ -624,16 +711,17 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
         if (lse) ctx.store(sb, out, K.add(o, K.u32(Dv)), K.cast(outType, K.select(any, K.add(rowM[i]!, K.log(rowL[i]!)), K.f32(maskValue(root.dtype)))));
       });
     }
-    return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash rows ${tq}×${CK}, ${R} rows per invocation, K/V shared among ${SG} subgroup lanes; ${walk})`, { head_groups: D4, key_groups: CK4, ...(fused ? { norm_items: D4 - half4 } : {}) });
+    const groups = grouped ? `, ${QG} query tiles per workgroup sharing each normalized K chunk` : "";
+    return ctx.launch([B * H * (grouped ? QGN : QT)], `${root.op} ${formatType(root.dtype, root.shape)} (flash rows ${tq}×${CK}, ${R} rows per invocation, K/V shared among ${SG} subgroup lanes${groups}; ${walk})`, { head_groups: D4, key_groups: CK4, ...(fused ? { norm_items: D4 - half4 } : {}) });
   }
   spread(body, "r", tq, (rb, r) => {
-    const l = rb.let("l", K.load(lS, r));
+    const l = rb.let("l", K.load(lS!, r));
     const any = rb.let("any", K.gt(l, K.f32(0)));
-    rb.store(aS, r, K.select(any, K.div(K.f32(1), l), K.f32(0)));
+    rb.store(aS!, r, K.select(any, K.div(K.f32(1), l), K.f32(0)));
     if (lse) {
       const row = rb.let("row", K.add(row0, r));
       rb.if(K.lt(row, K.u32(Lq)), (sb) => {
-        const v_ = K.select(any, K.add(K.load(mS, r), K.log(l)), K.f32(maskValue(root.dtype)));
+        const v_ = K.select(any, K.add(K.load(mS!, r), K.log(l)), K.f32(maskValue(root.dtype)));
         ctx.store(sb, out, K.add(imul(K.add(rowBase, row), W), K.u32(Dv)), K.cast(outType, v_));
       });
     }
@@ -643,7 +731,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   // leaving −0 from 0·v in the accumulator.
   for (let i = 0; i < 4; i++) {
     const r = body.let("row", K.add(row0, K.add(or0, K.u32(i))));
-    const inv = body.let("inv_l", K.load(aS, K.add(or0, K.u32(i))));
+    const inv = body.let("inv_l", K.load(aS!, K.add(or0, K.u32(i))));
     const any = body.let("any", K.gt(inv, K.f32(0)));
     body.if(K.lt(r, K.u32(Lq)), (sb) => {
       const o = sb.let("o", imul(K.add(rowBase, r), W));
