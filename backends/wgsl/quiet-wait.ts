@@ -25,8 +25,12 @@ let pending = 0;
 let original: Immediate | null = null;
 let since = 0;
 
+// $SHOWO_BUSY_WAIT=1 leaves Dawn's busy loop alone (to measure what quiet waits change).
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+const busy = env?.["SHOWO_BUSY_WAIT"] === "1";
+
 function enter(): void {
-  if (pending++ > 0 || typeof g.setImmediate !== "function") return;
+  if (pending++ > 0 || busy || typeof g.setImmediate !== "function") return;
   const immediate = g.setImmediate;
   original = immediate;
   since = performance.now();
