@@ -57,8 +57,10 @@
 // for a partial tile, unmasked for a full one) or skips the chunk (a per-subgroup branch around
 // subgroup broadcasts, so the WGSL is printed with its subgroup_uniformity check off). q rows and
 // P live in per-invocation arrays (4 tiles of q would not fit workgroup memory), softmax state in
-// registers. Measured at T2I, L = 387 (paired): 0.75× the time of the single-tile form; 2 tiles
-// per workgroup were 3% slower than 4, 8 no faster.
+// registers. Grid: B·H·⌈QT/QG⌉ workgroups; tiles past QT have no lists and write nothing, and a
+// tile with empty lists (all DEAD) runs no chunk and writes zeros. Measured at T2I, L = 387
+// (paired): 0.75× the time of the single-tile form; 2 tiles per workgroup were 3% slower than 4,
+// 8 no faster.
 
 import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
