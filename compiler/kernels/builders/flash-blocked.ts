@@ -47,20 +47,22 @@
 // parameters in registers, one load and one store per vec4. Measured at Show-o's T2I shape
 // (bench/attention.ts, paired runs): R = 4 is 1.22× R = 2, which is ~1.3× R = 1; unrolling the
 // head loop, the P·V loop, or two head groups per iteration was 10–13% slower and compiled for
-// 30–45 s; 16-key chunks were 5% slower. No score tile pass, no softmax/α barriers.
-// A query tile whose lists are empty (all its rows DEAD) writes zeros and returns at once.
+// 30–45 s; 16-key chunks were 5% slower. No score tile pass, no softmax/α barriers. Each
+// invocation keeps its q rows and its P rows (the P·V loop's weights) in private arrays; in
+// workgroup memory the same rows took 1.13× the time (paired, T2I), and only the K chunk and the
+// key mask words are shared. A query tile whose lists are empty (all its rows DEAD) writes zeros
+// and returns at once.
 //
 // Grouped row form (with lists, where every subgroup has exactly 8 lanes; the default with R = 4):
 // one workgroup of QG·TQ/R invocations handles QG = 4 consecutive query tiles, one subgroup each.
 // It walks the union of their lists, key tile by key tile: the K chunk is normalized and rotated
 // once, by all invocations, for all QG tiles; then each subgroup runs its own tile's loop (masked
 // for a partial tile, unmasked for a full one) or skips the chunk (a per-subgroup branch around
-// subgroup broadcasts, so the WGSL is printed with its subgroup_uniformity check off). q rows and
-// P live in per-invocation arrays (4 tiles of q would not fit workgroup memory), softmax state in
-// registers. Grid: B·H·⌈QT/QG⌉ workgroups; tiles past QT have no lists and write nothing, and a
-// tile with empty lists (all DEAD) runs no chunk and writes zeros. Measured at T2I, L = 387
-// (paired): 0.75× the time of the single-tile form; 2 tiles per workgroup were 3% slower than 4,
-// 8 no faster.
+// subgroup broadcasts, so the WGSL is printed with its subgroup_uniformity check off). Grid:
+// B·H·⌈QT/QG⌉ workgroups; tiles past QT have no lists and write nothing, and a tile with empty
+// lists (all DEAD) runs no chunk and writes zeros. Measured at T2I, L = 387 (paired): 0.79× the
+// time of the single-tile form (0.75× before that form kept its rows private too); 2 tiles per
+// workgroup were 3% slower than 4, 8 no faster.
 
 import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
@@ -174,8 +176,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   // rotated once for all of them (with one tile per workgroup the K prologue was 12–15% of the
   // kernel at Show-o's T2I shape). The workgroup walks the union of its tiles' lists; a subgroup
   // skips the chunks its own tile does not list (a branch per subgroup around its broadcasts,
-  // hence exact subgroups). q and P then live in per-invocation arrays: QG tiles of q would not
-  // fit workgroup memory. $SHOWO_FLASH_QG overrides (1: the single-tile form).
+  // hence exact subgroups). $SHOWO_FLASH_QG overrides (1: the single-tile form).
   const TI = sgRows ? tq / R : 0; // invocations per query tile in the row form
   const qgEnv = process.env["SHOWO_FLASH_QG"];
   const qgWant = qgEnv !== undefined ? Number(qgEnv) : R === 4 ? 4 : 1;
@@ -197,15 +198,17 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const kb_ = ctx.kb;
   if (grouped) kb_.allowSubgroupBranches();
   const V4 = "vec4<f32>" as const;
-  // Grouped: q rows [R, D4] and P [R, CK4] per invocation (declared first thing in the body).
-  const qS = grouped ? ctx.body.array("q_rows", V4, R * D4) : kb_.sharedArray("q_tile", V4, tq * D4);
+  // Row form: q rows [R, D4] and P [R, CK4] per invocation (declared first thing in the body;
+  // paired at T2I, 0.88× the time of the same rows in workgroup memory), softmax state and row
+  // mask words in registers. Blocked form: all in workgroup memory.
+  const qS = sgRows ? ctx.body.array("q_rows", V4, R * D4) : kb_.sharedArray("q_tile", V4, tq * D4);
   const kS = kb_.sharedArray("k_tile", V4, CK * D4);
-  const vS = grouped ? null : kb_.sharedArray("v_tile", V4, CK * Dv4);
-  const pS = grouped ? ctx.body.array("p_rows", V4, R * CK4) : kb_.sharedArray("p_tile", V4, tq * CK4); // scores, then probabilities, [TQ, CK]
-  const mS = grouped ? null : kb_.sharedArray("row_max", "f32", tq);
-  const lS = grouped ? null : kb_.sharedArray("row_sum", "f32", tq);
-  const aS = grouped ? null : kb_.sharedArray("row_alpha", "f32", tq);
-  const qMask = seg && !grouped ? kb_.sharedArray("q_mask", "u32", tq) : null;
+  const vS = sgRows ? null : kb_.sharedArray("v_tile", V4, CK * Dv4);
+  const pS = sgRows ? ctx.body.array("p_rows", V4, R * CK4) : kb_.sharedArray("p_tile", V4, tq * CK4); // scores, then probabilities, [TQ, CK]
+  const mS = sgRows ? null : kb_.sharedArray("row_max", "f32", tq);
+  const lS = sgRows ? null : kb_.sharedArray("row_sum", "f32", tq);
+  const aS = sgRows ? null : kb_.sharedArray("row_alpha", "f32", tq);
+  const qMask = seg && !sgRows ? kb_.sharedArray("q_mask", "u32", tq) : null;
   const kMask = seg ? kb_.sharedArray("k_mask", "u32", CK) : null;
   const invFreq = fused ? kb_.sharedArray("inv_freq", V4, rdim / 8) : null; // vec4 per rotary group: one load
   // The four norm parameter rows [D] as vec4s, loaded once: [q weight, q bias, k weight, k bias].
@@ -230,8 +233,8 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const lt = grouped ? body.let("lt", K.rem(t, K.u32(TI))) : t;
   const ROWS = Array.from({ length: R }, (_, i) => i);
   const localRow = (i: number): Expr => (i === 0 ? lt : K.add(lt, K.u32(TI * i)));
-  /** Where row i's vec4 c of q (width D4) or of P (width CK4) is: private rows when grouped, else the tile. */
-  const rowAt = (i: number, width: number, c: Expr): Expr => K.add(K.mul(grouped ? K.u32(i) : localRow(i), K.u32(width)), c);
+  /** Where the row form's row i has its vec4 c of q (width D4) or of P (width CK4): its private rows. */
+  const rowAt = (i: number, width: number, c: Expr): Expr => K.add(K.mul(K.u32(i), K.u32(width)), c);
   /** Strided loop over [0, n) across the workgroup. */
   const spread = (blk: Block, name: string, n: number | Expr, fn: (b: Block, e: Expr) => void): void =>
     blk.for(name, t, typeof n === "number" ? K.u32(n) : n, fn, NI);
@@ -398,20 +401,24 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
         const row = normRow(rb, q, j, qParams, K.min(K.add(j, K.u32(off)), K.u32(Lk - 1)), scale);
         row.forEach((x, g) => rb.store(qS, K.add(o, K.u32(g)), x));
       };
-      // Grouped: each invocation its own R rows, into its private q rows.
-      if (grouped) body.for("i", K.u32(0), K.u32(R), (rb, i) => qRow(rb, K.add(lt, K.mul(i, K.u32(TI))), rb.let("o", K.mul(i, K.u32(D4)))));
-      else spread(body, "r", tq, (rb, r) => qRow(rb, r, rb.let("o", K.mul(r, K.u32(D4)))));
+      // Each invocation its own R rows, into its private q rows.
+      body.for("i", K.u32(0), K.u32(R), (rb, i) => qRow(rb, K.add(lt, K.mul(i, K.u32(TI))), rb.let("o", K.mul(i, K.u32(D4)))));
     } else {
       const position = (b: Block, r: Expr): Expr => f32(ctx.value(b, pos!, [K.min(K.add(K.add(row0, r), K.u32(off)), K.u32(Lk - 1))]));
       loadRows(body, q, qS, tq, (b, r) => K.min(K.add(row0, r), K.u32(Lq - 1)), { which: 0, position, post: scale });
     }
+  } else if (sgRows) {
+    body.for("i", K.u32(0), K.u32(R), (rb, i) => {
+      const j = rb.let("j", K.min(K.add(row0, K.add(lt, K.mul(i, K.u32(TI)))), K.u32(Lq - 1)));
+      rb.for("g", K.u32(0), headGroups, (lb, g) => lb.store(qS, K.add(K.mul(i, K.u32(D4)), g), K.mul(rowGroup(lb, q, D4, j, g), K.f32(scale))));
+    });
   } else {
     spread(body, "e", tq * D4, (lb, e) => {
       const i = lb.let("i", K.min(K.add(row0, K.div(e, K.u32(D4))), K.u32(Lq - 1)));
       lb.store(qS, e, K.mul(rowGroup(lb, q, D4, i, K.rem(e, K.u32(D4))), K.f32(scale)));
     });
   }
-  if (!grouped) {
+  if (!sgRows) {
     spread(body, "r", tq, (lb, r) => {
       lb.store(mS!, r, K.f32(MASKED));
       lb.store(lS!, r, K.f32(0));
@@ -445,8 +452,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const rowL = sgRows ? ROWS.map(() => body.var("l_row", K.f32(0))) : [];
   const rowAcc = sgRows ? ROWS.map(() => Array.from({ length: Dv4 }, () => body.var("acc_row", K.vec(V4, K.f32(0))))) : [];
   const rowQPos = sgRows ? ROWS.map((i) => body.let("pos_q", K.add(K.cast("i32", K.add(row0, localRow(i))), K.i32(off)))) : [];
-  const rowQWord = sgRows && qMask ? ROWS.map((i) => body.let("q_word", K.load(qMask, localRow(i))))
-    : grouped && seg ? ROWS.map((i) => maskWord(ctx, seg, S, bi, body, K.add(K.cast("i32", K.add(row0, localRow(i))), K.i32(off)))) : null;
+  const rowQWord = sgRows && seg ? ROWS.map((i) => maskWord(ctx, seg, S, bi, body, K.add(K.cast("i32", K.add(row0, localRow(i))), K.i32(off)))) : null;
   /** K rows [c0, c0 + CK) into kS through normRow. */
   const loadKRows = (cb: Block, c0: Expr): void => {
     spread(cb, "r", CK, (rb, r) => {
@@ -493,7 +499,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
       for (const a_ of rowAcc[i]!) cb.assign(a_, K.mul(a_, alpha));
       return pi;
     });
-    // P through the rows' own lines of the tile (no other invocation reads them), so that P·V is a loop.
+    // P through the invocation's private rows, so that P·V is a loop.
     for (const i of ROWS) {
       for (let j = 0; j < CK; j += 4) cb.store(pS, rowAt(i, CK4, K.u32(j / 4)), K.vec(V4, p[i]![j]!, p[i]![j + 1]!, p[i]![j + 2]!, p[i]![j + 3]!));
     }
