@@ -12,7 +12,7 @@ import type * as Tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import type { AdapterDescription, WgslDevice } from "../backends/wgsl/device.ts";
 import { openDevice } from "../backends/wgsl/device.ts";
-import { quietly } from "../backends/wgsl/quiet-wait.ts";
+import { WaitHistory, quietly } from "../backends/wgsl/quiet-wait.ts";
 
 export type Log = (line: string) => void;
 
@@ -130,9 +130,10 @@ function stats(samples: readonly number[], first: number): Timing {
 
 /** Runs `fn` `warmup` times untimed (the first of them reported as `first`), then `reps` times timed. */
 export async function time(fn: () => Promise<void>, opts: { reps: number; warmup: number }): Promise<Timing> {
-  const first = await warm(fn, opts.warmup);
+  const waits = new WaitHistory();
+  const first = await warm(fn, opts.warmup, waits);
   const samples: number[] = [];
-  for (let i = 0; i < Math.max(1, opts.reps); i++) samples.push(await once(fn));
+  for (let i = 0; i < Math.max(1, opts.reps); i++) samples.push(await once(fn, waits));
   return stats(samples, first);
 }
 
@@ -141,34 +142,36 @@ export async function time(fn: () => Promise<void>, opts: { reps: number; warmup
  * load from other processes lands on both sides alike.
  */
 export async function timePair(a: () => Promise<void>, b: () => Promise<void>, opts: { reps: number; warmup: number }): Promise<[Timing, Timing]> {
-  const firstA = await warm(a, opts.warmup);
-  const firstB = await warm(b, opts.warmup);
+  const wa = new WaitHistory(), wb = new WaitHistory();
+  const firstA = await warm(a, opts.warmup, wa);
+  const firstB = await warm(b, opts.warmup, wb);
   const sa: number[] = [], sb: number[] = [];
   for (let i = 0; i < Math.max(1, opts.reps); i++) {
     if (i % 2 === 0) {
-      sa.push(await once(a));
-      sb.push(await once(b));
+      sa.push(await once(a, wa));
+      sb.push(await once(b, wb));
     } else {
-      sb.push(await once(b));
-      sa.push(await once(a));
+      sb.push(await once(b, wb));
+      sa.push(await once(a, wa));
     }
   }
   return [stats(sa, firstA), stats(sb, firstB)];
 }
 
-// Every timed or warm-up call runs inside quietly(): Dawn's event polling is throttled for both
-// sides alike (ours already waits that way; TensorFlow.js awaits Dawn's promises itself), so
-// neither side's wait takes a core from llvmpipe's shader threads (backends/wgsl/quiet-wait.ts).
-async function once(fn: () => Promise<void>): Promise<number> {
+// Every timed or warm-up call runs inside quietly(), each side with its own history of waits:
+// Dawn's event polling follows the same rule for both sides (ours waits that way anyway;
+// TensorFlow.js awaits Dawn's promises itself), so neither side's long waits take a core from
+// llvmpipe's shader threads (backends/wgsl/quiet-wait.ts).
+async function once(fn: () => Promise<void>, waits: WaitHistory): Promise<number> {
   const t0 = performance.now();
-  await quietly(fn());
+  await quietly(fn(), waits);
   return performance.now() - t0;
 }
 
 // At least one untimed run; the first one's time is returned.
-async function warm(fn: () => Promise<void>, runs: number): Promise<number> {
-  const first = await once(fn);
-  for (let i = 1; i < runs; i++) await quietly(fn());
+async function warm(fn: () => Promise<void>, runs: number, waits: WaitHistory): Promise<number> {
+  const first = await once(fn, waits);
+  for (let i = 1; i < runs; i++) await quietly(fn(), waits);
   return first;
 }
 

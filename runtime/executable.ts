@@ -36,6 +36,7 @@ import type { MemoryPlan, Placement } from "../compiler/passes/plan-memory.ts";
 import { formatBytes, planMemory } from "../compiler/passes/plan-memory.ts";
 import { simplify } from "../compiler/passes/simplify.ts";
 import { WgslDevice, openDevice } from "../backends/wgsl/device.ts";
+import { WaitHistory, quietly } from "../backends/wgsl/quiet-wait.ts";
 import { CudaDevice, openCudaDevice } from "../backends/cuda/device.ts";
 import type { BufferRange, CompiledKernel, Device, DeviceBuffer, Target } from "./device.ts";
 import { GpuError } from "./device.ts";
@@ -293,6 +294,9 @@ export class Executable<D extends Device = WgslDevice> {
   #disposed = false;
   // Bumped whenever the arenas' contents change (runs, setParams): DeviceTensors of older generations are stale.
   #generation = 0;
+  // How long this executable's runs take: short ones keep Dawn's fast polls, long ones throttle
+  // them (backends/wgsl/quiet-wait.ts).
+  readonly #waits = new WaitHistory();
 
   constructor(device: D, ownsDevice: boolean, compiled: CompiledGraph, kernels: readonly CompiledKernel[], arenas: DeviceBuffer[], compileMs: number) {
     this.device = device;
@@ -417,7 +421,7 @@ export class Executable<D extends Device = WgslDevice> {
    * of another executable on the same device (runKeeping): it is bound where it lies, not uploaded.
    */
   async run(inputs: Readonly<Record<string, RefTensor | DeviceTensor>>): Promise<Record<string, RefTensor>> {
-    return (await this.#run(inputs, [], "run")).outputs;
+    return (await quietly(this.#run(inputs, [], "run"), this.#waits)).outputs;
   }
 
   /**
@@ -425,7 +429,7 @@ export class Executable<D extends Device = WgslDevice> {
    * DeviceTensors (valid until this executable runs again) instead of being read.
    */
   async runKeeping(inputs: Readonly<Record<string, RefTensor | DeviceTensor>>, keep: readonly string[]): Promise<{ outputs: Record<string, RefTensor>; kept: Record<string, DeviceTensor> }> {
-    return this.#run(inputs, keep, "runKeeping");
+    return quietly(this.#run(inputs, keep, "runKeeping"), this.#waits);
   }
 
   async #run(inputs: Readonly<Record<string, RefTensor | DeviceTensor>>, keep: readonly string[], method: string): Promise<{ outputs: Record<string, RefTensor>; kept: Record<string, DeviceTensor> }> {
