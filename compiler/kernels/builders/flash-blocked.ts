@@ -76,7 +76,7 @@ import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
 import type { ArrayRef, Expr } from "../kernel-ir.ts";
 import type { TargetCaps } from "../target.ts";
 import { shardPlan } from "../target.ts";
-import { MASKED, MAX_SLOTS, REAL, allowedWords, bigAttention, maskWord, rotaryFrequencies, sinCos4, walkKeys } from "./flash-common.ts";
+import { MASKED, MAX_SLOTS, REAL, allowedWords, bigAttention, maskWord, rotaryFrequencies, sinCos4, walkKeys, walkUnion } from "./flash-common.ts";
 
 export interface BlockedPlan {
   /** Query rows per workgroup (multiple of 4). */
@@ -649,50 +649,16 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   // ---- Which keys, with which loop (as in the row kernel).
   const keyOrigin = lists ? keyTileOrigin(Lk, tk, a["keys_from_end"] === true) : 0;
   if (grouped) {
-    // The union of the QG tiles' lists (workgroup-uniform: read-only storage at uniform indices),
-    // and this invocation's own tile's full and partial tiles, as bit sets of ⌈KT/32⌉ words.
-    const NW = Math.ceil(KT / 32);
-    const bits = (name: string): Expr[] => Array.from({ length: NW }, () => body.var(name, K.u32(0)));
-    const union = bits("union"), mineFull = bits("mine_full"), minePart = bits("mine_partial");
-    const setBit = (blk: Block, words: Expr[], kt: Expr): void => words.forEach((wd, i) => blk.assign(wd, K.bitor(wd, K.select(K.eq(K.div(kt, K.u32(32)), K.u32(i)), K.shl(K.u32(1), K.rem(kt, K.u32(32))), K.u32(0)))));
-    const hasBit = (words: Expr[], kt: Expr): Expr => {
-      let word: Expr = words[0]!;
-      for (let i = 1; i < NW; i++) word = K.select(K.eq(K.div(kt, K.u32(32)), K.u32(i)), words[i]!, word);
-      return K.ne(K.bitand(K.shr(word, K.rem(kt, K.u32(32))), K.u32(1)), K.u32(0));
-    };
-    const sub = body.let("tile_in_group", K.div(t, K.u32(TI)));
-    body.for("s", K.u32(0), K.u32(QG), (sb, s_) => {
-      const qts = sb.let("qt_s", K.add(qg0!, s_));
-      sb.if(K.lt(qts, K.u32(QT)), (vb) => {
-        const entry = (blk: Block, e: Expr): Expr => K.cast("u32", ctx.value(blk, lists!, [bi, qts, e]));
-        const own = vb.let("own", K.eq(sub, s_));
-        // Row (b, qts) of the lists: [nP, partial ×KT, nF, full ×KT].
-        for (const [first, mine] of [[1, minePart], [KT + 2, mineFull]] as const) {
-          vb.for("e", K.u32(0), entry(vb, K.u32(first - 1)), (eb, e) => {
-            const kt = eb.let("kt", entry(eb, K.add(e, K.u32(first))));
-            setBit(eb, union, kt);
-            eb.if(own, (ob) => setBit(ob, mine, kt));
-          });
-        }
-      });
-    });
-    body.for("kt", K.u32(0), K.u32(KT), (kb2, kt) => {
-      kb2.if(hasBit(union, kt), (ub) => {
-        const t0 = ub.let("t0", K.mul(kt, K.u32(tk)));
-        const k0 = keyOrigin > 0 ? ub.let("k0", K.sub(K.max(t0, K.u32(keyOrigin)), K.u32(keyOrigin))) : t0;
-        const k1 = ub.let("k1", K.min(K.sub(K.add(t0, K.u32(tk)), K.u32(keyOrigin)), K.u32(Lk)));
-        const full = ub.let("full", hasBit(mineFull, kt));
-        const partial = ub.let("partial", hasBit(minePart, kt));
-        ub.for("c0", k0, k1, (cb, c0) => {
-          const n = cb.let("n", K.min(K.u32(CK), K.sub(k1, c0)));
-          loadKRows(cb, c0);
-          if (kMask) spread(cb, "r", CK, (lb, r) => lb.store(kMask, r, maskWord(ctx, seg!, S, bi, lb, K.cast("i32", K.add(c0, r)))));
-          cb.barrier();
-          // Per subgroup (exact subgroups: one tile each), so its broadcasts stay in uniform flow.
-          cb.if(K.or(full, partial), (xb) => rowChunk(xb, partial, c0, n));
-          cb.barrier(); // the next chunk overwrites the K tile
-        }, CK);
-      });
+    walkUnion(body, { ctx, lists: lists!, bi, tile0: qg0!, tiles: QG, mine: K.div(t, K.u32(TI)), QT, KT, tk, keyOrigin, Lk }, (ub, k0, k1, full, partial) => {
+      ub.for("c0", k0, k1, (cb, c0) => {
+        const n = cb.let("n", K.min(K.u32(CK), K.sub(k1, c0)));
+        loadKRows(cb, c0);
+        if (kMask) spread(cb, "r", CK, (lb, r) => lb.store(kMask, r, maskWord(ctx, seg!, S, bi, lb, K.cast("i32", K.add(c0, r)))));
+        cb.barrier();
+        // Per subgroup (exact subgroups: one tile each), so its broadcasts stay in uniform flow.
+        cb.if(K.or(full, partial), (xb) => rowChunk(xb, partial, c0, n));
+        cb.barrier(); // the next chunk overwrites the K tile
+      }, CK);
     });
   } else {
     walkKeys(body, { ctx, lists, bi, qt, row0: row0, KT, tq, tk, Lq, Lk, off, keyOrigin, dense, hasSegments: seg !== undefined }, keyRange);

@@ -1,6 +1,7 @@
 // Pieces shared by the two flash-attention kernels (flash-attention.ts: one query row per
 // invocation; flash-blocked.ts: register-blocked score and output tiles): the rotary sin/cos,
-// the per-position segment word and the mask rule on two words.
+// the per-position segment word, the mask rule on two words, and the walks over the keys of one
+// query tile (walkKeys) or of the union of several (walkUnion).
 //
 // shapes: segments i32 [B, S, 3] (mask.ts); a word describes one absolute position of one batch
 //         row: bit 0 PAD, bit 1 GLOBAL, bit 2 DEAD, bit 3 + s "inside SPAN slot s" (S ≤ 29).
@@ -206,4 +207,69 @@ export function walkKeys(body: Block, w: KeyWalk, keyRange: (b: Block, masked: b
   } else {
     keyRange(body, true, K.u32(0), K.u32(Lk));
   }
+}
+
+/** Where a workgroup of several query tiles finds its keys (see walkUnion). */
+export interface UnionWalk {
+  readonly ctx: KernelContext;
+  /** The block lists [B, QT, 2·KT + 2]. */
+  readonly lists: Node;
+  readonly bi: Expr;
+  /** The workgroup's first query tile (workgroup-uniform) and how many it takes. */
+  readonly tile0: Expr;
+  readonly tiles: number;
+  /** Which of them (0 ≤ mine < tiles) this invocation's rows are in. */
+  readonly mine: Expr;
+  readonly QT: number;
+  readonly KT: number;
+  readonly tk: number;
+  /** Key tile kt starts at kt·tk − keyOrigin (lists with keys_from_end; keyTileOrigin). */
+  readonly keyOrigin: number;
+  readonly Lk: number;
+}
+
+/**
+ * Calls keyTile(block, k0, k1, full, partial) once per key tile in the union of the lists of
+ * query tiles tile0 … tile0 + tiles − 1 (those past QT have none), in key-tile order and in
+ * workgroup-uniform control flow; `full` and `partial` say what the key tile is to this
+ * invocation's own query tile (both false: not in its lists). The union and the own tile's
+ * classes are bit sets of ⌈KT/32⌉ u32 words, built once from the lists; the union is uniform
+ * (read-only storage at uniform indices).
+ */
+export function walkUnion(body: Block, w: UnionWalk, keyTile: (b: Block, k0: Expr, k1: Expr, full: Expr, partial: Expr) => void): void {
+  const { ctx, lists, bi, KT, tk, keyOrigin: ko } = w;
+  const NW = Math.ceil(KT / 32);
+  const bits = (name: string): Expr[] => Array.from({ length: NW }, () => body.var(name, K.u32(0)));
+  const union = bits("union"), mineFull = bits("mine_full"), minePart = bits("mine_partial");
+  const wordOf = (kt: Expr): Expr => K.div(kt, K.u32(32));
+  const setBit = (blk: Block, words: Expr[], kt: Expr): void =>
+    words.forEach((wd, i) => blk.assign(wd, K.bitor(wd, K.select(K.eq(wordOf(kt), K.u32(i)), K.shl(K.u32(1), K.rem(kt, K.u32(32))), K.u32(0)))));
+  const hasBit = (words: Expr[], kt: Expr): Expr => {
+    let word: Expr = words[0]!;
+    for (let i = 1; i < NW; i++) word = K.select(K.eq(wordOf(kt), K.u32(i)), words[i]!, word);
+    return K.ne(K.bitand(K.shr(word, K.rem(kt, K.u32(32))), K.u32(1)), K.u32(0));
+  };
+  body.for("s", K.u32(0), K.u32(w.tiles), (sb, s) => {
+    const qt = sb.let("qt_s", K.add(w.tile0, s));
+    sb.if(K.lt(qt, K.u32(w.QT)), (vb) => {
+      const entry = (blk: Block, e: Expr): Expr => K.cast("u32", ctx.value(blk, lists, [bi, qt, e]));
+      const own = vb.let("own", K.eq(w.mine, s));
+      // Row (b, qt) of the lists: [nP, partial ×KT, nF, full ×KT].
+      for (const [first, mine] of [[1, minePart], [KT + 2, mineFull]] as const) {
+        vb.for("e", K.u32(0), entry(vb, K.u32(first - 1)), (eb, e) => {
+          const kt = eb.let("kt", entry(eb, K.add(e, K.u32(first))));
+          setBit(eb, union, kt);
+          eb.if(own, (ob) => setBit(ob, mine, kt));
+        });
+      }
+    });
+  });
+  body.for("kt", K.u32(0), K.u32(KT), (lb, kt) => {
+    lb.if(hasBit(union, kt), (ub) => {
+      const t0 = ub.let("t0", K.mul(kt, K.u32(tk)));
+      const k0 = ko > 0 ? ub.let("k0", K.sub(K.max(t0, K.u32(ko)), K.u32(ko))) : t0;
+      const k1 = ub.let("k1", K.min(K.sub(K.add(t0, K.u32(tk)), K.u32(ko)), K.u32(w.Lk)));
+      keyTile(ub, k0, k1, ub.let("full", hasBit(mineFull, kt)), ub.let("partial", hasBit(minePart, kt)));
+    });
+  });
 }
