@@ -67,8 +67,8 @@ export async function runMmuBench(opts: MmuBenchOptions, log: Log = console.log)
     // with the cache, a full forward without; backends/wgsl/quiet-wait.ts).
     const waitsCached = new WaitHistory(), waitsUncached = new WaitHistory();
     for (let i = 0; i < Math.max(1, opts.reps); i++) {
-      cached.push((await quietly(gen(true), waitsCached)).runMs);
-      uncached.push((await quietly(gen(false), waitsUncached)).runMs);
+      cached.push((await quietly(() => gen(true), waitsCached)).runMs);
+      uncached.push((await quietly(() => gen(false), waitsUncached)).runMs);
     }
     const a = (T / median(cached)) * 1000, b = (T / median(uncached)) * 1000;
     log(`  KV cache:  ${fmt(median(cached))} ms per ${T} tokens (median of ${cached.length}) → ${fmt(a)} tokens/s`);

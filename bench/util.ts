@@ -164,14 +164,14 @@ export async function timePair(a: () => Promise<void>, b: () => Promise<void>, o
 // llvmpipe's shader threads (backends/wgsl/quiet-wait.ts).
 async function once(fn: () => Promise<void>, waits: WaitHistory): Promise<number> {
   const t0 = performance.now();
-  await quietly(fn(), waits);
+  await quietly(fn, waits);
   return performance.now() - t0;
 }
 
 // At least one untimed run; the first one's time is returned.
 async function warm(fn: () => Promise<void>, runs: number, waits: WaitHistory): Promise<number> {
   const first = await once(fn, waits);
-  for (let i = 1; i < runs; i++) await quietly(fn(), waits);
+  for (let i = 1; i < runs; i++) await quietly(fn, waits);
   return first;
 }
 

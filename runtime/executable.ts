@@ -294,9 +294,13 @@ export class Executable<D extends Device = WgslDevice> {
   #disposed = false;
   // Bumped whenever the arenas' contents change (runs, setParams): DeviceTensors of older generations are stale.
   #generation = 0;
-  // How long this executable's runs take: short ones keep Dawn's fast polls, long ones throttle
-  // them (backends/wgsl/quiet-wait.ts).
+  // How long this executable's runs wait for the GPU: short waits keep Dawn's fast polls, long
+  // ones throttle them (backends/wgsl/quiet-wait.ts). The first run (pipelines' first dispatch,
+  // cold caches) waits on a history of its own, so that it does not count.
   readonly #waits = new WaitHistory();
+  #waitsFor(): WaitHistory {
+    return this.stats.runs > 0 ? this.#waits : new WaitHistory();
+  }
 
   constructor(device: D, ownsDevice: boolean, compiled: CompiledGraph, kernels: readonly CompiledKernel[], arenas: DeviceBuffer[], compileMs: number) {
     this.device = device;
@@ -421,7 +425,7 @@ export class Executable<D extends Device = WgslDevice> {
    * of another executable on the same device (runKeeping): it is bound where it lies, not uploaded.
    */
   async run(inputs: Readonly<Record<string, RefTensor | DeviceTensor>>): Promise<Record<string, RefTensor>> {
-    return (await quietly(this.#run(inputs, [], "run"), this.#waits)).outputs;
+    return (await quietly(() => this.#run(inputs, [], "run"), this.#waitsFor())).outputs;
   }
 
   /**
@@ -429,7 +433,7 @@ export class Executable<D extends Device = WgslDevice> {
    * DeviceTensors (valid until this executable runs again) instead of being read.
    */
   async runKeeping(inputs: Readonly<Record<string, RefTensor | DeviceTensor>>, keep: readonly string[]): Promise<{ outputs: Record<string, RefTensor>; kept: Record<string, DeviceTensor> }> {
-    return quietly(this.#run(inputs, keep, "runKeeping"), this.#waits);
+    return quietly(() => this.#run(inputs, keep, "runKeeping"), this.#waitsFor());
   }
 
   async #run(inputs: Readonly<Record<string, RefTensor | DeviceTensor>>, keep: readonly string[], method: string): Promise<{ outputs: Record<string, RefTensor>; kept: Record<string, DeviceTensor> }> {

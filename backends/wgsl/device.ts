@@ -16,7 +16,11 @@ import { foldGrid, kernelFeatures, kernelInterface } from "../../compiler/kernel
 import type { DeviceLimits } from "./limits.ts";
 import { REQUESTED_LIMITS, alignUp, kernelLimitProblems, limitsOf } from "./limits.ts";
 import { printWgsl } from "./print.ts";
-import { quietly } from "./quiet-wait.ts";
+import { WaitHistory, quietly } from "./quiet-wait.ts";
+
+// Shader compiles wait long (seconds on llvmpipe): their own history, so that they do not make
+// the short waits of the same process (reads, decoding steps) look long (quiet-wait.ts).
+const COMPILE_WAITS = new WaitHistory();
 import type { BufferRange as GenericBufferRange, DispatchArgs as GenericDispatchArgs, GpuErrorKind } from "../../runtime/device.ts";
 import { GpuError, packParams } from "../../runtime/device.ts";
 
@@ -248,9 +252,9 @@ export class WgslDevice {
     // The scope keeps a compile error from also surfacing as an uncaptured error later.
     device.pushErrorScope("validation");
     const module = device.createShaderModule({ code: source, label: iface.name });
-    const info = await quietly(module.getCompilationInfo());
+    const info = await quietly(module.getCompilationInfo(), COMPILE_WAITS);
     if (info.messages.some((m) => m.type === "error")) {
-      await quietly(device.popErrorScope());
+      await quietly(device.popErrorScope(), COMPILE_WAITS);
       throw new GpuError("compile", formatCompileError(iface.name, source, info.messages));
     }
     const entries: GPUBindGroupLayoutEntry[] = iface.bindings.map((b, i) => ({
@@ -269,13 +273,13 @@ export class WgslDevice {
         label: iface.name,
         layout: device.createPipelineLayout({ bindGroupLayouts: [layout], label: iface.name }),
         compute: { module, entryPoint: "main" },
-      }));
+      }), COMPILE_WAITS);
     } catch (e) {
-      await quietly(device.popErrorScope());
+      await quietly(device.popErrorScope(), COMPILE_WAITS);
       this.check();
       throw new GpuError("compile", `creating the pipeline of kernel '${iface.name}' failed: ${(e as Error).message}\n${numberedLines(source)}`);
     }
-    const err = await quietly(device.popErrorScope());
+    const err = await quietly(device.popErrorScope(), COMPILE_WAITS);
     if (err) throw new GpuError("compile", `kernel '${iface.name}': ${err.message}\n${numberedLines(source)}`);
     this.stats.pipelines++;
     this.stats.compileMs += performance.now() - t0;

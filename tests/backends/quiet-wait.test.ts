@@ -63,11 +63,10 @@ test("a caller's history: short waits keep LATENCY_SPIN_MS of fast polls, long o
 
   // An outer wait takes its caller's history; the inner (innermost) wait is what it records.
   const outer = new WaitHistory();
-  await quietly((async () => {
+  await quietly(async () => {
+    await quietly(sleep(3 * LONG_WAIT_MS), new WaitHistory()); // nested (begun inside): recorded into `outer`
     await sleep(5);
-    await quietly(sleep(3 * LONG_WAIT_MS), new WaitHistory()); // nested: recorded into `outer`
-    await sleep(5);
-  })(), outer);
+  }, outer);
   assert.ok(outer.recent >= 3 * LONG_WAIT_MS * 0.9 && outer.recent < 6 * LONG_WAIT_MS, `recorded ${outer.recent} ms`);
 });
 
