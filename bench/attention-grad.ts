@@ -24,18 +24,14 @@
 // reads (DEAD rows excluded). The last line is T2I DEAD (the sampling layout).
 
 import { Graph } from "../compiler/ir/graph.ts";
-import type { Segment } from "../compiler/ir/mask.ts";
-import { denseMask, packSegments } from "../compiler/ir/mask.ts";
-import type { RefTensor } from "../compiler/ir/ref.ts";
-import { tensor } from "../compiler/ir/ref.ts";
 import { gradName, vjpGraph } from "../compiler/passes/autodiff.ts";
-import { DEFAULT_TILES } from "../compiler/passes/specialize-masks.ts";
 import type { Device } from "../runtime/device.ts";
 import { compile } from "../runtime/executable.ts";
-import { ATTENTION_SHAPE, layerGraph, t2iRows, tileCensus } from "./attention.ts";
+import type { Layout } from "./attention.ts";
+import { ATTENTION_SHAPE, layerGraph, layoutInputs, liveRows, logCensus, t2iRows } from "./attention.ts";
 import { LaunchRunner } from "./launches.ts";
 import type { BenchOptions, Log, ResultLine } from "./util.ts";
-import { describeTiming, hostLoad, maxAbsDiff, median, openBenchGpu, resultLine, timePair, uniformF32 } from "./util.ts";
+import { describeTiming, hostLoad, maxAbsDiff, median, openBenchGpu, resultLine, timePair } from "./util.ts";
 
 const WRT = ["q", "k", "v"] as const;
 
@@ -47,12 +43,6 @@ export function layerGradGraph(B: number, H: number, L: number, D: number, dense
 
 type Exe = Awaited<ReturnType<typeof compile>>;
 
-interface Layout {
-  readonly name: string;
-  readonly rows: Segment[][];
-  /** The rows the baseline's dense mask is built from (DEAD → PAD: the reference has no DEAD). */
-  readonly denseRows: Segment[][];
-}
 
 interface LayoutResult {
   readonly layout: Layout;
@@ -61,38 +51,16 @@ interface LayoutResult {
 }
 
 async function runLayout(lay: Layout, pair: { fused: Exe; dense: Exe }, opts: BenchOptions, log: Log): Promise<LayoutResult> {
-  const { batch: B, heads: H, head: D, seq: L } = ATTENTION_SHAPE;
-  const census = tileCensus(lay.rows, L);
-  log(`${lay.name} (L ${L}), tiles ${DEFAULT_TILES.tileQ}×${DEFAULT_TILES.tileK}: ${census.total} per head: ${census.empty} empty (skipped, ${((100 * census.empty) / census.total).toFixed(1)}%), ${census.partial} partial (masked loop), ${census.full} full (unmasked loop)`);
-  const seg = packSegments(lay.rows, 2);
-  const dense = new Float32Array(B * L * L);
-  lay.denseRows.forEach((r, b) => denseMask({ causal: true, segments: r }, L, L).forEach((m, i) => (dense[b * L * L + i] = m ? 0 : -1e30)));
-  const rand = (shape: number[], seed: number, scale = 1) => tensor("f32", shape, uniformF32(shape.reduce((a, b) => a * b, 1), seed).map((x) => x * scale));
-  const common: Record<string, RefTensor> = {
-    q: rand([B, H, L, D], 1, 2), k: rand([B, H, L, D], 2, 2), v: rand([B, H, L, D], 3), dy: rand([B, H, L, D], 8),
-    wq: tensor("f32", [D], uniformF32(D, 4).map((x) => 1 + 0.5 * x)), bq: rand([D], 5, 0.1),
-    wk: tensor("f32", [D], uniformF32(D, 6).map((x) => 1 + 0.5 * x)), bk: rand([D], 7, 0.1),
-    positions: tensor("i32", [L], Array.from({ length: L }, (_, i) => i)),
-  };
-  const ours = await LaunchRunner.create(pair.fused, { ...common, segments: tensor("i32", seg.shape, seg.data) }, {});
-  const base = await LaunchRunner.create(pair.dense, { ...common, mask: tensor("f32", [B, 1, L, L], dense) }, {});
+  logCensus(lay, log);
+  const inputs = layoutInputs(lay, { dy: 8 });
+  const ours = await LaunchRunner.create(pair.fused, inputs.fused, {});
+  const base = await LaunchRunner.create(pair.dense, inputs.dense, {});
   try {
     await ours.dispatch();
     await base.dispatch();
     // The rows someone reads: a DEAD row's dq is zero in ours (nothing computed), and a DEAD key
     // row's dk, dv too (nothing attends to it), while the baseline's pad rows attend among themselves.
-    const read = (data: ArrayLike<number>): number[] => {
-      const kept: number[] = [];
-      for (let b = 0; b < B; b++) {
-        const dead = lay.rows[b]!.filter((s) => s.kind === "dead");
-        for (let h = 0; h < H; h++) for (let i = 0; i < L; i++) {
-          if (dead.some((s) => i >= s.start && i < s.end)) continue;
-          const o = ((b * H + h) * L + i) * D;
-          for (let c = 0; c < D; c++) kept.push(data[o + c]!);
-        }
-      }
-      return kept;
-    };
+    const read = (data: ArrayLike<number>): number[] => liveRows(lay, data);
     for (const leaf of WRT) {
       const name = gradName(leaf);
       const { err, scale } = maxAbsDiff(read((await ours.read(name)).data), read((await base.read(name)).data));
@@ -118,8 +86,8 @@ export async function runAttentionGradBench(opts: BenchOptions, log: Log = conso
   log(`Show-o attention backward (dq, dk, dv for a given dy): batch ${B}, ${H} heads, head ${D}, L ${L}, QK-Norm + partial rotary (dim ${D / 2}), f32`);
   const pad = t2iRows(ATTENTION_SHAPE, "pad");
   const layouts: Layout[] = [
-    ...(opts.quick ? [] : [{ name: "T2I PAD", rows: pad, denseRows: pad }]),
-    { name: "T2I DEAD", rows: t2iRows(ATTENTION_SHAPE, "dead"), denseRows: pad },
+    ...(opts.quick ? [] : [{ name: "T2I PAD", L, rows: pad, denseRows: pad }]),
+    { name: "T2I DEAD", L, rows: t2iRows(ATTENTION_SHAPE, "dead"), denseRows: pad },
   ];
   let pair: { fused: Exe; dense: Exe } | undefined;
   try {

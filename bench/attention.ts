@@ -84,12 +84,58 @@ export function mmuRows(B: number, image: number): Segment[][] {
   return Array.from({ length: B }, () => [{ kind: "span" as const, start: 0, end: image + 3 }]);
 }
 
-interface Layout {
+export interface Layout {
   readonly name: string;
   readonly L: number;
   readonly rows: Segment[][];
   /** The rows the baseline's dense mask is built from (DEAD → PAD: the reference has no DEAD). */
   readonly denseRows: Segment[][];
+}
+
+/** Logs the layout's tile census (tiles per head: empty, partial, full). */
+export function logCensus(lay: Layout, log: Log): void {
+  const census = tileCensus(lay.rows, lay.L);
+  log(`${lay.name} (L ${lay.L}), tiles ${DEFAULT_TILES.tileQ}×${DEFAULT_TILES.tileK}: ${census.total} per head: ${census.empty} empty (skipped, ${((100 * census.empty) / census.total).toFixed(1)}%), ${census.partial} partial (masked loop), ${census.full} full (unmasked loop)`);
+}
+
+/**
+ * The layer's inputs for a layout (seeded uniform values; `extra` adds more of shape [B, H, L, D]
+ * by seed): `fused` with the segments, `dense` with the f32[B, 1, L, L] additive mask built from
+ * the dense rows.
+ */
+export function layoutInputs(lay: Layout, extra: Readonly<Record<string, number>> = {}): { fused: Record<string, RefTensor>; dense: Record<string, RefTensor> } {
+  const { batch: B, heads: H, head: D } = ATTENTION_SHAPE;
+  const L = lay.L;
+  const seg = packSegments(lay.rows, 2);
+  const mask = new Float32Array(B * L * L);
+  lay.denseRows.forEach((r, b) => denseMask({ causal: true, segments: r }, L, L).forEach((m, i) => (mask[b * L * L + i] = m ? 0 : -1e30)));
+  const rand = (shape: number[], seed: number, scale = 1) => tensor("f32", shape, uniformF32(shape.reduce((a, b) => a * b, 1), seed).map((x) => x * scale));
+  const common: Record<string, RefTensor> = {
+    q: rand([B, H, L, D], 1, 2), k: rand([B, H, L, D], 2, 2), v: rand([B, H, L, D], 3),
+    wq: tensor("f32", [D], uniformF32(D, 4).map((x) => 1 + 0.5 * x)), bq: rand([D], 5, 0.1),
+    wk: tensor("f32", [D], uniformF32(D, 6).map((x) => 1 + 0.5 * x)), bk: rand([D], 7, 0.1),
+    positions: tensor("i32", [L], Array.from({ length: L }, (_, i) => i)),
+  };
+  for (const [name, seed] of Object.entries(extra)) common[name] = rand([B, H, L, D], seed);
+  return { fused: { ...common, segments: tensor("i32", seg.shape, seg.data) }, dense: { ...common, mask: tensor("f32", [B, 1, L, L], mask) } };
+}
+
+/**
+ * The values of the rows someone reads, from a [B, H, L, D] result: DEAD rows are left out (they
+ * are zeros in ours, nothing computed, and pad rows attending among themselves in the baseline).
+ */
+export function liveRows(lay: Layout, data: ArrayLike<number>): number[] {
+  const { batch: B, heads: H, head: D } = ATTENTION_SHAPE;
+  const kept: number[] = [];
+  for (let b = 0; b < B; b++) {
+    const dead = lay.rows[b]!.filter((s) => s.kind === "dead");
+    for (let h = 0; h < H; h++) for (let i = 0; i < lay.L; i++) {
+      if (dead.some((s) => i >= s.start && i < s.end)) continue;
+      const o = ((b * H + h) * lay.L + i) * D;
+      for (let c = 0; c < D; c++) kept.push(data[o + c]!);
+    }
+  }
+  return kept;
 }
 
 interface LayoutResult {
@@ -109,37 +155,14 @@ async function runLayout(device: Device, lay: Layout, exes: Map<number, { fused:
     log(`L ${L}: ours: ${pair.fused.compiled.launches.map((l) => l.label).join("; ")}`);
     log(`L ${L}: baseline: ${pair.dense.compiled.launches.map((l) => l.label).join("; ")}`);
   }
-  const census = tileCensus(lay.rows, L);
-  log(`${lay.name} (L ${L}), tiles ${DEFAULT_TILES.tileQ}×${DEFAULT_TILES.tileK}: ${census.total} per head: ${census.empty} empty (skipped, ${((100 * census.empty) / census.total).toFixed(1)}%), ${census.partial} partial (masked loop), ${census.full} full (unmasked loop)`);
-  const seg = packSegments(lay.rows, 2);
-  const dense = new Float32Array(B * L * L);
-  lay.denseRows.forEach((r, b) => denseMask({ causal: true, segments: r }, L, L).forEach((m, i) => (dense[b * L * L + i] = m ? 0 : -1e30)));
-  const rand = (shape: number[], seed: number, scale = 1) => tensor("f32", shape, uniformF32(shape.reduce((a, b) => a * b, 1), seed).map((x) => x * scale));
-  const common: Record<string, RefTensor> = {
-    q: rand([B, H, L, D], 1, 2), k: rand([B, H, L, D], 2, 2), v: rand([B, H, L, D], 3),
-    wq: tensor("f32", [D], uniformF32(D, 4).map((x) => 1 + 0.5 * x)), bq: rand([D], 5, 0.1),
-    wk: tensor("f32", [D], uniformF32(D, 6).map((x) => 1 + 0.5 * x)), bk: rand([D], 7, 0.1),
-    positions: tensor("i32", [L], Array.from({ length: L }, (_, i) => i)),
-  };
-  const ours = await LaunchRunner.create(pair.fused, { ...common, segments: tensor("i32", seg.shape, seg.data) }, {});
-  const base = await LaunchRunner.create(pair.dense, { ...common, mask: tensor("f32", [B, 1, L, L], dense) }, {});
+  logCensus(lay, log);
+  const inputs = layoutInputs(lay);
+  const ours = await LaunchRunner.create(pair.fused, inputs.fused, {});
+  const base = await LaunchRunner.create(pair.dense, inputs.dense, {});
   try {
     await ours.dispatch();
     await base.dispatch();
-    // Compare the rows someone reads: DEAD rows are zeros in ours and pad-attending in the baseline.
-    const read = (data: ArrayLike<number>): number[] => {
-      const kept: number[] = [];
-      for (let b = 0; b < B; b++) {
-        const dead = lay.rows[b]!.filter((s) => s.kind === "dead");
-        for (let h = 0; h < H; h++) for (let i = 0; i < L; i++) {
-          if (dead.some((s) => i >= s.start && i < s.end)) continue;
-          const o = ((b * H + h) * L + i) * D;
-          for (let c = 0; c < D; c++) kept.push(data[o + c]!);
-        }
-      }
-      return kept;
-    };
-    const { err, scale } = maxAbsDiff(read((await ours.read("y")).data), read((await base.read("y")).data));
+    const { err, scale } = maxAbsDiff(liveRows(lay, (await ours.read("y")).data), liveRows(lay, (await base.read("y")).data));
     log(`${lay.name}: check: max |ours − baseline| = ${err.toExponential(2)} (max |baseline| ${scale.toFixed(3)})`);
     if (!(err <= 1e-3 * Math.max(1, scale))) throw new Error(`${lay.name}: fused attention differs from the dense-mask path by ${err}`);
     const [tOurs, tBase] = await timePair(() => ours.dispatch(), () => base.dispatch(), opts);
