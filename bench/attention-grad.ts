@@ -27,11 +27,11 @@ import { Graph } from "../compiler/ir/graph.ts";
 import { gradName, vjpGraph } from "../compiler/passes/autodiff.ts";
 import type { Device } from "../runtime/device.ts";
 import { compile } from "../runtime/executable.ts";
-import type { Layout } from "./attention.ts";
-import { ATTENTION_SHAPE, layerGraph, layoutInputs, liveRows, logCensus, t2iRows } from "./attention.ts";
+import type { Layout, LayoutResult } from "./attention.ts";
+import { ATTENTION_SHAPE, layerGraph, layoutInputs, liveRows, logCensus, t2iRows, timeLayout } from "./attention.ts";
 import { LaunchRunner } from "./launches.ts";
 import type { BenchOptions, Log, ResultLine } from "./util.ts";
-import { describeTiming, hostLoad, maxAbsDiff, median, openBenchGpu, resultLine, timePair } from "./util.ts";
+import { hostLoad, maxAbsDiff, openBenchGpu, resultLine } from "./util.ts";
 
 const WRT = ["q", "k", "v"] as const;
 
@@ -44,11 +44,6 @@ export function layerGradGraph(B: number, H: number, L: number, D: number, dense
 type Exe = Awaited<ReturnType<typeof compile>>;
 
 
-interface LayoutResult {
-  readonly layout: Layout;
-  readonly ours: number;
-  readonly baseline: number;
-}
 
 async function runLayout(lay: Layout, pair: { fused: Exe; dense: Exe }, opts: BenchOptions, log: Log): Promise<LayoutResult> {
   logCensus(lay, log);
@@ -67,12 +62,7 @@ async function runLayout(lay: Layout, pair: { fused: Exe; dense: Exe }, opts: Be
       log(`${lay.name}: check d${leaf}: max |ours − baseline| = ${err.toExponential(2)} (max |baseline| ${scale.toExponential(2)})`);
       if (!(err <= 1e-3 * scale)) throw new Error(`${lay.name}: d${leaf} of the fused backward differs from the dense-mask path by ${err} (max |baseline| ${scale})`);
     }
-    const [tOurs, tBase] = await timePair(() => ours.dispatch(), () => base.dispatch(), opts);
-    log(`${lay.name}: ours (flash backward, ${pair.fused.compiled.launches.length} dispatches): ${describeTiming(tOurs)}`);
-    log(`${lay.name}: baseline (dense additive mask, ${pair.dense.compiled.launches.length} dispatches): ${describeTiming(tBase)}`);
-    const paired = median(tOurs.samples.map((t, i) => tBase.samples[i]! / t));
-    log(`${lay.name}: ratio ${(tBase.median / tOurs.median).toFixed(2)} (median of per-pair ratios ${paired.toFixed(2)}); ${hostLoad()}`);
-    return { layout: lay, ours: tOurs.median, baseline: tBase.median };
+    return await timeLayout(lay, ours, base, [`flash backward, ${pair.fused.compiled.launches.length} dispatches`, `dense additive mask, ${pair.dense.compiled.launches.length} dispatches`], opts, log);
   } finally {
     ours.dispose();
     base.dispose();

@@ -138,10 +138,24 @@ export function liveRows(lay: Layout, data: ArrayLike<number>): number[] {
   return kept;
 }
 
-interface LayoutResult {
+export interface LayoutResult {
   readonly layout: Layout;
   readonly ours: number;
   readonly baseline: number;
+}
+
+/**
+ * Times ours against the baseline on one layout (alternating; `what` describes each side) and logs
+ * both timings, the ratio of medians and the median of the per-pair ratios (each pair ran back to
+ * back: steadier when the host's speed drifts during the run).
+ */
+export async function timeLayout(lay: Layout, ours: LaunchRunner, base: LaunchRunner, what: readonly [string, string], opts: BenchOptions, log: Log): Promise<LayoutResult> {
+  const [tOurs, tBase] = await timePair(() => ours.dispatch(), () => base.dispatch(), opts);
+  log(`${lay.name}: ours (${what[0]}): ${describeTiming(tOurs)}`);
+  log(`${lay.name}: baseline (${what[1]}): ${describeTiming(tBase)}`);
+  const paired = median(tOurs.samples.map((t, i) => tBase.samples[i]! / t));
+  log(`${lay.name}: ratio ${(tBase.median / tOurs.median).toFixed(2)} (median of per-pair ratios ${paired.toFixed(2)}); ${hostLoad()}`);
+  return { layout: lay, ours: tOurs.median, baseline: tBase.median };
 }
 
 /** Times one layout: both sides compiled for its L (executables shared across layouts of one L). */
@@ -165,14 +179,7 @@ async function runLayout(device: Device, lay: Layout, exes: Map<number, { fused:
     const { err, scale } = maxAbsDiff(liveRows(lay, (await ours.read("y")).data), liveRows(lay, (await base.read("y")).data));
     log(`${lay.name}: check: max |ours − baseline| = ${err.toExponential(2)} (max |baseline| ${scale.toFixed(3)})`);
     if (!(err <= 1e-3 * Math.max(1, scale))) throw new Error(`${lay.name}: fused attention differs from the dense-mask path by ${err}`);
-    const [tOurs, tBase] = await timePair(() => ours.dispatch(), () => base.dispatch(), opts);
-    log(`${lay.name}: ours (fused + specialized, ${pair.fused.compiled.launches.length} dispatches): ${describeTiming(tOurs)}`);
-    log(`${lay.name}: baseline (unfused, dense additive mask, ${pair.dense.compiled.launches.length} dispatches): ${describeTiming(tBase)}`);
-    // Also the median of the per-pair ratios (each pair ran back to back): steadier when the
-    // host's speed drifts during the run.
-    const paired = median(tOurs.samples.map((t, i) => tBase.samples[i]! / t));
-    log(`${lay.name}: ratio ${(tBase.median / tOurs.median).toFixed(2)} (median of per-pair ratios ${paired.toFixed(2)}); ${hostLoad()}`);
-    return { layout: lay, ours: tOurs.median, baseline: tBase.median };
+    return await timeLayout(lay, ours, base, [`fused + specialized, ${pair.fused.compiled.launches.length} dispatches`, `unfused, dense additive mask, ${pair.dense.compiled.launches.length} dispatches`], opts, log);
   } finally {
     ours.dispose();
     base.dispose();
