@@ -254,6 +254,8 @@ export class Tensor {
   cos(): Tensor { return build("cos", [this], {}, callerLoc()); }
   floor(): Tensor { return build("floor", [this], {}, callerLoc()); }
   not(): Tensor { return build("not", [this], {}, callerLoc()); }
+  /** This tensor in the forward; no gradient flows back through it (PyTorch's detach). */
+  stopGradient(): Tensor { return build("stop_gradient", [this], {}, callerLoc()); }
 
   /** this ? a : b, broadcasting all three (this is the bool condition). */
   where(a: Operand, b: Operand): Tensor {

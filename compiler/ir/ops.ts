@@ -12,5 +12,6 @@ import "./ops/attention.ts";
 import "./ops/attention_qknorm.ts";
 import "./ops/attention_grad.ts";
 import "./ops/random.ts";
+import "./ops/gradient.ts";
 
 export { allOps, getOp, hasOp } from "./op.ts";

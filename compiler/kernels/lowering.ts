@@ -22,6 +22,7 @@ const TABLE: Record<string, Lowering> = {
   softmax: "kernel", log_softmax: "kernel", layer_norm: "kernel", group_norm: "kernel", attention: "kernel",
   attention_qknorm: "kernel", block_lists: "kernel", attention_grad_q: "kernel", attention_grad_kv: "kernel",
   gelu: "decompose", silu: "decompose", rotary: "decompose", cross_entropy: "decompose",
+  stop_gradient: "decompose", // its decomposition is its input: free once lowered
 };
 
 const ELEMENTWISE = [

@@ -197,3 +197,27 @@ test("the autodiff pass in a pipeline, with simplify around it", () => {
   }
   assert.ok(fired.every((f) => f.startsWith("simplify:")), fired.join(", "));
 });
+
+test("stop_gradient: the straight-through z + sg(q − z) passes ∂/∂z through, survives the passes before autodiff, and lowers to nothing", () => {
+  const w = param("w", "f32", [5]);
+  const z = un("tanh", w);
+  const q = un("sign", z);
+  const st = add(z, un("stop_gradient", apply("sub", [q, z]))); // forward: q; backward: identity to z
+  const c = input("c", "f32", [5]);
+  const loss = add(sumAll(mul(st, c)), sumAll(mul(un("stop_gradient", z), z))); // second term: ∂ = z, not 2z
+  const graph = new Graph("sg", [c], [w], [{ name: "loss", node: loss }]);
+  const wv = f32([5]), cv = f32([5]);
+  const piped = runPipeline(graph, ["verify", "simplify", "cse", "dce", { name: "autodiff", options: { loss: "loss" } }, "simplify", "verify"]);
+  assert.ok(piped.nodes().some((n) => n.op === "stop_gradient"), "a pass before autodiff removed stop_gradient");
+  const out = run(piped, { c: cv }, { w: wv });
+  let want = 0;
+  wv.data.forEach((v, i) => {
+    const t = Math.tanh(v);
+    want += Math.sign(t) * cv.data[i]! + t * t;
+    const dw = (cv.data[i]! + t) * (1 - t * t);
+    assert.ok(Math.abs(out["grad.w"]!.data[i]! - dw) <= 1e-12 * (1 + Math.abs(dw)), `grad.w[${i}]: ${out["grad.w"]!.data[i]} vs ${dw} (${SEED})`);
+  });
+  assert.ok(Math.abs(out["loss"]!.data[0]! - want) <= 1e-12 * (1 + Math.abs(want)));
+  const lowered = runPipeline(piped, ["lower-composites"]);
+  assert.ok(!lowered.nodes().some((n) => n.op === "stop_gradient"), "lower-composites kept stop_gradient");
+});
