@@ -24,9 +24,10 @@ import type { DType } from "../compiler/ir/types.ts";
 import { concreteShape, formatType } from "../compiler/ir/types.ts";
 import type { Launch } from "../compiler/kernels/emit.ts";
 import "../compiler/kernels/builders/index.ts";
+import { copyShardLaunch } from "../compiler/kernels/builders/copy.ts";
 import { schedule } from "../compiler/kernels/schedule.ts";
 import type { TargetCaps } from "../compiler/kernels/target.ts";
-import { elemBytes } from "../compiler/kernels/target.ts";
+import { elemBytes, shardPlan } from "../compiler/kernels/target.ts";
 import { bindDims } from "../compiler/passes/bind-dims.ts";
 import type { Partition } from "../compiler/passes/fuse-elementwise.ts";
 import { partition } from "../compiler/passes/fuse-elementwise.ts";
@@ -47,6 +48,12 @@ export interface LowerOptions {
   readonly dims?: Readonly<Record<string, number>>;
   /** Fuse elementwise consumers into matmul epilogues (default true). */
   readonly epilogues?: boolean;
+  /**
+   * Executable state: output name → parameter name. After every run the output's value replaces
+   * the parameter's (copies appended after the last launch), so the next run reads it; such
+   * outputs are not read back. A training step's new weights and optimizer moments use it.
+   */
+  readonly state?: Readonly<Record<string, string>>;
 }
 
 export interface CompileOptions extends LowerOptions {
@@ -75,6 +82,8 @@ export interface CompiledGraph {
   readonly launches: readonly Launch[];
   readonly plan: MemoryPlan;
   readonly caps: TargetCaps;
+  /** Executable state (LowerOptions.state): output name → the parameter it replaces after each run. */
+  readonly state: Readonly<Record<string, string>>;
   /** Milliseconds spent lowering (graph passes, kernel building, memory planning). */
   readonly lowerMs: number;
 }
@@ -120,10 +129,44 @@ export function lower(graph: Graph, caps: TargetCaps, opts: LowerOptions = {}): 
   const t0 = performance.now();
   const bound = bindDims(graph, opts.dims ?? {});
   const lowered = simplify(lowerComposites(fuseAttention(bound, { maxBindings: caps.maxStorageBindings, caps })));
-  const part = partition(lowered, { epilogues: opts.epilogues ?? true });
+  const part = partition(lowered, {
+    epilogues: opts.epilogues ?? true,
+    maxBindings: caps.maxStorageBindings,
+    bindingsOf: (n) => shardPlan(n.dtype, n.shape, caps).count,
+  });
   const launches = schedule(part, caps);
   const plan = planMemory(lowered, launches, caps);
-  return { graph: lowered, partition: part, launches, plan, caps, lowerMs: performance.now() - t0 };
+  const copies = stateCopies(lowered, plan, opts.state ?? {});
+  return { graph: lowered, partition: part, launches: [...launches, ...copies], plan, caps, state: { ...opts.state }, lowerMs: performance.now() - t0 };
+}
+
+/**
+ * The launches that write each state output over its parameter, shard by shard, after every other
+ * launch (so nothing reads a parameter after it changed). The plan keeps outputs alive to the end.
+ */
+function stateCopies(graph: Graph, plan: MemoryPlan, state: Readonly<Record<string, string>>): Launch[] {
+  const copies: Launch[] = [];
+  const targets = new Set<string>();
+  for (const [out, param] of Object.entries(state)) {
+    const where = `state '${out}' → '${param}'`;
+    const o = graph.outputs.find((x) => x.name === out);
+    if (!o) throw new Error(`${where}: graph '${graph.name}' has no output '${out}'`);
+    const p = graph.params.find((x) => leafName(x) === param);
+    if (!p) throw new Error(`${where}: graph '${graph.name}' has no parameter '${param}'`);
+    if (targets.has(param)) throw new Error(`${where}: parameter '${param}' is the target of two state outputs`);
+    targets.add(param);
+    if (o.node.dtype !== p.dtype || formatType(o.node.dtype, o.node.shape) !== formatType(p.dtype, p.shape)) {
+      throw new Error(`${where}: output is ${formatType(o.node.dtype, o.node.shape)}, parameter is ${formatType(p.dtype, p.shape)}`);
+    }
+    if (o.node === p) continue; // unchanged: nothing to write
+    const src = plan.byNode.get(o.node), dst = plan.byNode.get(p);
+    if (!src || !dst || src.length !== dst.length) throw new Error(`internal: ${where}: no matching placements`);
+    if (src[0]!.kind !== "activations") throw new Error(`${where}: the output is ${src[0]!.kind === "weights" ? "a parameter" : "an input"}, not computed by the step`);
+    src.forEach((s, k) => {
+      if (s.elems > 0) copies.push(copyShardLaunch(o.node, p, k, s.elems, s.elem, `state ${out} → ${param}${src.length > 1 ? ` shard ${k}` : ""}`));
+    });
+  }
+  return copies;
 }
 
 /** The target tests and tools run on when none is named: $SHOWO_TARGET ("wgsl" or "cuda"), default "wgsl". */
@@ -165,7 +208,11 @@ export async function compile(graph: Graph, opts: CompileOptions): Promise<Execu
       ...(opts.maxBindingBytes !== undefined ? { maxBindingBytes: Math.min(devCaps.maxBindingBytes, opts.maxBindingBytes) } : {}),
       ...(opts.maxWorkgroupStorageBytes !== undefined ? { maxWorkgroupStorageBytes: Math.min(devCaps.maxWorkgroupStorageBytes, opts.maxWorkgroupStorageBytes) } : {}),
     };
-    const lowered = lower(graph, caps, { ...(opts.dims ? { dims: opts.dims } : {}), ...(opts.epilogues !== undefined ? { epilogues: opts.epilogues } : {}) });
+    const lowered = lower(graph, caps, {
+      ...(opts.dims ? { dims: opts.dims } : {}),
+      ...(opts.epilogues !== undefined ? { epilogues: opts.epilogues } : {}),
+      ...(opts.state ? { state: opts.state } : {}),
+    });
     const kernels = await compileKernels(device, graph.name, lowered.launches);
     const arenas = await allocateArenas(device, lowered);
     return new Executable(device, opts.device === undefined, lowered, kernels, arenas, performance.now() - t0);
@@ -479,6 +526,7 @@ export class Executable<D extends Device = WgslDevice> {
       await rec.submit(this.graph.name);
       const outputs: Record<string, RefTensor> = {}, kept: Record<string, DeviceTensor> = {};
       for (const o of this.graph.outputs) {
+        if (o.name in this.compiled.state) continue; // now the parameter's value (readParam)
         if (keep.includes(o.name)) {
           const shards = this.plan.byNode.get(o.node)!.map((p) => ({ range: this.#range(p), elem: p.elem, elems: p.elems }));
           kept[o.name] = new DeviceTensor(this as Executable<Device>, o.name, o.node, this.#generation, shards);
@@ -536,6 +584,15 @@ export class Executable<D extends Device = WgslDevice> {
     const shape = concreteShape(node.shape);
     const numel = shape.reduce((a, b) => a * b, 1);
     return { dtype: node.dtype, shape, data: fromDeviceBytes(parts, places[0]!.elem, node.dtype, numel) };
+  }
+
+  /** A parameter's current value (after runs with state, the updated one). */
+  async readParam(name: string): Promise<RefTensor> {
+    this.#checkLive();
+    const p = this.graph.params.find((x) => leafName(x) === name);
+    if (!p) throw new Error(`executable '${this.graph.name}': no parameter '${name}'`);
+    if (!this.#paramsSet) throw new Error(`executable '${this.graph.name}': readParam('${name}') before setParams`);
+    return quietly(() => this.#read(p), this.#waitsFor());
   }
 
   dispose(): void {

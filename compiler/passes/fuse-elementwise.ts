@@ -56,7 +56,19 @@ export function reshapeBase(n: Node): Node {
   return n;
 }
 
-export function partition(graph: Graph, opts: { epilogues?: boolean } = {}): Partition {
+export interface PartitionOptions {
+  /** Fuse elementwise consumers into matmul epilogues (default true). */
+  readonly epilogues?: boolean;
+  /**
+   * Storage bindings one kernel may have (the device's limit): a kernel whose fused inputs would
+   * read more tensors gets part of its region stored by a kernel of its own. Default: no limit.
+   */
+  readonly maxBindings?: number;
+  /** Bindings a tensor takes (its shard count); default 1. */
+  readonly bindingsOf?: (n: Node) => number;
+}
+
+export function partition(graph: Graph, opts: PartitionOptions = {}): Partition {
   const nodes = graph.nodes();
   const uses = users(nodes);
   const outputs = new Set(graph.outputs.map((o) => o.node));
@@ -88,6 +100,13 @@ export function partition(graph: Graph, opts: { epilogues?: boolean } = {}): Par
       if (k === "leaf" || k === "kernel" || outputs.has(n) || forced.has(n) || (k === "inline" && s.size > 1)) mat.add(n);
     }
     let changed = false;
+    if (opts.maxBindings !== undefined) {
+      const cut = overBindings(nodes, mat, kind, opts.maxBindings, opts.bindingsOf ?? (() => 1));
+      if (cut) {
+        forced.add(cut);
+        continue;
+      }
+    }
     for (const n of nodes) {
       for (const i of CONTIGUOUS[n.op] ?? []) {
         const operand = n.inputs[i]!;
@@ -145,4 +164,45 @@ export function partition(graph: Graph, opts: { epilogues?: boolean } = {}): Par
     groups.push({ root: n, kind: producer ? producer.op : kind(n) === "kernel" ? n.op : "elementwise", producer });
   }
   return { graph, materialized: mat, groups };
+}
+
+/**
+ * A node to store so that no kernel reads more tensors than it may bind, or undefined when every
+ * kernel fits. A kernel reads the stored tensors its fused region reaches; when one reads too many
+ * (the sum of a few dozen per-parameter norms, say), the unstored node of its region that reads the
+ * most while still fitting in one kernel is stored, and the caller repeats.
+ */
+function overBindings(nodes: readonly Node[], mat: ReadonlySet<Node>, kind: (n: Node) => string, max: number, bindingsOf: (n: Node) => number): Node | undefined {
+  const reads = new Map<Node, Set<Node>>();
+  const weight = (s: ReadonlySet<Node>) => [...s].reduce((a, x) => a + bindingsOf(x), 0);
+  for (const n of nodes) {
+    if (kind(n) === "leaf") continue;
+    const s = new Set<Node>();
+    for (const i of n.inputs) {
+      if (mat.has(i)) s.add(i);
+      else for (const x of reads.get(i) ?? []) s.add(x);
+    }
+    reads.set(n, s);
+  }
+  for (const n of nodes) {
+    if (!mat.has(n) || kind(n) === "leaf") continue;
+    if (weight(reads.get(n)!) + bindingsOf(n) <= max) continue;
+    // The unstored nodes of n's region, and the best one to store.
+    let best: Node | undefined, bestWeight = 1;
+    const stack = n.inputs.filter((i) => !mat.has(i));
+    const seen = new Set<Node>();
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (seen.has(x) || kind(x) === "leaf") continue;
+      seen.add(x);
+      const w = weight(reads.get(x)!);
+      if (w + bindingsOf(x) <= max && w > bestWeight) {
+        best = x;
+        bestWeight = w;
+      }
+      for (const i of x.inputs) if (!mat.has(i)) stack.push(i);
+    }
+    if (best) return best;
+  }
+  return undefined;
 }
