@@ -39,7 +39,8 @@ distclean: clean
 # (Debian's python3-torch, installed with apt when missing) and checks that they reproduce the
 # committed files byte for byte (tests/golden/sampler.py makes the T2I sampling fixtures, sample*). To replace them:
 # /usr/bin/python3 tests/golden/reference.py --out tests/golden/fixtures (and sampler.py --out tests/golden/fixtures)
-# (and tests/golden/mmu.py --out tests/golden/mmu-fixtures for the greedy MMU answers).
+# (and tests/golden/mmu.py --out tests/golden/mmu-fixtures for the greedy MMU answers,
+# tests/golden/train.py --out tests/golden/train-fixtures for the training losses, gradients and AdamW steps).
 .PHONY: golden
 golden:
 	@dpkg -s python3-torch python3-numpy libopenblas0-pthread >/dev/null 2>&1 || { \
@@ -48,3 +49,4 @@ golden:
 	/usr/bin/python3 tests/golden/reference.py --check tests/golden/fixtures
 	/usr/bin/python3 tests/golden/sampler.py --check tests/golden/fixtures
 	/usr/bin/python3 tests/golden/mmu.py --check tests/golden/mmu-fixtures
+	/usr/bin/python3 tests/golden/train.py --check tests/golden/train-fixtures
