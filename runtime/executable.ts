@@ -187,7 +187,7 @@ export function openDeviceFor(target: Target): Promise<Device> {
   }
 }
 
-function targetOf(device: Device): Target | null {
+export function targetOf(device: Device): Target | null {
   return device instanceof CudaDevice ? "cuda" : device instanceof WgslDevice ? "wgsl" : null;
 }
 
