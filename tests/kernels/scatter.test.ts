@@ -1,4 +1,4 @@
-// The scatter_add kernel on a WebGPU device against the reference interpreter, on fresh random
+// The scatter_add kernels (gathering and row-sums forms) on a WebGPU device against the reference interpreter, on fresh random
 // inputs with repeated and out-of-range indices (clamped as gather clamps): axis 0 with 2-D
 // indices, a middle axis, the last axis, an integer target (exact), fused producers, and the VJP
 // graph of gather. Skipped, with the reason, where no WebGPU adapter is available.
@@ -129,4 +129,19 @@ test("the VJP graph of gather (scatter_add of the cotangent into zeros)", skip, 
   };
   // The forward gather stays an output; the zero target is a constant computed in the scatter.
   assert.deepEqual((await check(graph, inputs, "gather VJP")).sort(), ["elementwise", "scatter_add"]);
+});
+
+test("row-sums form (fewer index positions than rows): embedding shape, middle axis, i32 exact, fused producers", skip, async () => {
+  const emb = scatterCase("f32", [37, 5], [2, 3], 0);
+  assert.deepEqual(await check(emb.graph, emb.inputs, "rows, axis 0"), ["scatter_add_init", "scatter_add_rows"]);
+  const mid = scatterCase("f32", [3, 23, 4], [7], 1);
+  assert.deepEqual(await check(mid.graph, mid.inputs, "rows, axis 1 of 3"), ["scatter_add_init", "scatter_add_rows"]);
+  const last = scatterCase("i32", [4, 19], [6], 1);
+  await check(last.graph, last.inputs, "rows, i32", true);
+  const [n, m, w] = [29, 8, 3];
+  const x = input("x", "f32", [n, w]), indices = input("indices", "i32", [m]), u = input("u", "f32", [w, m]);
+  const out = apply("scatter_add", [apply("mul", [x, x]), indices, apply("permute", [apply("neg", [u])], { perm: [1, 0] })], { axis: 0 });
+  const graph = new Graph("scatter_rows_fused", [x, indices, u], [], [{ name: "out", node: out }]);
+  const inputs = { x: randomTensor("f32", [n, w], rng), indices: indexTensor([m], n), u: randomTensor("f32", [w, m], rng) };
+  assert.deepEqual(await check(graph, inputs, "rows, fused"), ["scatter_add_init", "scatter_add_rows"]);
 });
