@@ -1,0 +1,147 @@
+// The training loop end to end on WGSL (runtime/training/trainer.ts) with showo-tiny on a small
+// image–caption folder, a text file and a question–answer file made here, the frozen tokenizer
+// being the golden magvit2-tiny weights:
+//   - a straight run of 4 steps and a run resumed from its step-2 checkpoint end with
+//     byte-identical model.safetensors (and the same metrics rows);
+//   - the run folder holds what the docs promise (config.json, metrics.csv columns, loss.png,
+//     checkpoints kept to the configured count), and model.safetensors loads as Show-o weights;
+//   - corrupted, truncated, incomplete and non-finite checkpoints are refused, naming the file
+//     (and the tensor).
+// Config errors are checked without a device (resolveConfig names the field).
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync, truncateSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { tensor } from "../../compiler/ir/ref.ts";
+import { SHOWO_TINY, Showo } from "../../models/showo.ts";
+import { openDeviceFor } from "../../runtime/executable.ts";
+import { writePng } from "../../runtime/image.ts";
+import { loadCheckpoint, resolveCheckpointDir, saveCheckpoint } from "../../runtime/training/checkpoint.ts";
+import { DEFAULTS, resolveConfig } from "../../runtime/training/config.ts";
+import type { TrainConfig } from "../../runtime/training/config.ts";
+import { Trainer } from "../../runtime/training/trainer.ts";
+import { SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
+
+const VQ = new URL("../golden/fixtures/magvit2-tiny.safetensors", import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), "showo-train-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** Four 16×16 pictures of coloured squares, captions, texts and questions about them. */
+function makeData(dir: string): void {
+  const colours: [string, number[]][] = [["red", [230, 20, 20]], ["green", [20, 200, 40]], ["blue", [30, 40, 220]], ["yellow", [240, 220, 30]]];
+  const caps: string[] = [], qa: string[] = [], text: string[] = [];
+  colours.forEach(([name, c], k) => {
+    const S = 16, data = new Float32Array(3 * S * S);
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        const inside = x >= 3 + k && x < 11 + k && y >= 4 && y < 12;
+        for (let ch = 0; ch < 3; ch++) data[ch * S * S + y * S + x] = inside ? c[ch]! : 250;
+      }
+    }
+    writePng(join(dir, `${k}.png`), { channels: 3, height: S, width: S, data });
+    caps.push(JSON.stringify({ image: `${k}.png`, caption: `a ${name} square` }));
+    qa.push(JSON.stringify({ image: `${k}.png`, question: "colour?", answer: name }));
+    text.push(JSON.stringify({ text: `the square is ${name}` }));
+  });
+  writeFileSync(join(dir, "captions.jsonl"), `${caps.join("\n")}\n`);
+  writeFileSync(join(dir, "qa.jsonl"), `${qa.join("\n")}\n`);
+  writeFileSync(join(dir, "text.jsonl"), `${text.join("\n")}\n`);
+}
+
+const data = join(root, "data");
+mkdirSync(data, { recursive: true });
+makeData(data);
+
+const config: TrainConfig = resolveConfig([{
+  values: {
+    model: "showo-tiny", steps: 4, lr: 2e-3, warmup: 1, seed: 7, images: data, text: join(data, "text.jsonl"), qa: join(data, "qa.jsonl"),
+    vqWeights: VQ, t2iBatch: 2, lmBatch: 1, mmuBatch: 1, saveEvery: 2, keepCheckpoints: 2,
+  },
+  where: "test",
+  dir: root,
+}]);
+
+const dev = await openDeviceFor("wgsl");
+after(() => dev.dispose());
+
+test("a run resumed from its step-2 checkpoint ends byte-identical to the straight run", async () => {
+  const a = join(root, "a"), b = join(root, "b");
+  const straight = await new Trainer(config, a).run({ out: a, device: dev });
+  assert.equal(straight?.step, 4);
+  for (const f of ["config.json", "metrics.csv", "model.safetensors", "loss.png"]) assert.ok(existsSync(join(a, f)), `run folder lacks ${f}`);
+  assert.deepEqual(readdirSync(join(a, "checkpoints")).sort(), ["step-2", "step-4"]);
+  const csv = readFileSync(join(a, "metrics.csv"), "utf8").trim().split("\n");
+  assert.equal(csv[0], "step,loss,loss_t2i,loss_lm,loss_mmu,lr,grad_norm,tokens_per_s,step_ms");
+  assert.equal(csv.length, 5);
+  const losses = csv.slice(1).map((l) => Number(l.split(",")[1]));
+  assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
+
+  const resumed = await new Trainer(config, b).run({ out: b, device: dev, resume: join(a, "checkpoints", "step-2") });
+  assert.equal(resumed?.step, 4);
+  assert.ok(readFileSync(join(a, "model.safetensors")).equals(readFileSync(join(b, "model.safetensors"))), "model.safetensors differs between the straight and the resumed run");
+  const rows = (dir: string) => readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").slice(0, 7).join(","));
+  assert.deepEqual(rows(b), rows(a).slice(2), "the resumed run's losses differ from the straight run's");
+
+  // The weights load as a Show-o checkpoint, as generate and understand read them.
+  const w = await loadWeights(join(a, "model.safetensors"), new Showo(SHOWO_TINY).namedParameters(), SHOWO_KEYMAP);
+  assert.equal(w["lm_head.bias"]!.shape[0], SHOWO_TINY.vocab);
+  // A run folder resolves to its newest checkpoint.
+  assert.equal(resolveCheckpointDir(a), join(a, "checkpoints", "step-4"));
+});
+
+test("corrupt, truncated, incomplete and non-finite checkpoints are refused with the file named", async () => {
+  const run = join(root, "ck");
+  const w = { "x.weight": tensor("f32", [2, 3], [1, 2, 3, 4, 5, 6]) };
+  const m = { "optim.m.x.weight": tensor("f32", [2, 3]), "optim.v.x.weight": tensor("f32", [2, 3]) };
+  const state = { step: 3, totalSteps: 10, model: "showo-tiny", seed: 1, rng: { seed: 1, nextStep: 3 } };
+  const dir = await saveCheckpoint(run, state, w, m, 3);
+  const ok = await loadCheckpoint(dir);
+  assert.deepEqual(Array.from(ok.weights["x.weight"]!.data), [1, 2, 3, 4, 5, 6]);
+
+  const copy = (name: string) => {
+    const d = join(root, name);
+    cpSync(dir, d, { recursive: true });
+    return d;
+  };
+  const flipped = copy("flipped");
+  const bytes = readFileSync(join(flipped, "model.safetensors"));
+  bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0x40;
+  writeFileSync(join(flipped, "model.safetensors"), bytes);
+  await assert.rejects(loadCheckpoint(flipped), /model\.safetensors is corrupt \(SHA-256/);
+
+  const cut = copy("cut");
+  truncateSync(join(cut, "optimizer.safetensors"), 40);
+  await assert.rejects(loadCheckpoint(cut), /optimizer\.safetensors is 40 bytes, state\.json says \d+ \(truncated/);
+
+  const noState = copy("nostate");
+  rmSync(join(noState, "state.json"));
+  await assert.rejects(loadCheckpoint(noState), /state\.json is missing/);
+  assert.throws(() => resolveCheckpointDir(join(root, "nowhere")), /no such file or folder/);
+
+  const nan = await saveCheckpoint(join(root, "nan"), state, { "x.weight": tensor("f32", [2, 3], [1, 2, NaN, 4, 5, 6]) }, m, 3);
+  await assert.rejects(loadCheckpoint(nan), /tensor 'x\.weight' holds a non-finite value \(NaN\) at element 2/);
+
+  // Only the newest `keep` checkpoints stay.
+  for (const s of [4, 5, 6]) await saveCheckpoint(run, { ...state, step: s }, w, m, 2);
+  assert.deepEqual(readdirSync(join(run, "checkpoints")).sort(), ["step-5", "step-6"]);
+});
+
+test("bad configs fail at once with the field named", () => {
+  const bad = (values: Record<string, unknown>, re: RegExp) => assert.throws(() => resolveConfig([{ values, where: "flags", dir: root }]), re);
+  bad({ lr: -1, text: "t.jsonl" }, /field 'lr' must be a positive number, got -1/);
+  bad({ steps: 2.5, text: "t.jsonl" }, /field 'steps' must be a positive integer/);
+  bad({ lerning_rate: 1 }, /unknown field 'lerning_rate'/);
+  bad({ model: "showo-huge", text: "t.jsonl" }, /field 'model': unknown model 'showo-huge'/);
+  bad({ model: "showo-tiny" }, /a Show-o run needs at least one data source/);
+  bad({ images: "imgs" }, /field 'vqWeights': image data needs the frozen MAGVIT-v2 tokenizer/);
+  bad({ model: "magvit2-tiny" }, /field 'images': a MAGVIT-v2 run needs an image folder/);
+  bad({ text: "t.jsonl", warmup: 500, steps: 10 }, /field 'warmup': 500 warm-up steps exceed the run's 10 steps/);
+  bad({ text: "t.jsonl", decayFilter: "none" }, /field 'decayFilter'/);
+  bad({ text: "t.jsonl", clip: 0 }, /field 'clip' must be a positive number or null/);
+  const ok = resolveConfig([{ values: { text: "t.jsonl", clip: null }, where: "flags", dir: root }]);
+  assert.equal(ok.clip, null);
+  assert.equal(ok.text, join(root, "t.jsonl"));
+  assert.equal(ok.lr, DEFAULTS.lr);
+});
