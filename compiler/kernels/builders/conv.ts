@@ -1,4 +1,5 @@
-// 2-D convolution and its two gradients.
+// 2-D convolution and its two gradients: the direct forms, and the one place that chooses
+// between them and the implicit-GEMM forms of builders/conv-gemm.ts.
 //
 // shapes: conv2d             x [N, C, H, W], w [O, C, kh, kw] → y [N, O, Ho, Wo]
 //         conv2d_grad_input  g [N, O, Ho, Wo], w [O, C, kh, kw] → dx [N, C, H, W]
@@ -6,15 +7,19 @@
 // Output position (ho, wo) with tap (i, j) reads input row h = ho·sh − top + i and column
 // w = wo·sw − left + j; taps landing in the padding read zero (docs/ops.md).
 //
-// conv2d is an implicit GEMM (rows = N·Ho·Wo output pixels, columns = O, K = C·kh·kw) with the
-// input patch gathered on the fly: each invocation computes a block of pixels × output channels
-// (8×8 for large convolutions, 4×4 for small), so one input value feeds several channels and one
-// weight several pixels. Padding is a bounds check per tap: the load index is clamped into the
-// tensor and the value selected to 0 outside.
+// The choice (`convForm`): kernels up to 3×3 and strides up to 2 — everything MAGVIT-v2 has —
+// take the implicit-GEMM forms (2.5–12× the direct forms at MAGVIT-v2 tiny's shapes on llvmpipe,
+// BENCHMARKS.md "Convolutions"); anything else takes the direct forms below, which loop over any
+// window.
 //
-// The gradients are for training and straightforward: one invocation per output element, looping
-// over the terms that reach it (the taps whose stride arithmetic lands on it, times O, for dx; the
-// batch and output positions for dw).
+// Direct conv2d: an implicit GEMM without sharing (rows = N·Ho·Wo output pixels, columns = O,
+// K = C·kh·kw): each invocation computes a block of pixels × output channels (8×8 for large
+// convolutions, 4×4 for small), so one input value feeds several channels and one weight several
+// pixels. Padding is a bounds check per tap: the load index is clamped into the tensor and the
+// value selected to 0 outside.
+//
+// Direct gradients: one invocation per output element, looping over the terms that reach it (the
+// taps whose stride arithmetic lands on it, times O, for dx; the batch and output positions for dw).
 //
 // Operands are read as raw contiguous memory (the partition guarantees a reshape chain over a
 // materialized tensor), indexed with the operand's own shape.
@@ -29,6 +34,7 @@ import { KernelContext, iadd, imul, unflatten } from "../emit.ts";
 import type { Expr, Type } from "../kernel-ir.ts";
 import { vectorOf } from "../kernel-ir.ts";
 import { registerBuilder } from "../schedule.ts";
+import { buildConv2dGemm, buildConv2dGradInputGemm, buildConv2dGradWeightGemm } from "./conv-gemm.ts";
 import type { TargetCaps } from "../target.ts";
 
 const WG = 64;
@@ -88,7 +94,7 @@ function offsetI32(v: Expr, k: number): Expr {
 // ---------------------------------------------------------------------------------------------
 // conv2d
 
-export function buildConv2d(group: FusionGroup, caps: TargetCaps, part: Partition, block?: readonly [number, number]): Launch {
+export function buildConv2dDirect(group: FusionGroup, caps: TargetCaps, part: Partition, block?: readonly [number, number]): Launch {
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d") throw new Error(`internal: conv2d builder got ${root}`);
   const [xn, wn] = root.inputs as [Node, Node];
@@ -179,7 +185,7 @@ function idivC(a: Expr, n: number): Expr {
 // where h = ho·sh − top + i, i.e. ho = (h + top − i) / sh when that divides exactly and lands in
 // [0, Ho) (likewise for w).
 
-export function buildConv2dGradInput(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
+export function buildConv2dGradInputDirect(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d_grad_input") throw new Error(`internal: conv2d_grad_input builder got ${root}`);
   const [gn, wn] = root.inputs as [Node, Node];
@@ -226,7 +232,7 @@ export function buildConv2dGradInput(group: FusionGroup, caps: TargetCaps, part:
 // conv2d_grad_weight: dw[o, c, i, j] = Σ over n, ho, wo of x[n, c, h, w] · g[n, o, ho, wo] with
 // h = ho·sh − top + i and w = wo·sw − left + j inside the image.
 
-export function buildConv2dGradWeight(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
+export function buildConv2dGradWeightDirect(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d_grad_weight") throw new Error(`internal: conv2d_grad_weight builder got ${root}`);
   const [xn, gn] = root.inputs as [Node, Node];
@@ -267,6 +273,20 @@ export function buildConv2dGradWeight(group: FusionGroup, caps: TargetCaps, part
   return ctx.launch([Math.max(1, Math.ceil(numel / WG))], `conv2d_grad_weight ${formatType(root.dtype, root.shape)}`, { batch: d.n, out_h: d.ho, out_w: d.wo });
 }
 
-registerBuilder("conv2d", (group, caps, part) => buildConv2d(group, caps, part));
-registerBuilder("conv2d_grad_input", buildConv2dGradInput);
-registerBuilder("conv2d_grad_weight", buildConv2dGradWeight);
+// ---------------------------------------------------------------------------------------------
+// The choice
+
+/** Which form computes a convolution of this window and stride (same for the op and its gradients). */
+export function convForm(attrs: Readonly<Record<string, unknown>>, kernel: readonly number[]): "gemm" | "direct" {
+  const stride = attrs["stride"] as number[];
+  return kernel[0]! <= 3 && kernel[1]! <= 3 && stride[0]! <= 2 && stride[1]! <= 2 ? "gemm" : "direct";
+}
+
+const windowOf = (w: Node): number[] => concreteShape(w.shape).slice(2);
+
+registerBuilder("conv2d", (group, caps, part) =>
+  convForm(group.root.attrs, windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGemm(group, caps, part) : buildConv2dDirect(group, caps, part));
+registerBuilder("conv2d_grad_input", (group, caps, part) =>
+  convForm(group.root.attrs, windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGradInputGemm(group, caps, part) : buildConv2dGradInputDirect(group, caps, part));
+registerBuilder("conv2d_grad_weight", (group, caps, part) =>
+  convForm(group.root.attrs, group.root.attrs["kernel"] as number[]) === "gemm" ? buildConv2dGradWeightGemm(group, caps, part) : buildConv2dGradWeightDirect(group, caps, part));

@@ -38,19 +38,19 @@ const o = (x: Partial<ConvGemmOptions>): ConvGemmOptions => ({ ...D, ...x });
 // The forms on the ladder, per op. Measured results are in BENCHMARKS.md ("Convolutions").
 const VARIANTS: Record<Op, Record<string, { what: string; build: Build }>> = {
   fwd: {
-    direct: { what: "pixels × channels per invocation, no sharing", build: (g, c, p) => conv.buildConv2d(g, c, p) },
+    direct: { what: "pixels × channels per invocation, no sharing", build: (g, c, p) => conv.buildConv2dDirect(g, c, p) },
     g4x8: { what: "pixel tiles 4 px × 8 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({})) },
     g4x8n: { what: "pixel tiles 4 px × 8 ch, no sharing", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ share: false })) },
     g4x16: { what: "pixel tiles 4 px × 16 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ channels: 16 })) },
     g8x8: { what: "pixel tiles 8 px × 8 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ strip: 8 })) },
   },
   dx: {
-    direct: { what: "one invocation per dx element", build: conv.buildConv2dGradInput },
+    direct: { what: "one invocation per dx element", build: conv.buildConv2dGradInputDirect },
     g4x8: { what: "pixel tiles per class 4 px × 8 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({})) },
     g4x16: { what: "pixel tiles per class 4 px × 16 ch", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ channels: 16 })) },
   },
   dw: {
-    direct: { what: "one invocation per dw element", build: conv.buildConv2dGradWeight },
+    direct: { what: "one invocation per dw element", build: conv.buildConv2dGradWeightDirect },
     g4x8: { what: "weight tiles (c, i) × 8 ch, strips of 4, g broadcast", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, o({})) },
     g8x8: { what: "weight tiles (c, i) × 8 ch, strips of 8", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, o({ strip: 8 })) },
     g4x16: { what: "weight tiles (c, i) × 16 ch, strips of 4", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, o({ channels: 16 })) },
