@@ -21,6 +21,13 @@
 //     entropy    = per_sample − γ·codebook
 //   loss = recon + commitWeight·commit + entropyWeight·entropy
 //
+// Computed: each row of logits shifted by its maximum (2/τ)‖z_n‖₁, which code q_n reaches, as
+//   logits'[n, j] = −(2/τ)·(relu(z_n)·(1 − C_j) + relu(−z_n)·(1 + C_j))   (one [n, 2k]·[2k, K] matmul)
+// softmax and log_softmax ignore a per-row shift, so every output is the definition's exactly; but
+// in f32 the raw logits reach ~2000 at τ = 0.01 (their rounding alone is ~1e−4 in log p, which the
+// entropy's gradient turns into noise as large as 1e−4 of the whole gradient), while here every
+// product is of a non-negative number with 0 or 2, nothing cancels, and q_n's logit is exactly 0.
+//
 // The batch ("codebook") entropy is the entropy of the code distribution averaged over every
 // position of every image of the batch (all n = B·h·w rows of p at once), over all 2^k codes; it
 // is not factorised per bit (the sum of k two-way entropies of the per-bit averages would be an
@@ -75,18 +82,32 @@ export function lfqCodebookT(k: number): Tensor {
 
 /** Every term of the objective for images x [B, 3, R, R] (see the header). */
 export function magvit2Losses(model: Magvit2, x: Tensor, opts: Omit<Magvit2LossOptions, "batch" | "resolution"> = {}): Magvit2Losses {
+  checkBits(model);
+  return magvit2LossTerms(model, x, model.encoder.forward(x), opts);
+}
+
+function checkBits(model: Magvit2): void {
   const k = model.cfg.zChannels;
   if (k > MAX_ENTROPY_BITS) {
     throw new Error(`${model.cfg.name}: the entropy term builds all 2^${k} codes (an [n, ${2 ** k}] logits matrix); `
       + `refused above ${MAX_ENTROPY_BITS} bits`);
   }
+}
+
+/**
+ * The objective given the encoder's latent z [B, k, h, w] of images x (everything after the
+ * encoder: quantiser, decoder, terms); `latent` in the result is z itself.
+ */
+export function magvit2LossTerms(model: Magvit2, x: Tensor, z: Tensor, opts: Omit<Magvit2LossOptions, "batch" | "resolution"> = {}): Magvit2Losses {
+  checkBits(model);
+  const k = model.cfg.zChannels;
+  if (z.dim(1) !== k) throw new Error(`${model.cfg.name}: the latent has ${z.dim(1)} channels, expected ${k}`);
   const tau = opts.temperature ?? 0.01;
   if (!(tau > 0)) throw new Error(`temperature must be positive, got ${tau}`);
   const gamma = opts.diversityGamma ?? 1.0;
   const commitWeight = opts.commitWeight ?? 0.25, entropyWeight = opts.entropyWeight ?? 0.1;
   const recon = opts.recon ?? "l1";
 
-  const z = model.encoder.forward(x); // [B, k, h, w]
   const q = z.gt(0).where(1, -1);
   const zq = z.add(q.sub(z).stopGradient());
   const xhat = model.decoder.forward(zq);
@@ -94,9 +115,11 @@ export function magvit2Losses(model: Magvit2, x: Tensor, opts: Omit<Magvit2LossO
   const lossRecon = recon === "l1" ? diff.abs().mean() : diff.square().mean();
   const lossCommit = z.sub(q.stopGradient()).square().mean();
 
-  // [B, k, h, w] → [B, h, w, k] → [n, k]; logits [n, K]
+  // [B, k, h, w] → [B, h, w, k] → [n, k]; logits [n, K], each row shifted by its maximum (see the header)
   const zf = z.permute(0, 2, 3, 1).reshape(-1, k);
-  const logits = zf.matmul(lfqCodebookT(k)).mul(2 / tau);
+  const ct = lfqCodebookT(k); // [k, K]
+  const parts = Tensor.concat([zf.maximum(0), zf.neg().maximum(0)], 1); // [n, 2k]: relu(z), relu(−z)
+  const logits = parts.matmul(Tensor.concat([ct.neg().add(1), ct.add(1)], 0)).mul(-2 / tau); // [2k, K] of 0 and 2
   const p = logits.softmax(-1);
   const perSample = p.mul(logits.logSoftmax(-1)).sum(-1).mean().neg();
   const avg = p.mean(0); // [K]
