@@ -18,10 +18,12 @@ import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { RefTensor } from "../../compiler/ir/ref.ts";
 import type { ShowoConfig } from "../../models/showo.ts";
 import { SHOWO_CONFIGS, imageGrid } from "../../models/showo.ts";
 import { t2iUncondPrompt } from "../../models/showo-prompts.ts";
 import { MAGVIT2_CONFIGS, downFactor } from "../../models/magvit2.ts";
+import type { Device } from "../../runtime/device.ts";
 import { fromSigned, writePng } from "../../runtime/image.ts";
 import { describeNpy, writeNpy } from "../../runtime/npy.ts";
 import type { SamplingNoise } from "../../runtime/sampling/noise.ts";
@@ -94,7 +96,10 @@ export function tokenize(prompts: readonly string[]): number[][] {
 
 export interface CodesRun {
   readonly cfg: ShowoConfig;
-  readonly weights: string;
+  /** A checkpoint path (a released folder or file, or ours) or the weights as tensors by parameter name. */
+  readonly weights: string | Readonly<Record<string, RefTensor>>;
+  /** The device to compile for (the caller owns it); default: a WGSL device opened and closed here. */
+  readonly device?: Device;
   readonly cond: number[][];
   readonly uncond: number[][];
   readonly opts: T2IOptions;
@@ -122,7 +127,7 @@ export interface CodesResult {
 export async function generateCodes(r: CodesRun): Promise<CodesResult> {
   const B = r.cond.length, rows = r.opts.guidance > 0 ? 2 * B : B;
   if (r.forward && r.forward.rows !== rows) throw new Error(`internal: the forward was compiled for ${r.forward.rows} rows, this run needs ${rows}`);
-  const fwd = r.forward ?? (await T2IForward.create(r.cfg, rows, r.weights, undefined, { reuse: r.reuse ?? true }));
+  const fwd = r.forward ?? (await T2IForward.create(r.cfg, rows, r.weights, r.device, { reuse: r.reuse ?? true }));
   const ms0 = fwd.forwardMs;
   const bar = r.progress ? new SingleBar({ format: `${r.label ?? "sampling"} [{bar}] {value}/{total} steps | {masked} masked`, stream: process.stderr, hideCursor: true }) : undefined;
   try {

@@ -19,7 +19,6 @@
 
 import type { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
-import type { WgslDevice } from "../../backends/wgsl/device.ts";
 import { openDevice } from "../../backends/wgsl/device.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import type { Magvit2Config } from "../../models/magvit2.ts";
@@ -27,7 +26,8 @@ import { MAGVIT2_CONFIGS, Magvit2, downFactor, magvit2EncodeGraph } from "../../
 import type { ShowoConfig } from "../../models/showo.ts";
 import { SHOWO_CONFIGS, Showo, imageGrid } from "../../models/showo.ts";
 import { EOS, imageTokenIds, mmuPrompt, mmuQuestionText } from "../../models/showo-prompts.ts";
-import { compile } from "../../runtime/executable.ts";
+import type { Device } from "../../runtime/device.ts";
+import { capsOf, compile } from "../../runtime/executable.ts";
 import type { Image } from "../../runtime/image.ts";
 import { readPng } from "../../runtime/image.ts";
 import { imageTransform } from "../../runtime/sampling/image-transform.ts";
@@ -54,13 +54,13 @@ export function mmuResolution(cfg: ShowoConfig, vq: Magvit2Config): number {
   return imageGrid(cfg) * downFactor(vq);
 }
 
-/** RGB images (pixels in [0, 255]) → MAGVIT-v2 codes [B][N] through image_transform and the encoder (WGSL). */
-export async function encodeImages(images: readonly Image[], cfg: ShowoConfig, vq: Magvit2Config, vqWeights: string | Readonly<Record<string, RefTensor>>, device: WgslDevice): Promise<number[][]> {
+/** RGB images (pixels in [0, 255]) → MAGVIT-v2 codes [B][N] through image_transform and the encoder (on the device's target: WGSL, or CUDA). */
+export async function encodeImages(images: readonly Image[], cfg: ShowoConfig, vq: Magvit2Config, vqWeights: string | Readonly<Record<string, RefTensor>>, device: Device): Promise<number[][]> {
   const R = mmuResolution(cfg, vq), B = images.length;
   const model = new Magvit2(vq);
   const graph = magvit2EncodeGraph(vq, { batch: B, size: R }, model);
   const all = typeof vqWeights === "string" ? await loadWeights(vqWeights, model.namedParameters(), MAGVIT2_KEYMAP) : vqWeights;
-  const exe = await compile(graph, { target: "wgsl", device });
+  const exe = await compile(graph, { target: capsOf(device).target, device });
   try {
     exe.setParams(Object.fromEntries(graph.params.map((p) => [String(p.attrs["name"]), all[String(p.attrs["name"])]!])));
     const pixels = new Float32Array(B * 3 * R * R);
@@ -112,13 +112,14 @@ export interface UnderstandOptions {
   readonly weights: string | Readonly<Record<string, RefTensor>>;
   readonly prompts: readonly (readonly number[])[];
   readonly maxNewTokens: number;
-  readonly device: WgslDevice;
+  /** WGSL (the CLI's) or CUDA; the caller owns it. */
+  readonly device: Device;
   readonly cache?: boolean;
   readonly sample?: SampleOptions;
   readonly onToken?: (row: number, token: number, step: number) => void;
 }
 
-/** Answers for prompt rows, on the WGSL backend. */
+/** Answers for prompt rows, on the device's backend (WGSL for the CLI). */
 export async function understand(o: UnderstandOptions): Promise<MmuResult> {
   const model = new Showo(o.cfg);
   const weights = typeof o.weights === "string" ? await loadWeights(o.weights, model.namedParameters(), SHOWO_KEYMAP) : o.weights;
