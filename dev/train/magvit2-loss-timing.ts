@@ -61,6 +61,8 @@ try {
         const sum = each.reduce((a, [t]) => a + t, 0);
         console.log(`  launches alone: ${sum.toFixed(0)} ms in all; the slowest:`);
         for (const [t, l] of each.slice(0, 15)) console.log(`  ${t.toFixed(1).padStart(8)} ms  ${l}`);
+        const share = (re: RegExp) => each.filter(([, l]) => re.test(l)).reduce((a, [t]) => a + t, 0);
+        console.log(`  by kind: conv2d* ${share(/ conv2d/).toFixed(0)} ms, the entropy's [n, 2^k] launches ${share(new RegExp(`${2 ** cfg.zChannels}\\]`)).toFixed(0)} ms, the rest ${(sum - share(/ conv2d/) - share(new RegExp(`${2 ** cfg.zChannels}\\]`))).toFixed(0)} ms`);
       }
     } finally {
       exe.dispose();
