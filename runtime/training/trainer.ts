@@ -34,6 +34,7 @@ import type { TrainConfig } from "./config.ts";
 import { modelKind } from "./config.ts";
 import { ImageData, ShowoData, readCaptionFolder, readImageFolder, readQaFile, readTextFile } from "./data.ts";
 import { drawLossCurve } from "./plot.ts";
+import { readSamplePrompts, writeTrainingSamples } from "./samples.ts";
 import { decays } from "./optim.ts";
 import { lrAt } from "./schedule.ts";
 
@@ -68,6 +69,8 @@ export interface TrainerOptions {
   readonly onReady?: (info: { startStep: number; compileMs: number; parameters: number; kernels: number; dispatches: number }) => void;
   readonly onStep?: (m: StepMetrics) => void;
   readonly onSave?: (dir: string) => void;
+  /** Called with the PNG of each sample grid written (--sample-every). */
+  readonly onSample?: (png: string) => void;
   readonly log?: (line: string) => void;
 }
 
@@ -105,6 +108,7 @@ export class Trainer {
     if (startStep > c.steps) throw new Error(`--resume ${resumed!.dir}: the checkpoint is at step ${startStep}, beyond the run's ${c.steps} steps`);
     writeFileAtomic(join(o.out, "config.json"), `${JSON.stringify(c, null, 2)}\n`);
 
+    if (c.sampleEvery > 0 && this.kind === "showo") readSamplePrompts(c.samplePrompts!); // bad lines fail before any work
     const built = this.kind === "showo" ? await this.#showo(o.device, log) : this.#magvit2();
     const step = adamwStep(built.graph, {
       loss: "loss", beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, decay: (p) => decays(c.decayFilter, p),
@@ -149,6 +153,17 @@ export class Trainer {
         if (s + 1 === c.steps || stopping || (c.saveEvery > 0 && (s + 1) % c.saveEvery === 0)) {
           const dir = await this.#save(exe, step, s + 1);
           o.onSave?.(dir);
+        }
+        if (c.sampleEvery > 0 && this.kind === "showo" && (s + 1) % c.sampleEvery === 0) {
+          const weights: Record<string, RefTensor> = {};
+          for (const p of built.module.namedParameters()) weights[p.name] = await exe.readParam(p.name);
+          const vqModel = c.vqModel ?? (getShowoConfig(c.model).imageTokens <= 64 ? "magvit2-tiny" : "magvit2");
+          if (!c.vqWeights) throw new Error("config field 'vqWeights': --sample-every decodes images with the MAGVIT-v2 tokenizer (--vq-weights FILE)");
+          const png = await writeTrainingSamples({
+            device: o.device, model: c.model, weights, vqModel, vqWeights: c.vqWeights, promptsFile: c.samplePrompts!,
+            guidance: c.sampleGuidance, steps: c.sampleSteps, seed: c.seed, step: s + 1, outDir: o.out,
+          });
+          o.onSample?.(png);
         }
         if (stopping) {
           log(`stopped at step ${s + 1} of ${c.steps}; resume with --resume ${o.out}`);
