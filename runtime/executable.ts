@@ -34,6 +34,7 @@ import { partition } from "../compiler/passes/fuse-elementwise.ts";
 import { fuseAttention } from "../compiler/passes/fuse-qknorm-attention.ts";
 import { lowerComposites } from "../compiler/passes/lower-composites.ts";
 import type { MemoryPlan, Placement } from "../compiler/passes/plan-memory.ts";
+import type { PlanOptions } from "../compiler/passes/plan-memory.ts";
 import { formatBytes, planMemory } from "../compiler/passes/plan-memory.ts";
 import { simplify } from "../compiler/passes/simplify.ts";
 import { WgslDevice, openDevice } from "../backends/wgsl/device.ts";
@@ -135,17 +136,20 @@ export function lower(graph: Graph, caps: TargetCaps, opts: LowerOptions = {}): 
     bindingsOf: (n) => shardPlan(n.dtype, n.shape, caps).count,
   });
   const launches = schedule(part, caps);
-  const plan = planMemory(lowered, launches, caps);
-  const copies = stateCopies(lowered, plan, opts.state ?? {});
-  return { graph: lowered, partition: part, launches: [...launches, ...copies], plan, caps, state: { ...opts.state }, lowerMs: performance.now() - t0 };
+  const withCopies = withStateCopies(lowered, launches, caps, opts.state ?? {});
+  const plan = planMemory(lowered, withCopies.launches, caps, withCopies.plan);
+  return { graph: lowered, partition: part, launches: withCopies.launches, plan, caps, state: { ...opts.state }, lowerMs: performance.now() - t0 };
 }
 
 /**
- * The launches that write each state output over its parameter, shard by shard, after every other
- * launch (so nothing reads a parameter after it changed). The plan keeps outputs alive to the end.
+ * The launch list with each state output copied over its parameter (shard by shard) as soon as
+ * both are done: after the launch that writes the output and after the last launch that reads
+ * the parameter. The output's memory is then free for later tensors, and nothing reads the
+ * parameter after it changed. Returns what the planner must know of them.
  */
-function stateCopies(graph: Graph, plan: MemoryPlan, state: Readonly<Record<string, string>>): Launch[] {
-  const copies: Launch[] = [];
+function withStateCopies(graph: Graph, launches: readonly Launch[], caps: TargetCaps, state: Readonly<Record<string, string>>): { launches: Launch[]; plan: PlanOptions } {
+  const after = new Map<number, Launch[]>();
+  const outputs = new Set<Node>(), params = new Set<Node>();
   const targets = new Set<string>();
   for (const [out, param] of Object.entries(state)) {
     const where = `state '${out}' → '${param}'`;
@@ -155,18 +159,30 @@ function stateCopies(graph: Graph, plan: MemoryPlan, state: Readonly<Record<stri
     if (!p) throw new Error(`${where}: graph '${graph.name}' has no parameter '${param}'`);
     if (targets.has(param)) throw new Error(`${where}: parameter '${param}' is the target of two state outputs`);
     targets.add(param);
-    if (o.node.dtype !== p.dtype || formatType(o.node.dtype, o.node.shape) !== formatType(p.dtype, p.shape)) {
+    if (formatType(o.node.dtype, o.node.shape) !== formatType(p.dtype, p.shape)) {
       throw new Error(`${where}: output is ${formatType(o.node.dtype, o.node.shape)}, parameter is ${formatType(p.dtype, p.shape)}`);
     }
     if (o.node === p) continue; // unchanged: nothing to write
-    const src = plan.byNode.get(o.node), dst = plan.byNode.get(p);
-    if (!src || !dst || src.length !== dst.length) throw new Error(`internal: ${where}: no matching placements`);
-    if (src[0]!.kind !== "activations") throw new Error(`${where}: the output is ${src[0]!.kind === "weights" ? "a parameter" : "an input"}, not computed by the step`);
-    src.forEach((s, k) => {
-      if (s.elems > 0) copies.push(copyShardLaunch(o.node, p, k, s.elems, s.elem, `state ${out} → ${param}${src.length > 1 ? ` shard ${k}` : ""}`));
+    if (o.node.op === "param" || o.node.op === "input") throw new Error(`${where}: the output is a leaf of the graph, not computed by the step`);
+    if (graph.outputs.some((x) => x.node === o.node && x.name !== out)) throw new Error(`${where}: the output's tensor is also the output '${graph.outputs.find((x) => x.node === o.node && x.name !== out)!.name}'`);
+    let at = -1;
+    launches.forEach((l, k) => {
+      if (l.tensors.some((t) => (t.node === o.node && t.access !== "read") || t.node === p)) at = k;
     });
+    if (at < 0) throw new Error(`internal: ${where}: no launch writes the output`);
+    const sp = shardPlan(p.dtype, p.shape, caps);
+    const list = after.get(at) ?? [];
+    for (let s = 0; s < sp.count; s++) {
+      const elems = Math.min(sp.elemsPerShard, sp.numel - s * sp.elemsPerShard);
+      if (elems > 0) list.push(copyShardLaunch(o.node, p, s, elems, sp.elem, `state ${out} → ${param}${sp.count > 1 ? ` shard ${s}` : ""}`));
+    }
+    after.set(at, list);
+    outputs.add(o.node);
+    params.add(p);
   }
-  return copies;
+  const all: Launch[] = [];
+  launches.forEach((l, k) => all.push(l, ...(after.get(k) ?? [])));
+  return { launches: all, plan: { stateOutputs: outputs, stateParams: params } };
 }
 
 /** The target tests and tools run on when none is named: $SHOWO_TARGET ("wgsl" or "cuda"), default "wgsl". */

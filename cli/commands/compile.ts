@@ -9,6 +9,10 @@
 //   DIR/plan.json                   the memory plan: arenas and every tensor shard's placement
 //   DIR/summary.txt                 the summary printed at the end, then the plan in words
 //
+// With --train the training step is compiled instead (Show-o's objectives on --batch T2I rows,
+// MAGVIT-v2's on --batch images, or a registry graph's `loss`; backward, clipping and AdamW), and
+// the summary names the largest activation (no [L, L] attention scores in a Show-o step).
+//
 // No device is needed: lowering uses WebGPU's default limits (DEFAULT_CUDA_CAPS for CUDA). With
 // --device (WGSL only) a device is opened, its limits are used instead, and every kernel is also
 // compiled into a pipeline (which checks the WGSL and counts pipeline creation in the compile time).
@@ -27,6 +31,16 @@ import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
 import type { MemoryPlan } from "../../compiler/passes/plan-memory.ts";
 import { formatBytes, formatPlan, placementOf, planJson } from "../../compiler/passes/plan-memory.ts";
 import { getModel } from "../../models/index.ts";
+import { MAGVIT2_CONFIGS, getMagvit2Config } from "../../models/magvit2.ts";
+import { magvit2LossGraph } from "../../models/magvit2-loss.ts";
+import { SHOWO_CONFIGS, getShowoConfig } from "../../models/showo.ts";
+import { showoLossGraph } from "../../models/showo-loss.ts";
+import type { TrainStep } from "../../compiler/passes/adamw.ts";
+import { adamwStep } from "../../compiler/passes/adamw.ts";
+import { bindDims } from "../../compiler/passes/bind-dims.ts";
+import { formatType } from "../../compiler/ir/types.ts";
+import { decays } from "../../runtime/training/optim.ts";
+import { TRAIN_SEGMENT_SLOTS } from "../../runtime/training/trainer.ts";
 import type { CompiledGraph, ExecutableSummary } from "../../runtime/executable.ts";
 import { capsOf, lower } from "../../runtime/executable.ts";
 
@@ -39,6 +53,8 @@ export interface CompileCommandOptions {
   readonly dims?: Readonly<Record<string, number>>;
   /** Open a device: use its limits and build every pipeline. */
   readonly device?: boolean;
+  /** Compile the training step (forward, backward, clipping, AdamW) instead of the forward. */
+  readonly train?: boolean;
 }
 
 export interface CompileResult {
@@ -51,8 +67,12 @@ export interface CompileResult {
 }
 
 /** A registry model, or a graph read from a .ir file; returns the graph and its dimension values. */
-function loadGraph(model: string, o: CompileCommandOptions): { graph: Graph; dims: Record<string, number> } {
+function loadGraph(model: string, o: CompileCommandOptions): { graph: Graph; dims: Record<string, number>; state?: Record<string, string> } {
   const extra = { ...(o.dims ?? {}) };
+  if (o.train) {
+    const step = trainStepGraph(model, o);
+    return { graph: step.graph, dims: extra, state: { ...step.state } };
+  }
   if (model.endsWith(".ir") || (model.includes("/") && existsSync(model))) {
     let graph: Graph;
     try {
@@ -67,6 +87,28 @@ function loadGraph(model: string, o: CompileCommandOptions): { graph: Graph; dim
   }
   const built = getModel(model).build({ ...(o.batch !== undefined ? { batch: o.batch } : {}), ...(o.seq !== undefined ? { seq: o.seq } : {}) });
   return { graph: built.graph, dims: { ...(built.dims ?? {}), ...extra } };
+}
+
+/**
+ * The training step of a model: Show-o's objectives on a batch of `--batch` T2I rows (L = the T2I
+ * length), MAGVIT-v2's on `--batch` images of `--seq` pixels a side, or a registry graph's own
+ * `loss` output; then backward, clipping and AdamW (compiler/passes/adamw.ts), every parameter
+ * trained with the default decay filter.
+ */
+function trainStepGraph(model: string, o: CompileCommandOptions): TrainStep {
+  const batch = o.batch ?? 1;
+  let graph: Graph;
+  if (SHOWO_CONFIGS[model]) {
+    graph = showoLossGraph(getShowoConfig(model), { t2i: batch, lm: 0, mmu: 0, segmentSlots: TRAIN_SEGMENT_SLOTS });
+  } else if (MAGVIT2_CONFIGS[model]) {
+    const cfg = getMagvit2Config(model);
+    graph = magvit2LossGraph(cfg, { batch, resolution: o.seq ?? (cfg.ch <= 32 ? 32 : 256) });
+  } else {
+    const built = getModel(model).build({ batch, ...(o.seq !== undefined ? { seq: o.seq } : {}) });
+    if (!built.graph.outputs.some((x) => x.name === "loss")) throw new Error(`--train: model '${model}' has no 'loss' output to train`);
+    graph = bindDims(built.graph, built.dims ?? {});
+  }
+  return adamwStep(graph, { loss: "loss", decay: (p) => decays("default", p) });
 }
 
 /** JSON indented for `depth` levels, with deeper values on one line (one placement or binding per line). */
@@ -126,11 +168,11 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   const target: "wgsl" | "cuda" = o.target;
   if (target === "cuda" && o.device) throw new Error("--device is not supported with --target cuda yet (lowering uses DEFAULT_CUDA_CAPS)");
   const t0 = performance.now();
-  const { graph, dims } = loadGraph(model, o);
+  const { graph, dims, state } = loadGraph(model, o);
   const device = o.device ? await openDevice() : undefined;
   try {
     const caps: TargetCaps = device ? capsOf(device) : target === "cuda" ? DEFAULT_CUDA_CAPS : DEFAULT_WGSL_CAPS;
-    const compiled = lower(graph, caps, { dims });
+    const compiled = lower(graph, caps, { dims, ...(state ? { state } : {}) });
     let pipelines = 0;
     if (device) {
       const built = await Promise.all(compiled.launches.map((l) => device.compile(l.kernel)));
@@ -170,6 +212,7 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
         ? "  target         cuda, default CUDA limits (no device)"
         : `  target         wgsl, ${device ? `limits of ${device.description}; ${pipelines} pipelines built` : "WebGPU default limits (no device)"}`,
       ...(dimText ? [`  dimensions     ${dimText}`] : []),
+      ...(state ? [`  training step  forward, backward, clipping, AdamW; ${Object.keys(state).length} state tensors written over their parameters each run`, `  largest tensor ${largestActivation(compiled)}`] : []),
       `  written to     ${o.out}`,
     ]);
     writeFileSync(join(o.out, "plan.json"), `${compactJson(planJson(compiled.plan), 2)}\n`);
@@ -180,6 +223,17 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   } finally {
     device?.dispose();
   }
+}
+
+/** The largest activation of a plan, for the summary (a training step must hold no [L, L] scores). */
+function largestActivation(c: CompiledGraph): string {
+  let best: { label: string; type: string; bytes: number } | undefined;
+  for (const [node, places] of c.plan.byNode) {
+    if (places[0]!.kind !== "activations") continue;
+    const bytes = places.reduce((n, p) => n + p.bytes, 0);
+    if (!best || bytes > best.bytes) best = { label: places[0]!.label, type: formatType(node.dtype, node.shape), bytes };
+  }
+  return best ? `${best.label} ${best.type} (${formatBytes(best.bytes)})` : "none";
 }
 
 function positiveInt(v: string, what: string): number {
@@ -205,7 +259,8 @@ export function register(program: Command): void {
     .option("--seq <n>", "sequence length (binds L)")
     .option("--dim <name=value>", "bind another symbolic dimension (repeatable)", collectDim, {})
     .option("--device", "open a WebGPU device: use its limits and build every pipeline (wgsl only)")
-    .action(async (model: string, o: { target: string; out: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean }) => {
+    .option("--train", "compile the training step (forward, backward, clipping, AdamW) instead of the forward")
+    .action(async (model: string, o: { target: string; out: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; train?: boolean }) => {
       await runCompile(model, {
         target: o.target,
         out: o.out,
@@ -213,6 +268,7 @@ export function register(program: Command): void {
         ...(o.seq !== undefined ? { seq: positiveInt(o.seq, "--seq") } : {}),
         dims: o.dim,
         ...(o.device ? { device: true } : {}),
+        ...(o.train ? { train: true } : {}),
       });
     });
 }

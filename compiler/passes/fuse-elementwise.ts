@@ -149,6 +149,7 @@ export function partition(graph: Graph, opts: PartitionOptions = {}): Partition 
       if (endCount === 0) continue;
       const inner = members.slice(0, endCount - 1), end = members[endCount - 1]!;
       if (producerOf.has(end)) continue;
+      if (opts.maxBindings !== undefined && epilogueBindings(m, members.slice(0, endCount), mat, opts.bindingsOf ?? (() => 1)) > opts.maxBindings) continue;
       mat.delete(m);
       for (const x of inner) mat.delete(x); // computed inline by the end's kernel
       mat.add(end);
@@ -205,4 +206,23 @@ function overBindings(nodes: readonly Node[], mat: ReadonlySet<Node>, kind: (n: 
     if (best) return best;
   }
   return undefined;
+}
+
+/** Bindings of the kernel computing matmul `m` with its epilogue `members`: what they read, plus the end. */
+function epilogueBindings(m: Node, members: readonly Node[], mat: ReadonlySet<Node>, bindingsOf: (n: Node) => number): number {
+  const region = new Set<Node>([m, ...members]);
+  const reads = new Set<Node>();
+  const visit = (x: Node, seen: Set<Node>) => {
+    if (seen.has(x)) return;
+    seen.add(x);
+    for (const i of x.inputs) {
+      if (region.has(i)) continue;
+      if (mat.has(reshapeBase(i)) || mat.has(i)) reads.add(mat.has(i) ? i : reshapeBase(i));
+      else visit(i, seen);
+    }
+  };
+  const seen = new Set<Node>();
+  for (const x of region) visit(x, seen);
+  const end = members[members.length - 1]!;
+  return [...reads].reduce((a, x) => a + bindingsOf(x), 0) + bindingsOf(end);
 }

@@ -127,6 +127,12 @@ export interface PlanGraph {
 export interface PlanOptions {
   /** Offset alignment in bytes (default 256). */
   readonly alignment?: number;
+  /**
+   * Executable state: outputs copied over parameters by launches of the list. Such an output lives
+   * only to its copy (it is not read back), and only the copies may write those parameters.
+   */
+  readonly stateOutputs?: ReadonlySet<Node>;
+  readonly stateParams?: ReadonlySet<Node>;
 }
 
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
@@ -205,7 +211,7 @@ export function planMemory(graph: PlanGraph, launches: readonly LaunchTensors[],
       opCount.set(n.op, k + 1);
       label = `${n.op}.${k}`;
     }
-    const isOut = outputNames.has(n);
+    const isOut = outputNames.has(n) && !(opts.stateOutputs?.has(n) ?? false);
     const f = kind === "activations" ? first.get(n)! : -1;
     const l = kind === "activations" ? (isOut ? end : last.get(n)!) : end;
     for (let s = 0; s < sp.count; s++) {
@@ -230,7 +236,7 @@ export function planMemory(graph: PlanGraph, launches: readonly LaunchTensors[],
     for (const t of l.tensors) {
       const sp = shardPlan(t.node.dtype, t.node.shape, caps);
       if (t.shard < 0 || t.shard >= sp.count) throw new Error(`plan-memory: launch ${k} binds shard ${t.shard} of ${t.node}, which has ${sp.count}`);
-      if (t.access !== "read" && kindOf(t.node) !== "activations") {
+      if (t.access !== "read" && kindOf(t.node) !== "activations" && !(opts.stateParams?.has(t.node) ?? false)) {
         throw new Error(`plan-memory: launch ${k} writes ${kindOf(t.node) === "weights" ? "parameter" : "input"} '${String(t.node.attrs["name"])}'; planned inputs and parameters are read-only`);
       }
     }

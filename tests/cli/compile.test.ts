@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { MODELS } from "../../models/index.ts";
+import { runCompile } from "../../cli/commands/compile.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const fixture = fileURLToPath(new URL("./fixtures/elementwise.ir", import.meta.url));
@@ -136,4 +137,28 @@ test("every registry model traces, with values for its symbolic dimensions", () 
     assert.ok(built.graph.params.length > 0, name);
   }
   assert.throws(() => MODELS["mlp"]!.build({ seq: 0 }), /seq must be a positive integer, got 0/);
+});
+
+test("compile --train: the Show-o training step's plan holds no [L, L] tensor, and the state is copied over the parameters", async () => {
+  const out = mkdtempSync(join(tmpdir(), "showo-compile-train-"));
+  try {
+    const r = await runCompile("showo-tiny", { target: "wgsl", out, batch: 2, train: true }, () => {});
+    assert.match(r.text, /training step {2}forward, backward, clipping, AdamW; 123 state tensors/);
+    const L = 35;
+    for (const p of r.compiled.plan.placements) {
+      const s = p.node.shape;
+      assert.ok(!(s.length >= 2 && s[s.length - 1] === L && s[s.length - 2] === L), `${p.label} ${JSON.stringify(s)} is an [L, L] tensor`);
+    }
+    const copies = r.compiled.launches.filter((l) => l.kernel.name.startsWith("copy_"));
+    assert.equal(copies.length, 123);
+    // Each copy comes after every launch that reads its parameter.
+    r.compiled.launches.forEach((l, k) => {
+      if (!l.kernel.name.startsWith("copy_")) return;
+      const param = l.tensors.find((t) => t.binding === "dst")!.node;
+      const later = r.compiled.launches.slice(k + 1).findIndex((x) => x.tensors.some((t) => t.node === param));
+      assert.equal(later, -1, `${l.label}: parameter read after its copy`);
+    });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
