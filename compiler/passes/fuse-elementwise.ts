@@ -185,8 +185,10 @@ function overBindings(nodes: readonly Node[], mat: ReadonlySet<Node>, kind: (n: 
     }
     reads.set(n, s);
   }
+  // Elementwise kernels only: kernel builders (attention, norms) bind their own operands and
+  // manage their limits themselves.
   for (const n of nodes) {
-    if (!mat.has(n) || kind(n) === "leaf") continue;
+    if (!mat.has(n) || kind(n) !== "inline") continue;
     if (weight(reads.get(n)!) + bindingsOf(n) <= max) continue;
     // The unstored nodes of n's region, and the best one to store.
     let best: Node | undefined, bestWeight = 1;
