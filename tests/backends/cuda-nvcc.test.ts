@@ -1,6 +1,6 @@
 // CUDA sources through nvcc, on every machine with the toolkit (no GPU needed): the kernels of
 // showo-tiny (forward, T2I layout, B = 2), magvit2-tiny (encode and decode), showo-256 (forward,
-// T2I layout, B = 2) and every op-table example compile for sm_80 and sm_90 with `-Xptxas -v`;
+// T2I layout, B = 2), the training steps of showo-tiny and magvit2-tiny, and every op-table example compile for sm_80 and sm_90 with `-Xptxas -v`;
 // matmul, reduction and attention kernels must not spill registers to local memory. Each model is
 // one translation unit (one nvcc call per architecture); cubins are cached in .cache/cuda/, so
 // only changed kernels cost compile time.
@@ -24,6 +24,12 @@ import type { Kernel } from "../../compiler/kernels/kernel-ir.ts";
 import { MAGVIT2_TINY, magvit2DecodeGraph, magvit2EncodeGraph } from "../../models/magvit2.ts";
 import { SHOWO_256, SHOWO_TINY, showoGraph, t2iSeqLen } from "../../models/showo.ts";
 import { lower } from "../../runtime/executable.ts";
+import type { TrainStep } from "../../compiler/passes/adamw.ts";
+import { adamwStep } from "../../compiler/passes/adamw.ts";
+import { magvit2LossGraph } from "../../models/magvit2-loss.ts";
+import { showoLossGraph } from "../../models/showo-loss.ts";
+import { decays } from "../../runtime/training/optim.ts";
+import { TRAIN_SEGMENT_SLOTS } from "../../runtime/training/trainer.ts";
 import { exprProbeKernel, index2dKernel, linearIdKernel, rowSumKernel, saxpyKernel, subgroupSumKernel, vec4Kernel, erfKernel } from "../kernels/sample-kernels.ts";
 import { exampleGraph, exampleLabel, isMissingBuilder } from "./util.ts";
 
@@ -204,6 +210,24 @@ for (const [what, make] of MODELS) {
     for (const { kernel, res: r } of res) kinds.set(`${kernel.name} ${r.arch}`, Math.max(kinds.get(`${kernel.name} ${r.arch}`) ?? 0, r.registers));
     console.log(`#   most registers: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(", ")}`);
     assert.deepEqual(spilling.map(({ res: r }) => formatResources(r)), [], "kernels that spill registers to local memory");
+  });
+}
+
+// Training steps (forward, backward, clipping, AdamW and the state copies) compile for CUDA too.
+const TRAIN_STEPS: readonly (readonly [string, () => TrainStep])[] = [
+  ["showo-tiny training step ([T2I | LM | MMU] = 1 + 1 + 1 rows)", () =>
+    adamwStep(showoLossGraph(SHOWO_TINY, { t2i: 1, lm: 1, mmu: 1, segmentSlots: TRAIN_SEGMENT_SLOTS }), { loss: "loss", decay: (p) => decays("default", p) })],
+  ["magvit2-tiny training step (2 × 3 × 16 × 16)", () =>
+    adamwStep(magvit2LossGraph(MAGVIT2_TINY, { batch: 2, resolution: 16 }), { loss: "loss", decay: (p) => decays("default", p) })],
+];
+
+for (const [what, make] of TRAIN_STEPS) {
+  test(`${what}: every kernel compiles for sm_80 and sm_90`, skip, async () => {
+    const step = make();
+    const { launches } = lower(step.graph, DEFAULT_CUDA_CAPS, { state: step.state });
+    assert.ok(launches.some((l) => l.kernel.name.startsWith("copy_")), "no state copies in the step");
+    const res = await compileAll(what, launches.map((l) => l.kernel));
+    assert.ok(res.length > 0);
   });
 }
 
