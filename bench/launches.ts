@@ -61,6 +61,18 @@ export class LaunchRunner {
     await this.#device.sync();
   }
 
+  /** The launches at `ks`, in that order, in one command encoder and one submit: for timing a kind of kernel. */
+  async dispatchSome(ks: readonly number[]): Promise<void> {
+    const rec = this.#device.recorder();
+    for (const k of ks) {
+      const l = this.exe.compiled.launches[k];
+      if (!l) throw new Error(`no launch ${k} (there are ${this.exe.compiled.launches.length})`);
+      rec.dispatch(this.#kernels[k]!, { grid: l.grid, bindings: this.#bindings[k]!, params: l.params });
+    }
+    await rec.submit("bench");
+    await this.#device.sync();
+  }
+
   /** Launch k alone (one submit), resolving when the GPU has finished it: for per-kernel timings. */
   async dispatchOne(k: number): Promise<void> {
     const l = this.exe.compiled.launches[k];

@@ -60,9 +60,13 @@ export interface ConvGemmOptions {
   readonly share: boolean;
   /** Invocations per workgroup. */
   readonly workgroup: number;
+  /** Accumulate with fma() rather than a · b + c. */
+  readonly fma: boolean;
 }
 
-export const DEFAULT_CONV_GEMM_OPTIONS: ConvGemmOptions = Object.freeze({ strip: 4, channels: 8, share: true, workgroup: 64 });
+export const DEFAULT_CONV_GEMM_OPTIONS: ConvGemmOptions = Object.freeze({ strip: 4, channels: 8, share: true, workgroup: 64, fma: false });
+/** conv2d_grad_weight's grid is small (C·kh/workgroup × O/channels), so its workgroups are too: more of them to share among threads. */
+export const DEFAULT_GRAD_WEIGHT_OPTIONS: ConvGemmOptions = Object.freeze({ ...DEFAULT_CONV_GEMM_OPTIONS, workgroup: 16 });
 
 const f32 = (e: Expr): Expr => (e.type === "f32" ? e : K.cast("f32", e));
 /** i32 → u32 reinterpretation: negative values become huge, so one `< n` tests 0 ≤ v < n. */
@@ -108,11 +112,12 @@ function accumulators(b: Block, rows: number, channels: number): { acc: Expr[][]
 }
 
 /** acc[g] += x · (w[4g], ..., w[4g + n − 1]) for every channel group g. */
-function accumulate(b: Block, acc: readonly Expr[], lanes: readonly number[], x: Expr, w: readonly Expr[]): void {
+function accumulate(b: Block, acc: readonly Expr[], lanes: readonly number[], x: Expr, w: readonly Expr[], fma: boolean): void {
   lanes.forEach((n, g) => {
+    const vt = vectorOf("f32", n as 2 | 3 | 4) as `vec${2 | 3 | 4}<f32>`;
     const parts = w.slice(4 * g, 4 * g + n);
-    const v = n === 1 ? parts[0]! : K.vec(vectorOf("f32", n as 2 | 3 | 4) as `vec${2 | 3 | 4}<f32>`, ...parts);
-    b.assign(acc[g]!, K.add(acc[g]!, K.mul(x, v)));
+    const v = n === 1 ? parts[0]! : K.vec(vt, ...parts);
+    b.assign(acc[g]!, fma ? K.fma(n === 1 ? x : K.vec(vt, x), v, acc[g]!) : K.add(acc[g]!, K.mul(x, v)));
   });
 }
 
@@ -226,7 +231,7 @@ export function buildPixelTiles(p: PixelProblem, caps: TargetCaps, part: Partiti
       const wv = sharedValues(bc, "wv", E, S, (q) => f32(ctx.load(w, iadd(laneBase[q]!, wr))), (e) => f32(ctx.load(w, iadd(wBase(e), wr))));
       cols.taps.forEach((c, jj) => {
         const ws = Array.from({ length: Ot }, (_, oo) => wv[oo * nct + jj]!);
-        for (let t = 0; t < Pl; t++) accumulate(bc, acc[t]!, lanes, xs[colAt.get(t * cols.inStep + c.off)!]!, ws);
+        for (let t = 0; t < Pl; t++) accumulate(bc, acc[t]!, lanes, xs[colAt.get(t * cols.inStep + c.off)!]!, ws, opts.fma);
       });
     });
   });
@@ -318,7 +323,7 @@ export function buildConv2dGradInputGemm(group: FusionGroup, caps: TargetCaps, p
 // ---------------------------------------------------------------------------------------------
 // Weight tiles: conv2d_grad_weight
 
-export function buildConv2dGradWeightGemm(group: FusionGroup, caps: TargetCaps, part: Partition, opts: ConvGemmOptions = DEFAULT_CONV_GEMM_OPTIONS): Launch {
+export function buildConv2dGradWeightGemm(group: FusionGroup, caps: TargetCaps, part: Partition, opts: ConvGemmOptions = DEFAULT_GRAD_WEIGHT_OPTIONS): Launch {
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d_grad_weight") throw new Error(`internal: conv2d_grad_weight builder got ${root}`);
   const [xn, gn] = root.inputs as [Node, Node];
@@ -383,7 +388,7 @@ export function buildConv2dGradWeightGemm(group: FusionGroup, caps: TargetCaps, 
         const gv = sharedValues(bs, "gv", E, S, (q) => gAt(laneOff[q]!, laneT[q]!), (e) => gAt(gOff(e), gT(e)));
         for (let j = 0; j < d.kw; j++) {
           for (let t = 0; t < Pk; t++) {
-            accumulate(bs, acc[j]!, lanes, xs[colAt.get(t * d.sw + j)!]!, Array.from({ length: Ot }, (_, oo) => gv[oo * Pk + t]!));
+            accumulate(bs, acc[j]!, lanes, xs[colAt.get(t * d.sw + j)!]!, Array.from({ length: Ot }, (_, oo) => gv[oo * Pk + t]!), opts.fma);
           }
         }
       });

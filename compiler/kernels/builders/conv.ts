@@ -33,6 +33,7 @@ import type { Launch, TensorAccess } from "../emit.ts";
 import { KernelContext, iadd, imul, unflatten } from "../emit.ts";
 import type { Expr, Type } from "../kernel-ir.ts";
 import { vectorOf } from "../kernel-ir.ts";
+import type { Builder } from "../schedule.ts";
 import { registerBuilder } from "../schedule.ts";
 import { buildConv2dGemm, buildConv2dGradInputGemm, buildConv2dGradWeightGemm } from "./conv-gemm.ts";
 import type { TargetCaps } from "../target.ts";
@@ -284,9 +285,23 @@ export function convForm(attrs: Readonly<Record<string, unknown>>, kernel: reado
 
 const windowOf = (w: Node): number[] => concreteShape(w.shape).slice(2);
 
-registerBuilder("conv2d", (group, caps, part) =>
-  convForm(group.root.attrs, windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGemm(group, caps, part) : buildConv2dDirect(group, caps, part));
-registerBuilder("conv2d_grad_input", (group, caps, part) =>
-  convForm(group.root.attrs, windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGradInputGemm(group, caps, part) : buildConv2dGradInputDirect(group, caps, part));
-registerBuilder("conv2d_grad_weight", (group, caps, part) =>
-  convForm(group.root.attrs, group.root.attrs["kernel"] as number[]) === "gemm" ? buildConv2dGradWeightGemm(group, caps, part) : buildConv2dGradWeightDirect(group, caps, part));
+export type ConvOp = "conv2d" | "conv2d_grad_input" | "conv2d_grad_weight";
+
+/** The direct forms for every convolution: what all of them used before the implicit-GEMM forms (benches compare against them). */
+export const DIRECT_CONV_BUILDERS: Readonly<Record<ConvOp, Builder>> = {
+  conv2d: (group, caps, part) => buildConv2dDirect(group, caps, part),
+  conv2d_grad_input: buildConv2dGradInputDirect,
+  conv2d_grad_weight: buildConv2dGradWeightDirect,
+};
+
+/** The builders registered: each op's form chosen by convForm. */
+export const CONV_BUILDERS: Readonly<Record<ConvOp, Builder>> = {
+  conv2d: (group, caps, part) =>
+    convForm(group.root.attrs, windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGemm(group, caps, part) : buildConv2dDirect(group, caps, part),
+  conv2d_grad_input: (group, caps, part) =>
+    convForm(group.root.attrs, windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGradInputGemm(group, caps, part) : buildConv2dGradInputDirect(group, caps, part),
+  conv2d_grad_weight: (group, caps, part) =>
+    convForm(group.root.attrs, group.root.attrs["kernel"] as number[]) === "gemm" ? buildConv2dGradWeightGemm(group, caps, part) : buildConv2dGradWeightDirect(group, caps, part),
+};
+
+for (const [op, build] of Object.entries(CONV_BUILDERS)) registerBuilder(op, build);

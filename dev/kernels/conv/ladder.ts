@@ -34,6 +34,7 @@ type Op = "fwd" | "dx" | "dw";
 type Build = (group: FusionGroup, caps: TargetCaps, part: Partition) => Launch | Launch[];
 const D = gemm.DEFAULT_CONV_GEMM_OPTIONS;
 const o = (x: Partial<ConvGemmOptions>): ConvGemmOptions => ({ ...D, ...x });
+const ow = (x: Partial<ConvGemmOptions>): ConvGemmOptions => ({ ...D, workgroup: 64, ...x }); // dw: the earlier default workgroup unless given
 
 // The forms on the ladder, per op. Measured results are in BENCHMARKS.md ("Convolutions").
 const VARIANTS: Record<Op, Record<string, { what: string; build: Build }>> = {
@@ -43,17 +44,29 @@ const VARIANTS: Record<Op, Record<string, { what: string; build: Build }>> = {
     g4x8n: { what: "pixel tiles 4 px × 8 ch, no sharing", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ share: false })) },
     g4x16: { what: "pixel tiles 4 px × 16 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ channels: 16 })) },
     g8x8: { what: "pixel tiles 8 px × 8 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ strip: 8 })) },
+    g4x8f: { what: "g4x8 with fma()", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ fma: true })) },
+    g4x4: { what: "pixel tiles 4 px × 4 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ channels: 4 })) },
+    g2x8: { what: "pixel tiles 2 px × 8 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ strip: 2 })) },
+    g4x8w32: { what: "g4x8 with 32-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ workgroup: 32 })) },
+    g4x8w16: { what: "g4x8 with 16-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ workgroup: 16 })) },
   },
   dx: {
     direct: { what: "one invocation per dx element", build: conv.buildConv2dGradInputDirect },
     g4x8: { what: "pixel tiles per class 4 px × 8 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({})) },
     g4x16: { what: "pixel tiles per class 4 px × 16 ch", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ channels: 16 })) },
+    g4x8f: { what: "g4x8 with fma()", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ fma: true })) },
+    g4x8w32: { what: "g4x8 with 32-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ workgroup: 32 })) },
+    g4x8w16: { what: "g4x8 with 16-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ workgroup: 16 })) },
   },
   dw: {
     direct: { what: "one invocation per dw element", build: conv.buildConv2dGradWeightDirect },
-    g4x8: { what: "weight tiles (c, i) × 8 ch, strips of 4, g broadcast", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, o({})) },
-    g8x8: { what: "weight tiles (c, i) × 8 ch, strips of 8", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, o({ strip: 8 })) },
-    g4x16: { what: "weight tiles (c, i) × 16 ch, strips of 4", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, o({ channels: 16 })) },
+    g4x8: { what: "weight tiles (c, i) × 8 ch, strips of 4, g broadcast", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({})) },
+    g8x8: { what: "weight tiles (c, i) × 8 ch, strips of 8", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ strip: 8 })) },
+    g4x16: { what: "weight tiles (c, i) × 16 ch, strips of 4", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ channels: 16 })) },
+    g4x8f: { what: "g4x8 with fma()", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ fma: true })) },
+    g4x8w32: { what: "g4x8 with 32-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ workgroup: 32 })) },
+    g4x8w16: { what: "g4x8 with 16-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ workgroup: 16 })) },
+    g8x4: { what: "weight tiles (c, i) × 4 ch, strips of 8", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ channels: 4, strip: 8 })) },
   },
 };
 
