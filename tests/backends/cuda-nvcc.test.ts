@@ -1,6 +1,8 @@
 // CUDA sources through nvcc, on every machine with the toolkit (no GPU needed): the kernels of
 // showo-tiny (forward, T2I layout, B = 2), magvit2-tiny (encode and decode), showo-256 (forward,
-// T2I layout, B = 2), the training steps of showo-tiny and magvit2-tiny, and every op-table example compile for sm_80 and sm_90 with `-Xptxas -v`;
+// T2I layout, B = 2), the training steps of showo-tiny and magvit2-tiny, the implicit-GEMM
+// convolution forms (the weight tiles too, which CUDA's lowering does not choose) and every
+// op-table example compile for sm_80 and sm_90 with `-Xptxas -v`;
 // matmul, reduction and attention kernels must not spill registers to local memory. Each model is
 // one translation unit (one nvcc call per architecture); cubins are cached in .cache/cuda/, so
 // only changed kernels cost compile time.
@@ -21,6 +23,10 @@ import type { Graph } from "../../compiler/ir/graph.ts";
 import * as K from "../../compiler/kernels/build-kernel.ts";
 import { KernelBuilder } from "../../compiler/kernels/build-kernel.ts";
 import type { Kernel } from "../../compiler/kernels/kernel-ir.ts";
+import { buildConv2dGemm, buildConv2dGradInputGemm, buildConv2dGradWeightGemm } from "../../compiler/kernels/builders/conv-gemm.ts";
+import { Tensor } from "../../compiler/dsl/tensor.ts";
+import { trace } from "../../compiler/dsl/trace.ts";
+import { apply } from "../../compiler/ir/build.ts";
 import { MAGVIT2_TINY, magvit2DecodeGraph, magvit2EncodeGraph } from "../../models/magvit2.ts";
 import { SHOWO_256, SHOWO_TINY, showoGraph, t2iSeqLen } from "../../models/showo.ts";
 import { lower } from "../../runtime/executable.ts";
@@ -248,5 +254,36 @@ test("every op-table example's kernels compile in one unit per architecture", sk
   if (missing.length > 0) console.log(`# no kernel builder yet for: ${missing.join(", ")}`);
   assert.ok(kernels.length > 100, `${kernels.length} kernels`);
   const res = await compileAll("op-table examples", kernels);
+  assert.equal(res.length, ARCHS.length * cudaModule(kernels).kernels.length);
+});
+
+test("the implicit-GEMM convolution forms compile, conv2d_grad_weight's weight tiles included (CUDA's lowering keeps dw direct)", skip, async () => {
+  // MAGVIT-v2's shapes at batch 2: a 3×3 stride-1 conv, the Downsample (3×3, stride 2, padding
+  // [0, 1, 0, 1]; its dx is one launch per pixel class) and a 1×1 projection.
+  const cases = [
+    { x: [2, 32, 16, 16], w: [32, 32, 3, 3], stride: [1, 1], padding: [1, 1, 1, 1] },
+    { x: [2, 32, 16, 16], w: [32, 32, 3, 3], stride: [2, 2], padding: [0, 1, 0, 1] },
+    { x: [2, 64, 8, 8], w: [32, 64, 1, 1], stride: [1, 1], padding: [0, 0, 0, 0] },
+  ];
+  const one = (op: string, ins: Record<string, number[]>, attrs: Record<string, unknown>) => {
+    const spec = Object.fromEntries(Object.entries(ins).map(([k, sh]) => [k, { dtype: "f32" as const, shape: sh }]));
+    const g = trace(op, spec, (t) => ({ y: new Tensor(apply(op, Object.keys(ins).map((k) => t[k]!.node), attrs as never)) }));
+    const low = lower(g, DEFAULT_CUDA_CAPS);
+    return { group: low.partition.groups[0]!, part: low.partition };
+  };
+  const kernels: Kernel[] = [];
+  for (const c of cases) {
+    const at = { stride: c.stride, padding: c.padding };
+    const ho = Math.floor((c.x[2]! + c.padding[0]! + c.padding[1]! - c.w[2]!) / c.stride[0]!) + 1;
+    const wo = Math.floor((c.x[3]! + c.padding[2]! + c.padding[3]! - c.w[3]!) / c.stride[1]!) + 1;
+    const gShape = [c.x[0]!, c.w[0]!, ho, wo];
+    const f = one("conv2d", { x: c.x, w: c.w }, at);
+    kernels.push(buildConv2dGemm(f.group, DEFAULT_CUDA_CAPS, f.part).kernel);
+    const dx = one("conv2d_grad_input", { g: gShape, w: c.w }, { ...at, input_shape: c.x.slice(2) });
+    kernels.push(...buildConv2dGradInputGemm(dx.group, DEFAULT_CUDA_CAPS, dx.part).map((l) => l.kernel));
+    const dw = one("conv2d_grad_weight", { x: c.x, g: gShape }, { ...at, kernel: c.w.slice(2) });
+    kernels.push(buildConv2dGradWeightGemm(dw.group, DEFAULT_CUDA_CAPS, dw.part).kernel);
+  }
+  const res = await compileAll("implicit-GEMM convolutions", kernels);
   assert.equal(res.length, ARCHS.length * cudaModule(kernels).kernels.length);
 });

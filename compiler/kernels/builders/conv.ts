@@ -8,9 +8,11 @@
 // w = wo·sw − left + j; taps landing in the padding read zero (docs/ops.md).
 //
 // The choice (`convForm`): kernels up to 3×3 and strides up to 2 — everything MAGVIT-v2 has —
-// take the implicit-GEMM forms (2.5–12× the direct forms at MAGVIT-v2 tiny's shapes on llvmpipe,
+// take the implicit-GEMM forms (2–12× the direct forms at MAGVIT-v2 tiny's shapes on llvmpipe,
 // BENCHMARKS.md "Convolutions"); anything else takes the direct forms below, which loop over any
-// window.
+// window. One exception: on CUDA conv2d_grad_weight stays direct, because the weight-tile form's
+// grid (C·kh/16 × O/8 workgroups of 16) is far too small for a GPU while the direct form has
+// one thread per dw element (both are slow there; a split-K form is what a GPU wants).
 //
 // Direct conv2d: an implicit GEMM without sharing (rows = N·Ho·Wo output pixels, columns = O,
 // K = C·kh·kw): each invocation computes a block of pixels × output channels (8×8 for large
@@ -301,7 +303,8 @@ export const CONV_BUILDERS: Readonly<Record<ConvOp, Builder>> = {
   conv2d_grad_input: (group, caps, part) =>
     convForm(group.root.attrs, windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGradInputGemm(group, caps, part) : buildConv2dGradInputDirect(group, caps, part),
   conv2d_grad_weight: (group, caps, part) =>
-    convForm(group.root.attrs, group.root.attrs["kernel"] as number[]) === "gemm" ? buildConv2dGradWeightGemm(group, caps, part) : buildConv2dGradWeightDirect(group, caps, part),
+    convForm(group.root.attrs, group.root.attrs["kernel"] as number[]) === "gemm" && caps.target === "wgsl"
+      ? buildConv2dGradWeightGemm(group, caps, part) : buildConv2dGradWeightDirect(group, caps, part),
 };
 
 for (const [op, build] of Object.entries(CONV_BUILDERS)) registerBuilder(op, build);
