@@ -32,8 +32,9 @@
 // output pixels. An invocation owns one (c, i) pair — kw taps — and `channels` output channels;
 // the workgroup shares the channels, so each strip of g (channels × strip pixels) is loaded once
 // per subgroup and broadcast, and each invocation loads the x row segment under the strip.
-// The K loop is long (N·Ho·Wo/strip trips) and the grid small (C·kh/64 × O/channels
-// workgroups): right for llvmpipe's few threads, too little parallelism for a large GPU.
+// The K loop is long (N·Ho·Wo/strip trips) and the grid small (C·kh/16 × O/channels
+// workgroups of 16): right for llvmpipe's few threads, too little parallelism for a large GPU
+// (CUDA's lowering keeps the direct form; a GPU wants K split across workgroups).
 //
 // Where subgroups are missing, every invocation loads the shared values itself (same results).
 // Operands are read as raw contiguous memory (the partition guarantees a reshape chain over a
