@@ -34,9 +34,10 @@ import { partition } from "../compiler/passes/fuse-elementwise.ts";
 import { fuseAttention } from "../compiler/passes/fuse-qknorm-attention.ts";
 import { lowerComposites } from "../compiler/passes/lower-composites.ts";
 import type { MemoryPlan, Placement } from "../compiler/passes/plan-memory.ts";
-import type { PlanOptions } from "../compiler/passes/plan-memory.ts";
 import { formatBytes, planMemory } from "../compiler/passes/plan-memory.ts";
 import { simplify } from "../compiler/passes/simplify.ts";
+import type { StateEntry } from "../compiler/passes/state-alias.ts";
+import { stateAliases } from "../compiler/passes/state-alias.ts";
 import { WgslDevice, openDevice } from "../backends/wgsl/device.ts";
 import { WaitHistory, quietly } from "../backends/wgsl/quiet-wait.ts";
 import { CudaDevice, openCudaDevice } from "../backends/cuda/device.ts";
@@ -135,21 +136,22 @@ export function lower(graph: Graph, caps: TargetCaps, opts: LowerOptions = {}): 
     maxBindings: caps.maxStorageBindings,
     bindingsOf: (n) => shardPlan(n.dtype, n.shape, caps).count,
   });
-  const launches = schedule(part, caps);
-  const withCopies = withStateCopies(lowered, launches, caps, opts.state ?? {});
-  const plan = planMemory(lowered, withCopies.launches, caps, withCopies.plan);
-  return { graph: lowered, partition: part, launches: withCopies.launches, plan, caps, state: { ...opts.state }, lowerMs: performance.now() - t0 };
+  const entries = stateEntries(lowered, opts.state ?? {});
+  const aliases = stateAliases(part, entries);
+  const finalPart: Partition = aliases.size > 0 ? { ...part, aliases } : part;
+  const launches = schedule(finalPart, caps);
+  const copies = withStateCopies(launches, caps, entries.filter((e) => !aliases.has(e.o)));
+  const plan = planMemory(lowered, copies, caps, {
+    stateOutputs: new Set(entries.map((e) => e.o)),
+    stateParams: new Set(entries.map((e) => e.p)),
+    inPlace: new Set(aliases.values()),
+  });
+  return { graph: lowered, partition: finalPart, launches: copies, plan, caps, state: { ...opts.state }, lowerMs: performance.now() - t0 };
 }
 
-/**
- * The launch list with each state output copied over its parameter (shard by shard) as soon as
- * both are done: after the launch that writes the output and after the last launch that reads
- * the parameter. The output's memory is then free for later tensors, and nothing reads the
- * parameter after it changed. Returns what the planner must know of them.
- */
-function withStateCopies(graph: Graph, launches: readonly Launch[], caps: TargetCaps, state: Readonly<Record<string, string>>): { launches: Launch[]; plan: PlanOptions } {
-  const after = new Map<number, Launch[]>();
-  const outputs = new Set<Node>(), params = new Set<Node>();
+/** The state map checked against the graph: each output and the parameter it replaces. */
+function stateEntries(graph: Graph, state: Readonly<Record<string, string>>): StateEntry[] {
+  const entries: StateEntry[] = [];
   const targets = new Set<string>();
   for (const [out, param] of Object.entries(state)) {
     const where = `state '${out}' → '${param}'`;
@@ -164,25 +166,38 @@ function withStateCopies(graph: Graph, launches: readonly Launch[], caps: Target
     }
     if (o.node === p) continue; // unchanged: nothing to write
     if (o.node.op === "param" || o.node.op === "input") throw new Error(`${where}: the output is a leaf of the graph, not computed by the step`);
-    if (graph.outputs.some((x) => x.node === o.node && x.name !== out)) throw new Error(`${where}: the output's tensor is also the output '${graph.outputs.find((x) => x.node === o.node && x.name !== out)!.name}'`);
+    const twin = graph.outputs.find((x) => x.node === o.node && x.name !== out);
+    if (twin) throw new Error(`${where}: the output's tensor is also the output '${twin.name}'`);
+    entries.push({ output: out, param, o: o.node, p });
+  }
+  return entries;
+}
+
+/**
+ * The launch list with each remaining state output copied over its parameter (shard by shard) as
+ * soon as both are done: after the launch that writes the output and after the last launch that
+ * reads the parameter. The output's memory is then free for later tensors, and nothing reads the
+ * parameter after it changed.
+ */
+function withStateCopies(launches: readonly Launch[], caps: TargetCaps, entries: readonly StateEntry[]): Launch[] {
+  const after = new Map<number, Launch[]>();
+  for (const { output, param, o, p } of entries) {
     let at = -1;
     launches.forEach((l, k) => {
-      if (l.tensors.some((t) => (t.node === o.node && t.access !== "read") || t.node === p)) at = k;
+      if (l.tensors.some((t) => (t.node === o && t.access !== "read") || t.node === p)) at = k;
     });
-    if (at < 0) throw new Error(`internal: ${where}: no launch writes the output`);
+    if (at < 0) throw new Error(`internal: state '${output}' → '${param}': no launch writes the output`);
     const sp = shardPlan(p.dtype, p.shape, caps);
     const list = after.get(at) ?? [];
     for (let s = 0; s < sp.count; s++) {
       const elems = Math.min(sp.elemsPerShard, sp.numel - s * sp.elemsPerShard);
-      if (elems > 0) list.push(copyShardLaunch(o.node, p, s, elems, sp.elem, `state ${out} → ${param}${sp.count > 1 ? ` shard ${s}` : ""}`));
+      if (elems > 0) list.push(copyShardLaunch(o, p, s, elems, sp.elem, `state ${output} → ${param}${sp.count > 1 ? ` shard ${s}` : ""}`));
     }
     after.set(at, list);
-    outputs.add(o.node);
-    params.add(p);
   }
   const all: Launch[] = [];
   launches.forEach((l, k) => all.push(l, ...(after.get(k) ?? [])));
-  return { launches: all, plan: { stateOutputs: outputs, stateParams: params } };
+  return all;
 }
 
 /** The target tests and tools run on when none is named: $SHOWO_TARGET ("wgsl" or "cuda"), default "wgsl". */

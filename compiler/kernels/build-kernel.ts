@@ -484,6 +484,17 @@ export class KernelBuilder {
     return { space: "storage", name: n, type, access };
   }
 
+  /**
+   * Re-declares a storage binding read_write (loads already emitted through it stay valid): a
+   * tensor first read, then found to be written in place by the same kernel.
+   */
+  makeWritable(ref: StorageRef): StorageRef {
+    const k = this.bindings.findIndex((b) => b.name === ref.name);
+    if (k < 0) fail(`makeWritable: no binding '${ref.name}'`);
+    this.bindings[k] = { ...this.bindings[k]!, access: "read_write" };
+    return { ...ref, access: "read_write" };
+  }
+
   /** A scalar parameter; all parameters travel in one uniform struct. */
   param(name: string, type: ParamType): Expr {
     if (!IDENT.test(name) || RESERVED_NAMES.has(name) || KEYWORDS.has(name)) fail(`param name '${name}' is reserved or not an identifier`);

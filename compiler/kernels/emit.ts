@@ -142,7 +142,8 @@ export class KernelContext {
   memoryOf(n: Node): Node {
     let m = n;
     while (!this.part.materialized.has(m) && m.op === "reshape") m = m.inputs[0]!;
-    return this.part.materialized.has(m) ? m : reshapeBase(n);
+    const base = this.part.materialized.has(m) ? m : reshapeBase(n);
+    return this.part.aliases?.get(base) ?? base;
   }
 
   /**
@@ -156,7 +157,11 @@ export class KernelContext {
     const views = this.#access.get(base);
     const hit = views?.get(lanes);
     if (hit) {
-      if (access === "read_write" && hit.shards[0]!.access !== "read_write") throw new Error(`internal: ${base} bound read-only then written`);
+      if (access === "read_write" && hit.shards[0]!.access !== "read_write") {
+        // A parameter read, then written in place (executable state): one binding, read_write.
+        if (!this.#isAliasTarget(base)) throw new Error(`internal: ${base} bound read-only then written`);
+        return this.#upgrade(base, hit);
+      }
       return hit;
     }
     // Two views of one buffer may coexist only when both are read-only (WebGPU aliasing rule).
@@ -184,6 +189,24 @@ export class KernelContext {
     if (views) views.set(lanes, t);
     else this.#access.set(base, new Map([[lanes, t]]));
     return t;
+  }
+
+  #isAliasTarget(n: Node): boolean {
+    if (!this.part.aliases) return false;
+    for (const v of this.part.aliases.values()) if (v === n) return true;
+    return false;
+  }
+
+  /** Re-declares every shard of a view read_write, here and in the launch's binding list. */
+  #upgrade(base: Node, view: TensorAccess): TensorAccess {
+    const shards = view.shards.map((r) => this.kb.makeWritable(r));
+    const names = new Set(shards.map((r) => r.name));
+    this.tensors.forEach((t, i) => {
+      if (names.has(t.binding)) this.tensors[i] = { ...t, access: "read_write" };
+    });
+    const up: TensorAccess = { ...view, shards };
+    this.#access.get(base)!.set(view.lanes, up);
+    return up;
   }
 
   /** Load element `flat` of a tensor (vector `flat` of a vector view), converted to its compute type. */
@@ -257,6 +280,15 @@ export class KernelContext {
 
   /** Finish: the Launch for this kernel. */
   launch(grid: Grid, label: string, params: Record<string, number> = {}): Launch {
+    // A kernel writing a parameter in place binds every other in-place parameter it reads
+    // read_write too: they share the state arenas, and a buffer bound writable may not also be
+    // bound read-only.
+    if (this.tensors.some((t) => t.access === "read_write" && this.#isAliasTarget(t.node))) {
+      for (const [base, views] of this.#access) {
+        if (!this.#isAliasTarget(base)) continue;
+        for (const v of [...views.values()]) if (v.shards[0]!.access !== "read_write") this.#upgrade(base, v);
+      }
+    }
     return { kernel: this.kb.build(), tensors: [...this.tensors], params, grid, label };
   }
 }

@@ -88,7 +88,9 @@ export function adamwStep(graph: Graph, opts: AdamWOptions): TrainStep {
   const [lr, stepSize, sqrtBc2, maxNorm] = [0, 1, 2, 3].map(scalar) as [Tensor, Tensor, Tensor, Tensor];
 
   const grads = backprop(loss, constant(1, loss.dtype, loss.shape), params).map((g, i) => new Tensor(g ?? constant(0, "f32", params[i]!.shape)));
-  const sq = grads.map((g) => g.square().sum());
+  // Σ g² in two stages (each row's sum over the last axis, then over the rows), so a big
+  // gradient's reduction runs across many invocations rather than one long serial loop.
+  const sq = grads.map((g) => (g.shape.length >= 2 ? g.square().sum(-1).sum() : g.square().sum()));
   const norm = sq.reduce((a, b) => a.add(b)).sqrt();
   const clip = maxNorm.div(norm.add(1e-6)).minimum(1);
 

@@ -38,6 +38,12 @@ export interface Partition {
   readonly materialized: ReadonlySet<Node>;
   /** Kernels in execution order. */
   readonly groups: readonly FusionGroup[];
+  /**
+   * Tensors computed in place of another (executable state): the key's values are written into
+   * the memory of the value, a parameter, by an elementwise kernel that reads it at the same
+   * index. Kernels bind the parameter wherever they would bind the key.
+   */
+  readonly aliases?: ReadonlyMap<Node, Node>;
 }
 
 /** Operands that builders read as raw contiguous memory, by op. */

@@ -133,6 +133,12 @@ export interface PlanOptions {
    */
   readonly stateOutputs?: ReadonlySet<Node>;
   readonly stateParams?: ReadonlySet<Node>;
+  /**
+   * Parameters written in place by the kernels of their state outputs (those outputs have no
+   * memory of their own). They get weights arenas of their own: a kernel writing one binds its
+   * arena writable, and WebGPU forbids binding that buffer read-only in the same dispatch.
+   */
+  readonly inPlace?: ReadonlySet<Node>;
 }
 
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
@@ -194,6 +200,7 @@ export function planMemory(graph: PlanGraph, launches: readonly LaunchTensors[],
   const acts = [...first.keys()].filter((n) => kindOf(n) === "activations");
   acts.forEach(add);
   for (const o of graph.outputs) {
+    if (opts.stateOutputs?.has(o.node) && !first.has(o.node)) continue; // computed in place of its parameter
     if (kindOf(o.node) === "activations" && !first.has(o.node)) {
       throw new Error(`plan-memory: output '${o.name}' (${o.node}) is never written by any launch`);
     }
@@ -254,9 +261,15 @@ export function planMemory(graph: PlanGraph, launches: readonly LaunchTensors[],
 
   // Weights and inputs: first-fit decreasing bin packing (largest first, each into the first arena
   // with room at its end), so big matrices do not strand the tail of an arena.
-  for (const kind of ["weights", "inputs"] as const) {
+  const inPlace = opts.inPlace ?? new Set<Node>();
+  const packs = [
+    { kind: "weights" as const, take: (it: Item) => it.kind === "weights" && !inPlace.has(it.node) },
+    { kind: "weights" as const, take: (it: Item) => it.kind === "weights" && inPlace.has(it.node) },
+    { kind: "inputs" as const, take: (it: Item) => it.kind === "inputs" },
+  ];
+  for (const { kind, take } of packs) {
     const mine: number[] = [];
-    const list = items.filter((it) => it.kind === kind).sort((a, b) => b.bytes - a.bytes || a.order - b.order);
+    const list = items.filter(take).sort((a, b) => b.bytes - a.bytes || a.order - b.order);
     for (const it of list) {
       let j = mine.findIndex((ai) => alignUp(arenas[ai]!.bytes, alignment) + it.bytes <= cap);
       if (j < 0) j = mine.push(arenas.push({ kind, bytes: 0 }) - 1) - 1;

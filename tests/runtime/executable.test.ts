@@ -251,3 +251,38 @@ test("runKeeping: an output left on the device feeds another executable's input 
     }
   }
 });
+
+test("executable state: outputs replace their parameters after each run, in place where safe, copied where not", async () => {
+  // new.w = x·w (a matmul: not elementwise, so copied after the run); new.v = v·2 + x (elementwise,
+  // written in place); both parameters are also read by `y`, so the in-place write must come last.
+  const g = trace("stateful", { x: { dtype: "f32", shape: [3, 3] } }, ({ x }) => {
+    const w = new Tensor(param("w", "f32", [3, 3])), v = new Tensor(param("v", "f32", [3, 3]));
+    return { y: x!.add(w).add(v).sum(), "new.w": x!.matmul(w), "new.v": v.mul(2).add(x!) };
+  });
+  const exe = await compile(g, { target: "wgsl", device, state: { "new.w": "w", "new.v": "v" } });
+  try {
+    const copies = exe.compiled.launches.filter((l) => l.kernel.name.startsWith("copy_"));
+    assert.equal(copies.length, 1, "new.w (a matmul) is copied over w");
+    assert.equal(exe.plan.byNode.get(exe.graph.outputs.find((o) => o.name === "new.v")!.node), undefined, "new.v is computed in place of v");
+    const rng = mulberry32(testSeed());
+    const x = randomTensor("f32", [3, 3], rng), w0 = randomTensor("f32", [3, 3], rng), v0 = randomTensor("f32", [3, 3], rng);
+    exe.setParams({ w: w0, v: v0 });
+    let w = w0, v = v0;
+    for (let k = 0; k < 3; k++) {
+      const out = await exe.run({ x });
+      assert.deepEqual(Object.keys(out), ["y"], "state outputs are not read back");
+      const want = reference(g, { x }, { w, v });
+      assert.ok(maxErr(out["y"]!, want["y"]!).err <= maxErr(out["y"]!, want["y"]!).tol, `y at run ${k}`);
+      [w, v] = [want["new.w"]!, want["new.v"]!];
+      for (const [name, t] of [["w", w], ["v", v]] as const) {
+        const got = await exe.readParam(name);
+        const e = maxErr(got, t);
+        assert.ok(e.err <= e.tol, `${name} after run ${k}: error ${e.err}`);
+      }
+    }
+  } finally {
+    exe.dispose();
+  }
+  await assert.rejects(compile(g, { target: "wgsl", device, state: { "new.w": "v", "new.v": "v" } }), /parameter 'v' is the target of two state outputs/);
+  await assert.rejects(compile(g, { target: "wgsl", device, state: { "new.w": "x" } }), /has no parameter 'x'/);
+});

@@ -105,6 +105,14 @@ defineOp({
     const ta = attrs["transpose_a"] as boolean, tb = attrs["transpose_b"] as boolean;
     // With A = op(a), B = op(b): dA = g·Bᵀ and dB = Aᵀ·g, transposed back where a or b was.
     const da = ta ? mm(b, g, tb, true) : mm(g, b, false, !tb);
+    // A weight shared by every batch row (b of rank 2 against a batched a, a not transposed): its
+    // gradient is one product over all rows, [P·M, K]ᵀ · [P·M, N], not P products and a sum.
+    if (b.rank === 2 && a.rank > 2 && !ta) {
+      const rows = a.shape.slice(0, -1).reduce((x: Dim, y) => dimMul(x, y), 1);
+      const a2 = apply("reshape", [a], { shape: [rows, a.shape[a.rank - 1]!] });
+      const g2 = apply("reshape", [g], { shape: [rows, g.shape[g.rank - 1]!] });
+      return [unbroadcastBatch(da, a), tb ? mm(g2, a2, true, false) : mm(a2, g2, true, false)];
+    }
     const db = tb ? mm(g, a, true, ta) : mm(a, g, !ta, false);
     return [unbroadcastBatch(da, a), unbroadcastBatch(db, b)];
   },
