@@ -146,7 +146,13 @@ export async function runConvBench(opts: BenchOptions, log: Log = console.log): 
       gemm.setParams(weights);
       direct.setParams(weights);
       const w = worstRel(await gemm.run({ image }), await direct.run({ image }));
-      log(`${what}: gemm ${gemm.dispatchCount} dispatches, direct ${direct.dispatchCount}; outputs agree to ${w.err.toExponential(2)} of their scale (worst: ${w.name})`);
+      const census = (e: Executable<WgslDevice>) => {
+        const m = new Map<string, number>();
+        for (const l of e.compiled.launches) if (opOfLaunch(l.label)) m.set(l.kernel.name, (m.get(l.kernel.name) ?? 0) + 1);
+        return [...m].map(([k, c]) => `${k} ×${c}`).join(", ");
+      };
+      log(`${what}: gemm ${gemm.dispatchCount} dispatches (${census(gemm)}), direct ${direct.dispatchCount} (${census(direct)})`);
+      log(`  outputs agree ${w.err === 0 ? "bit for bit (same products summed in the same order)" : `to ${w.err.toExponential(2)} of their scale (worst: ${w.name})`}`);
       if (!(w.err <= 1e-3)) throw new Error(`conv bench ${what}: the sides disagree on ${w.name} by ${w.err} of its scale`);
       const [tg, td] = await timePair(() => r.gemm.dispatch(), () => r.direct.dispatch(), opts);
       log(`${what} GPU time  gemm   ${describeTiming(tg)}`);

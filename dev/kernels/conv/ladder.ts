@@ -9,6 +9,23 @@
 // Timing: one dispatch per submit, submit → onSubmittedWorkDone inside quietly() (each variant
 // with its own wait history, as the benches do); REPS interleaved rounds after one warm-up;
 // median and min reported, with the host's load before and after.
+//
+// Measured on llvmpipe (Mesa 25.0.7, LLVM 15, 2 shared vCPUs at load 2.5–9 from other jobs; ×
+// matmul 1024³ in the same run, medians; runs move ±30%):
+//   direct forms (before): conv2d 0.21–0.47×, conv2d_grad_input 0.05–0.17×, conv2d_grad_weight
+//     0.04–0.15× at every shape.
+//   pixel tiles (conv2d, dx), 4 px × 8 ch, weights broadcast ("g4x8", the default): 0.6–1.1× at
+//     the 3×3 stride-1 shapes (c32, c64x16, c64x8, c64to32), 0.4–0.6× for the Downsample
+//     (stride 2: 9 input values per row for 12 taps) and 0.3–0.45× for the small ones (nin, in,
+//     out: few multiply-adds per loaded value, and launch-bound). Without the broadcast ("g4x8n")
+//     0.22–0.29×: sharing the weight loads is the change. 16 channels, 8-pixel strips, 4 channels,
+//     2-pixel strips, fma(), 32- or 16-invocation workgroups: no consistent gain (0.65–1.0 of
+//     g4x8 within one run, and the other way in the next).
+//   weight tiles (dw), (c, i) × 8 ch, strips of 4, g broadcast: 0.5–1.3× at the 3×3 shapes with
+//     16-invocation workgroups (the default; 0.42–0.89× with 64 in the same runs: the grid is
+//     C·kh/workgroup × O/8, so smaller workgroups give the threads more to share), 0.2–0.3× for
+//     1×1 and for C or O = 3.
+// The whole model is `node bench/conv.ts`; both are in BENCHMARKS.md, "Convolutions".
 
 import { loadavg } from "node:os";
 import { run as reference } from "../../../backends/reference/interpreter.ts";
