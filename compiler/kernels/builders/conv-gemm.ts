@@ -68,6 +68,13 @@ export interface ConvGemmOptions {
 export const DEFAULT_CONV_GEMM_OPTIONS: ConvGemmOptions = Object.freeze({ strip: 4, channels: 8, share: true, workgroup: 64, fma: false });
 /** conv2d_grad_weight's grid is small (C·kh/workgroup × O/channels), so its workgroups are too: more of them to share among threads. */
 export const DEFAULT_GRAD_WEIGHT_OPTIONS: ConvGemmOptions = Object.freeze({ ...DEFAULT_CONV_GEMM_OPTIONS, workgroup: 16 });
+/**
+ * Pixel tiles of a one-column kernel (1×1): a weight serves only the strip's pixels, not kw taps
+ * of each, so twice the channels keep the multiply-adds per loaded float up (4 input and 2 weight
+ * floats per 64, against 4 and 1 per 32).
+ */
+export const ONE_COLUMN_PIXEL_OPTIONS: ConvGemmOptions = Object.freeze({ ...DEFAULT_CONV_GEMM_OPTIONS, channels: 16 });
+const pixelDefaults = (kw: number): ConvGemmOptions => (kw === 1 ? ONE_COLUMN_PIXEL_OPTIONS : DEFAULT_CONV_GEMM_OPTIONS);
 
 const f32 = (e: Expr): Expr => (e.type === "f32" ? e : K.cast("f32", e));
 /** i32 → u32 reinterpretation: negative values become huge, so one `< n` tests 0 ≤ v < n. */
@@ -274,11 +281,12 @@ function geometry(x: readonly number[], wShape: readonly number[], y: readonly n
   };
 }
 
-export function buildConv2dGemm(group: FusionGroup, caps: TargetCaps, part: Partition, opts: ConvGemmOptions = DEFAULT_CONV_GEMM_OPTIONS): Launch {
+export function buildConv2dGemm(group: FusionGroup, caps: TargetCaps, part: Partition, options?: ConvGemmOptions): Launch {
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d") throw new Error(`internal: conv2d builder got ${root}`);
   const [xn, wn] = root.inputs as [Node, Node];
   const d = geometry(concreteShape(xn.shape), concreteShape(wn.shape), concreteShape(root.shape), root.attrs);
+  const opts = options ?? pixelDefaults(d.kw);
   const taps = (k: number, pad: number) => Array.from({ length: k }, (_, i) => ({ off: i - pad, w: i }));
   return buildPixelTiles({
     name: "conv2d_gemm",
@@ -292,11 +300,12 @@ export function buildConv2dGemm(group: FusionGroup, caps: TargetCaps, part: Part
 }
 
 /** dx, one launch per pixel class (h mod sh, w mod sw) that holds pixels (see the header). */
-export function buildConv2dGradInputGemm(group: FusionGroup, caps: TargetCaps, part: Partition, opts: ConvGemmOptions = DEFAULT_CONV_GEMM_OPTIONS): Launch[] {
+export function buildConv2dGradInputGemm(group: FusionGroup, caps: TargetCaps, part: Partition, options?: ConvGemmOptions): Launch[] {
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d_grad_input") throw new Error(`internal: conv2d_grad_input builder got ${root}`);
   const [gn, wn] = root.inputs as [Node, Node];
   const d = geometry(concreteShape(root.shape), concreteShape(wn.shape), concreteShape(gn.shape), root.attrs);
+  const opts = options ?? pixelDefaults(d.kw);
   // Along one axis, class p (positions p + s·k, k < extent) is reached by taps i ≡ p + pad (mod s),
   // reading g at k + (p + pad − i)/s.
   const axis = (size: number, k: number, s: number, pad: number, p: number): PixelAxis => ({

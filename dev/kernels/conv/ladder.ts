@@ -21,6 +21,9 @@
 //     0.22–0.29×: sharing the weight loads is the change. 16 channels, 8-pixel strips, 4 channels,
 //     2-pixel strips, fma(), 32- or 16-invocation workgroups: no consistent gain (0.65–1.0 of
 //     g4x8 within one run, and the other way in the next).
+//   1×1 kernels (nin, attn): 16 channels per invocation ("g4x16") 0.75–0.89× for conv2d and
+//     0.54–0.65× for dx against 0.36–0.64× and 0.32–0.47× with 8 (one run, load 7): the default
+//     for one-column kernels ("auto" is what the builders choose).
 //   weight tiles (dw), (c, i) × 8 ch, strips of 4, g broadcast: 0.5–1.3× at the 3×3 shapes with
 //     16-invocation workgroups (the default; 0.42–0.89× with 64 in the same runs: the grid is
 //     C·kh/workgroup × O/8, so smaller workgroups give the threads more to share), 0.2–0.3× for
@@ -57,6 +60,7 @@ const ow = (x: Partial<ConvGemmOptions>): ConvGemmOptions => ({ ...D, workgroup:
 const VARIANTS: Record<Op, Record<string, { what: string; build: Build }>> = {
   fwd: {
     direct: { what: "pixels × channels per invocation, no sharing", build: (g, c, p) => conv.buildConv2dDirect(g, c, p) },
+    auto: { what: "the builder's defaults (g4x8; g4x16 for 1×1)", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p) },
     g4x8: { what: "pixel tiles 4 px × 8 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({})) },
     g4x8n: { what: "pixel tiles 4 px × 8 ch, no sharing", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ share: false })) },
     g4x16: { what: "pixel tiles 4 px × 16 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGemm(g, c, p, o({ channels: 16 })) },
@@ -69,20 +73,25 @@ const VARIANTS: Record<Op, Record<string, { what: string; build: Build }>> = {
   },
   dx: {
     direct: { what: "one invocation per dx element", build: conv.buildConv2dGradInputDirect },
+    auto: { what: "the builder's defaults (g4x8; g4x16 for 1×1)", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p) },
     g4x8: { what: "pixel tiles per class 4 px × 8 ch, weights broadcast", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({})) },
     g4x16: { what: "pixel tiles per class 4 px × 16 ch", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ channels: 16 })) },
+    g8x8: { what: "pixel tiles per class 8 px × 8 ch", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ strip: 8 })) },
     g4x8f: { what: "g4x8 with fma()", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ fma: true })) },
     g4x8w32: { what: "g4x8 with 32-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ workgroup: 32 })) },
     g4x8w16: { what: "g4x8 with 16-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradInputGemm(g, c, p, o({ workgroup: 16 })) },
   },
   dw: {
     direct: { what: "one invocation per dw element", build: conv.buildConv2dGradWeightDirect },
+    auto: { what: "the builder's defaults (g4x8w16)", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p) },
     g4x8: { what: "weight tiles (c, i) × 8 ch, strips of 4, g broadcast", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({})) },
     g8x8: { what: "weight tiles (c, i) × 8 ch, strips of 8", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ strip: 8 })) },
     g4x16: { what: "weight tiles (c, i) × 16 ch, strips of 4", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ channels: 16 })) },
     g4x8f: { what: "g4x8 with fma()", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ fma: true })) },
     g4x8w32: { what: "g4x8 with 32-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ workgroup: 32 })) },
     g4x8w16: { what: "g4x8 with 16-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ workgroup: 16 })) },
+    g8x8w16: { what: "g8x8 with 16-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ workgroup: 16, strip: 8 })) },
+    g4x16w16: { what: "g4x16 with 16-invocation workgroups", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ workgroup: 16, channels: 16 })) },
     g8x4: { what: "weight tiles (c, i) × 4 ch, strips of 8", build: (g, c, p) => gemm.buildConv2dGradWeightGemm(g, c, p, ow({ channels: 4, strip: 8 })) },
   },
 };
@@ -96,6 +105,7 @@ const CASES: Record<string, Case> = {
   c64to32: { x: [32, 64, 16, 16], w: [32, 64, 3, 3], stride: [1, 1], padding: [1, 1, 1, 1], note: "decoder level-1 conv1 64→32" },
   down: { x: [32, 32, 32, 32], w: [32, 32, 3, 3], stride: [2, 2], padding: [0, 1, 0, 1], note: "Downsample: pad right/bottom 1, stride 2" },
   nin: { x: [32, 64, 16, 16], w: [32, 64, 1, 1], stride: [1, 1], padding: [0, 0, 0, 0], note: "1×1 nin_shortcut 64→32" },
+  attn: { x: [32, 64, 8, 8], w: [64, 64, 1, 1], stride: [1, 1], padding: [0, 0, 0, 0], note: "mid-block attention's 1×1 q, k, v, proj_out (8 of these)" },
   in: { x: [32, 3, 32, 32], w: [32, 3, 3, 3], stride: [1, 1], padding: [1, 1, 1, 1], note: "conv_in 3→32" },
   out: { x: [32, 32, 32, 32], w: [3, 32, 3, 3], stride: [1, 1], padding: [1, 1, 1, 1], note: "decoder conv_out 32→3" },
 };
