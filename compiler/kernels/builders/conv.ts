@@ -8,7 +8,7 @@
 // w = wo·sw − left + j; taps landing in the padding read zero (docs/ops.md).
 //
 // The choice (`convForm`): kernels up to 3×3 and strides up to 2 — everything MAGVIT-v2 has —
-// take the implicit-GEMM forms (2–12× the direct forms at MAGVIT-v2 tiny's shapes on llvmpipe,
+// take the implicit-GEMM forms (3–14× the direct forms per op over MAGVIT-v2 tiny on llvmpipe,
 // BENCHMARKS.md "Convolutions"); anything else takes the direct forms below, which loop over any
 // window. One exception: on CUDA conv2d_grad_weight stays direct, because the weight-tile form's
 // grid (C·kh/16 × O/8 workgroups of 16) is far too small for a GPU while the direct form has
