@@ -9,7 +9,7 @@
 
 import type { Command } from "commander";
 
-export const BENCHES = ["matmul", "block", "attention", "attention-grad", "sample", "mmu", "showo-forward"] as const;
+export const BENCHES = ["matmul", "block", "attention", "attention-grad", "sample", "mmu", "train", "showo-forward"] as const;
 /** The benches that run on the CUDA target (against PyTorch). */
 export const CUDA_BENCHES = ["matmul", "showo-forward"] as const;
 
@@ -24,6 +24,8 @@ export interface BenchCliOptions {
   readonly steps?: string;
   /** "wgsl" (default) or "cuda". */
   readonly target?: string;
+  /** train: which parts, comma-separated (block, showo, magvit2; default all). */
+  readonly parts?: string;
 }
 
 function positiveInt(what: string, s: string): number {
@@ -99,6 +101,20 @@ export async function runBench(name: string, opts: BenchCliOptions, log: (s: str
       await runMmuBench(base, log);
       return;
     }
+    case "train": {
+      // One training step: the Phi block against tfjs (the headline, last), Show-o against
+      // PyTorch on the CPU and its forward alone, MAGVIT-v2's step and its convolutions.
+      const { TRAIN_PARTS, runTrainBench } = await import("../../bench/train.ts");
+      let parts: (typeof TRAIN_PARTS)[number][] | undefined;
+      if (opts.parts !== undefined) {
+        const names = opts.parts.split(/[,\s]+/).filter((p) => p.length > 0);
+        for (const p of names) if (!(TRAIN_PARTS as readonly string[]).includes(p)) throw new Error(`--parts: unknown part '${p}' (parts: ${TRAIN_PARTS.join(", ")})`);
+        if (names.length === 0) throw new Error(`--parts needs at least one of ${TRAIN_PARTS.join(", ")}`);
+        parts = names as (typeof TRAIN_PARTS)[number][];
+      }
+      await runTrainBench({ ...base, ...(parts ? { parts } : {}) }, log);
+      return;
+    }
     case "showo-forward":
       throw new Error("bench 'showo-forward' runs only with --target cuda (against PyTorch on the same GPU)");
     default:
@@ -109,7 +125,7 @@ export async function runBench(name: string, opts: BenchCliOptions, log: (s: str
 export function register(program: Command): void {
   program
     .command("bench")
-    .description("time our compiled kernels against a baseline measured in the same run: tfjs-webgpu (matmul, block), our unfused path (attention), no KV cache (mmu); with --target cuda, PyTorch on the same GPU (matmul, showo-forward); see BENCHMARKS.md")
+    .description("time our compiled kernels against a baseline measured in the same run: tfjs-webgpu (matmul, block, train), our unfused path (attention), no KV cache (mmu), PyTorch on the CPU (train's Show-o step); with --target cuda, PyTorch on the same GPU (matmul, showo-forward); see BENCHMARKS.md")
     .argument("<name>", `which bench: ${BENCHES.join(" | ")}`)
     .option("--sizes <list>", "comma-separated sizes: n for matmul n×n·n×n (default 256,512,1024,2048; CUDA 1024,2048,4096), sequence lengths for block (default 256) and showo-forward (default 387)")
     .option("--reps <n>", "timed runs per measurement; the median is reported (default 5, --quick 3)")
@@ -117,6 +133,7 @@ export function register(program: Command): void {
     .option("--quick", "fewer sizes (matmul without 2048) and runs, no end-to-end timings")
     .option("--mid", "sample: a mid-size Show-o (hidden 512, 8 layers, 256 image tokens) with random weights")
     .option("--steps <n>", "sample: MaskGIT steps (default 16, 4 with --mid)")
+    .option("--parts <list>", "train: which parts, comma-separated: block (vs tfjs-webgpu), showo (vs PyTorch CPU, and the forward alone), magvit2 (default all)")
     .option("--target <target>", "wgsl (default) or cuda: our CUDA kernels against PyTorch on the same GPU (matmul, showo-forward; needs an NVIDIA driver and a Python with torch, $SHOWO_PYTHON or python3)")
     .addHelpText("after", "\nThe last line is the headline: NAME: ratio R (ours A UNIT vs BASELINE B UNIT) on DEVICE (R > 1: ours is better).")
     .action(async (name: string, opts: BenchCliOptions) => {

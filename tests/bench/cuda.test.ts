@@ -57,7 +57,7 @@ for (const name of ["matmul", "showo-forward"]) {
 test("--target accepts only wgsl and cuda; showo-forward needs cuda; the other benches have no CUDA version", async () => {
   await assert.rejects(runBench("matmul", { target: "metal" }), /--target must be 'wgsl' or 'cuda', got 'metal'/);
   await assert.rejects(runBench("showo-forward", {}), /runs only with --target cuda/);
-  for (const name of ["block", "attention", "mmu"]) {
+  for (const name of ["block", "attention", "mmu", "train"]) {
     await assert.rejects(runBench(name, { target: "cuda" }), new RegExp(`bench '${name}' has no CUDA version`));
   }
   await assert.rejects(runBench("nope", { target: "cuda" }), /bench 'nope' has no CUDA version/);
