@@ -30,6 +30,12 @@ export interface FusionGroup {
   readonly kind: string;
   /** A matmul computed in this kernel (not stored) whose elementwise chain ends at `root`. */
   readonly producer: Node | undefined;
+  /**
+   * Graph outputs of root's shape that this elementwise kernel also computes and stores, before
+   * the root, which reads them (an optimizer's new moments beside the new weight): one pass over
+   * the data instead of one per output.
+   */
+  readonly siblings?: readonly Node[];
 }
 
 export interface Partition {
@@ -72,6 +78,8 @@ export interface PartitionOptions {
   readonly maxBindings?: number;
   /** Bindings a tensor takes (its shard count); default 1. */
   readonly bindingsOf?: (n: Node) => number;
+  /** Fold an output's kernel into the one later kernel that reads it (default true). */
+  readonly siblings?: boolean;
 }
 
 export function partition(graph: Graph, opts: PartitionOptions = {}): Partition {
@@ -170,7 +178,66 @@ export function partition(graph: Graph, opts: PartitionOptions = {}): Partition 
     const producer = producerOf.get(n);
     groups.push({ root: n, kind: producer ? producer.op : kind(n) === "kernel" ? n.op : "elementwise", producer });
   }
-  return { graph, materialized: mat, groups };
+  return { graph, materialized: mat, groups: opts.siblings === false ? groups : withSiblings(groups, mat, uses, outputs, kind, opts) };
+}
+
+/**
+ * Elementwise kernels that store a graph output read only by one later elementwise kernel of the
+ * same shape, and only at that kernel's own index (through same-shape inline ops), are folded
+ * into it: the later kernel computes and stores the output first, then uses the value it holds.
+ */
+function withSiblings(groups: FusionGroup[], mat: ReadonlySet<Node>, uses: ReadonlyMap<Node, readonly Node[]>, outputs: ReadonlySet<Node>, kind: (n: Node) => string, opts: PartitionOptions): FusionGroup[] {
+  const elementwise = (g: FusionGroup) => g.kind === "elementwise" && !g.producer;
+  const groupOf = new Map<Node, FusionGroup>(groups.map((g) => [g.root, g]));
+  // The kernel whose fused region reads n (unstored consumers are computed inside their kernel).
+  const kernelsReading = (n: Node): Set<Node> => {
+    const out = new Set<Node>();
+    const walk = (x: Node) => {
+      for (const u of uses.get(x) ?? []) {
+        if (mat.has(u)) out.add(u);
+        else walk(u);
+      }
+    };
+    walk(n);
+    return out;
+  };
+  /** Every unstored node between `from` and `x` is an inline op of x's shape. */
+  const sameIndex = (from: Node, x: Node): boolean => {
+    let ok = true;
+    const seen = new Map<Node, boolean>();
+    const visit = (n: Node): boolean => {
+      const known = seen.get(n);
+      if (known !== undefined) return known;
+      let r = false;
+      for (const i of n.inputs) if (i === x || (!mat.has(i) && visit(i))) r = true;
+      seen.set(n, r);
+      if (r && n !== from && (kind(n) !== "inline" || !shapeEq(n.shape, x.shape))) ok = false;
+      if (r && n === from && kind(n) !== "inline") ok = false;
+      return r;
+    };
+    visit(from);
+    return ok;
+  };
+  const absorbed = new Set<Node>();
+  const siblings = new Map<Node, Node[]>();
+  for (const g of groups) {
+    if (!elementwise(g) || !outputs.has(g.root)) continue;
+    const readers = kernelsReading(g.root);
+    if (readers.size !== 1) continue;
+    const target = [...readers][0]!;
+    const tg = groupOf.get(target);
+    if (!tg || !elementwise(tg) || absorbed.has(target) || !shapeEq(target.shape, g.root.shape) || !sameIndex(target, g.root)) continue;
+    const list = siblings.get(target) ?? [];
+    if (opts.maxBindings !== undefined && list.length + 2 > Math.max(2, Math.floor(opts.maxBindings / 3))) continue;
+    list.push(g.root);
+    siblings.set(target, list);
+    absorbed.add(g.root);
+  }
+  if (absorbed.size === 0) return groups;
+  return groups.filter((g) => !absorbed.has(g.root)).map((g) => {
+    const sib = siblings.get(g.root);
+    return sib ? { ...g, siblings: sib } : g;
+  });
 }
 
 /**

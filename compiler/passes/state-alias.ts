@@ -29,7 +29,11 @@ export function stateAliases(part: Partition, entries: readonly StateEntry[]): M
   const aliases = new Map<Node, Node>();
   if (entries.length === 0) return aliases;
   const mat = part.materialized;
-  const order = new Map(part.groups.map((g, i) => [g.root, i]));
+  const order = new Map<Node, number>();
+  part.groups.forEach((g, i) => {
+    order.set(g.root, i);
+    for (const s of g.siblings ?? []) order.set(s, i);
+  });
   // The stored tensors each kernel reads through its fused region.
   const reads = new Map<Node, Set<Node>>();
   for (const n of part.graph.nodes()) {
