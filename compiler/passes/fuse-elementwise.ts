@@ -218,6 +218,27 @@ function withSiblings(groups: FusionGroup[], mat: ReadonlySet<Node>, uses: Reado
     visit(from);
     return ok;
   };
+  // The stored tensors each node's fused computation reads.
+  const reads = new Map<Node, Set<Node>>();
+  const readsOf = (n: Node): Set<Node> => {
+    let r = reads.get(n);
+    if (r) return r;
+    r = new Set<Node>();
+    for (const i of n.inputs) {
+      if (mat.has(i)) r.add(i);
+      else for (const x of readsOf(i)) r.add(x);
+    }
+    reads.set(n, r);
+    return r;
+  };
+  const shardsOf = opts.bindingsOf ?? (() => 1);
+  /** Bindings of a kernel storing `sibs` and then `root`: everything their regions read, and what they store. */
+  const bindingsOf = (sibs: readonly Node[], root: Node): number => {
+    const all = new Set<Node>();
+    for (const n of [...sibs, root]) for (const x of readsOf(n)) all.add(x);
+    for (const n of [...sibs, root]) all.add(n);
+    return [...all].reduce((a, x) => a + shardsOf(x), 0);
+  };
   const absorbed = new Set<Node>();
   const siblings = new Map<Node, Node[]>();
   for (const g of groups) {
@@ -228,7 +249,7 @@ function withSiblings(groups: FusionGroup[], mat: ReadonlySet<Node>, uses: Reado
     const tg = groupOf.get(target);
     if (!tg || !elementwise(tg) || absorbed.has(target) || !shapeEq(target.shape, g.root.shape) || !sameIndex(target, g.root)) continue;
     const list = siblings.get(target) ?? [];
-    if (opts.maxBindings !== undefined && list.length + 2 > Math.max(2, Math.floor(opts.maxBindings / 3))) continue;
+    if (opts.maxBindings !== undefined && bindingsOf([...list, g.root], target) > opts.maxBindings) continue;
     list.push(g.root);
     siblings.set(target, list);
     absorbed.add(g.root);
