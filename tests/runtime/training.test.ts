@@ -6,7 +6,9 @@
 //   - the run folder holds what the docs promise (config.json, metrics.csv columns, loss.png,
 //     checkpoints kept to the configured count), and model.safetensors loads as Show-o weights;
 //   - corrupted, truncated, incomplete and non-finite checkpoints are refused, naming the file
-//     (and the tensor).
+//     (and the tensor);
+//   - --init-weights reads a released-style checkpoint; MAGVIT-v2 trains from an image folder;
+//   - the command line: Ctrl-C writes a checkpoint and exits 0, and --resume continues from it.
 // Config errors are checked without a device (resolveConfig names the field).
 
 import assert from "node:assert/strict";
@@ -14,7 +16,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { spawn, spawnSync } from "node:child_process";
 import { tensor } from "../../compiler/ir/ref.ts";
+import { MAGVIT2_TINY, Magvit2 } from "../../models/magvit2.ts";
 import { SHOWO_TINY, Showo } from "../../models/showo.ts";
 import { openDeviceFor } from "../../runtime/executable.ts";
 import { writePng } from "../../runtime/image.ts";
@@ -22,7 +26,7 @@ import { loadCheckpoint, resolveCheckpointDir, saveCheckpoint } from "../../runt
 import { DEFAULTS, resolveConfig } from "../../runtime/training/config.ts";
 import type { TrainConfig } from "../../runtime/training/config.ts";
 import { Trainer } from "../../runtime/training/trainer.ts";
-import { SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
+import { MAGVIT2_KEYMAP, SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
 
 const VQ = new URL("../golden/fixtures/magvit2-tiny.safetensors", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "showo-train-"));
@@ -144,4 +148,50 @@ test("bad configs fail at once with the field named", () => {
   assert.equal(ok.clip, null);
   assert.equal(ok.text, join(root, "t.jsonl"));
   assert.equal(ok.lr, DEFAULTS.lr);
+});
+
+test("--init-weights starts from a released-style Show-o checkpoint (keys with the showo. prefix, F16)", async () => {
+  const golden = new URL("../golden/fixtures/showo-tiny.safetensors", import.meta.url).pathname;
+  const out = join(root, "init");
+  // One step with warm-up: its learning rate is 0, so the weights come out exactly as they went in.
+  const c = resolveConfig([{ values: { text: join(data, "text.jsonl"), initWeights: golden, steps: 1, warmup: 1, lmBatch: 1, seed: 3 }, where: "test", dir: root }]);
+  await new Trainer(c, out).run({ out, device: dev });
+  const expected = new Showo(SHOWO_TINY).namedParameters();
+  const want = await loadWeights(golden, expected, SHOWO_KEYMAP);
+  const got = await loadWeights(join(out, "model.safetensors"), expected, SHOWO_KEYMAP);
+  for (const p of expected) assert.deepEqual(Array.from(got[p.name]!.data.subarray(0, 64)), Array.from(want[p.name]!.data.subarray(0, 64)), p.name);
+});
+
+test("MAGVIT-v2 trains from an image folder, and its weights load as the tokenizer's", async () => {
+  const out = join(root, "vq");
+  const c = resolveConfig([{ values: { model: "magvit2-tiny", images: data, batch: 2, resolution: 16, steps: 2, lr: 1e-3 }, where: "test", dir: root }]);
+  const last = await new Trainer(c, out).run({ out, device: dev });
+  assert.ok(last && Number.isFinite(last.losses["loss"]!) && "loss_recon" in last.losses && "loss_entropy" in last.losses);
+  assert.equal(readFileSync(join(out, "metrics.csv"), "utf8").split("\n")[0], "step,loss,loss_recon,loss_commit,loss_entropy,lr,grad_norm,images_per_s,step_ms");
+  const w = await loadWeights(join(out, "model.safetensors"), new Magvit2(MAGVIT2_TINY).namedParameters(), MAGVIT2_KEYMAP);
+  assert.ok(Object.keys(w).length > 0);
+});
+
+test("showo train on the command line: Ctrl-C writes a checkpoint and exits cleanly; --resume continues from it", async () => {
+  const out = join(root, "cli");
+  const args = ["cli/showo.js", "train", "--model", "showo-tiny", "--text", join(data, "text.jsonl"), "--lm-batch", "1", "--steps", "400", "--lr", "1e-3", "--out", out];
+  const child = spawn(process.execPath, args, { cwd: new URL("../../", import.meta.url).pathname, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+  // Interrupt once a few steps are logged.
+  const metrics = join(out, "metrics.csv");
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    if (existsSync(metrics) && readFileSync(metrics, "utf8").trim().split("\n").length > 3) break;
+  }
+  child.kill("SIGINT");
+  const code = await new Promise<number | null>((r) => child.on("exit", r));
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /stopped at step (\d+) of 400; resume with --resume/);
+  const at = Number(/stopped at step (\d+)/.exec(stderr)![1]);
+  assert.deepEqual(readdirSync(join(out, "checkpoints")), [`step-${at}`]);
+  const resumed = spawnSync(process.execPath, [...args.slice(0, 2), "--resume", out, "--steps", String(at + 1)], { cwd: new URL("../../", import.meta.url).pathname, encoding: "utf8" });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, new RegExp(`step ${at + 1}/${at + 1}: loss`));
+  assert.ok(readdirSync(join(out, "checkpoints")).includes(`step-${at + 1}`));
 });
