@@ -430,6 +430,23 @@ function oneHot(logits: Node, labels: Node): Node {
   const cls = apply("iota", [], { shape: [...logits.shape], axis: last });
   return apply("eq", [cls, bcast(reshape(labels, [...labels.shape, 1]), logits.shape)]);
 }
+/**
+ * logp[..., label] for every row: a gather from the flattened [R·V] tensor at r·V + label (label
+ * clamped; ignored rows are masked by the caller), so no [..., V] one-hot is built. Symbolic or
+ * i32-overflowing sizes fall back to Σ where(onehot, logp, 0).
+ */
+function pickAt(logp: Node, labels: Node): Node {
+  const V = logp.shape[logp.rank - 1]!;
+  const lead = labels.shape;
+  const R = lead.reduce((a: number | undefined, d) => (a === undefined || typeof d !== "number" ? undefined : a * d), 1 as number | undefined);
+  if (typeof V !== "number" || R === undefined || R * V >= 2 ** 31) {
+    return sum(where(oneHot(logp, labels), logp, full(logp, 0)), [logp.rank - 1]);
+  }
+  const lab = reshape(labels, [R]);
+  const clamped = apply("maximum", [apply("minimum", [lab, constant(V - 1, "i32", [R])]), constant(0, "i32", [R])]);
+  const idx = apply("add", [apply("mul", [apply("iota", [], { shape: [R], axis: 0 }), constant(V, "i32", [R])]), clamped]);
+  return reshape(apply("gather", [reshape(logp, [R * V]), idx], { axis: 0 }), lead);
+}
 const validMask = (labels: Node, ignore: number): Node => apply("ne", [labels, constant(ignore, "i32", labels.shape)]);
 /** Σ over every axis of x (a no-op on a scalar). */
 const total = (x: Node): Node => sum(x, range(0, x.rank));
@@ -488,7 +505,7 @@ defineOp({
     const lg = logits!, last = [lg.rank - 1];
     const z = sub(lg, rowStat(max, lg, last));
     const logp = sub(z, bcast(un("log", sum(un("exp", z), last, true)), z.shape)); // [..., V]
-    const picked = sum(where(oneHot(lg, labels!), logp, full(logp, 0)), last); // [...]
+    const picked = pickAt(logp, labels!); // [...]
     const valid = validMask(labels!, a["ignore_index"] as number);
     const loss = where(valid, neg(picked), full(picked, 0));
     const red = reductionOf(a);
