@@ -94,6 +94,7 @@ export function register(program: Command): void {
       stream: process.stderr, hideCursor: true, etaBuffer: 20, fps: 5, noTTYOutput: false,
     });
     let barStarted = false;
+    let stepMs = 0, gapMs = 0, steps = 0;
     try {
       const last = await trainer.run({
         out, device, ...(opts["resume"] ? { resume: opts["resume"] } : {}),
@@ -104,10 +105,19 @@ export function register(program: Command): void {
           bar.start(config.steps, i.startStep, { losses: "", speed: "" });
           barStarted = true;
         },
-        onStep: (m) => bar.update(m.step, { losses: formatLosses(m), speed: `${m.throughput.toFixed(m.throughput < 100 ? 1 : 0)} ${m.throughputUnit}` }),
+        onStep: (m) => {
+          steps++;
+          stepMs += m.stepMs;
+          gapMs += m.hostGapMs;
+          bar.update(m.step, { losses: formatLosses(m), speed: `${m.throughput.toFixed(m.throughput < 100 ? 1 : 0)} ${m.throughputUnit}` });
+        },
       });
       if (barStarted) bar.stop();
       if (last) process.stdout.write(`step ${last.step}/${last.totalSteps}: ${formatLosses(last)}; weights in ${join(out, "model.safetensors")}\n`);
+      if (steps > 1) {
+        process.stderr.write(`${steps} steps: ${(stepMs / steps).toFixed(0)} ms per step on the device, ${(gapMs / (steps - 1)).toFixed(1)} ms of host work between steps ` +
+          `(${((100 * gapMs) / (steps - 1) / (stepMs / steps)).toFixed(1)}%; the next batch is built while the device runs)\n`);
+      }
     } finally {
       if (barStarted) bar.stop();
       process.off("SIGINT", onSigint);

@@ -50,6 +50,8 @@ export interface StepMetrics {
   readonly lr: number;
   readonly gradNorm: number;
   readonly stepMs: number;
+  /** Host time between the previous step's results and this step's submission (the device idles then). */
+  readonly hostGapMs: number;
   /** Non-pad tokens (Show-o) or images (MAGVIT-v2) per second of this step. */
   readonly throughput: number;
   readonly throughputUnit: "tokens/s" | "images/s";
@@ -126,15 +128,18 @@ export class Trainer {
 
       let last: StepMetrics | undefined;
       let next = startStep < c.steps ? built.source.batch(startStep) : undefined;
+      let lastDone: number | undefined;
       for (let s = startStep; s < c.steps; s++) {
         const lr = lrAt(s, c.lr, c.warmup, c.steps);
         const optim = tensor("f32", [4], optimValues(s + 1, lr, c.clip, c.beta1, c.beta2));
         const cur = next!;
         const ts = performance.now();
+        const hostGapMs = lastDone === undefined ? 0 : ts - lastDone;
         const running = exe.run({ ...cur.inputs, [OPTIM_INPUT]: optim });
         next = s + 1 < c.steps ? built.source.batch(s + 1) : undefined; // host work while the device runs
         const out = await running;
         const ms = performance.now() - ts;
+        lastDone = performance.now();
         const losses: Record<string, number> = {};
         for (const k of ["loss", ...built.terms]) if (out[k]) losses[k] = out[k]!.data[0]!;
         const gradNorm = out["grad_norm"]!.data[0]!;
@@ -143,7 +148,7 @@ export class Trainer {
           throw new Error(`step ${s + 1}: ${bad[0]} is ${bad[1]} (lr ${lr}); stopping without saving this step's weights` +
             ` (the last checkpoint${resumed || c.saveEvery ? "" : ", if any,"} is intact; try a lower --lr or --clip)`);
         }
-        last = { step: s + 1, totalSteps: c.steps, losses, lr, gradNorm, stepMs: ms, throughput: cur.work / (ms / 1000), throughputUnit: built.unit };
+        last = { step: s + 1, totalSteps: c.steps, losses, lr, gradNorm, stepMs: ms, hostGapMs, throughput: cur.work / (ms / 1000), throughputUnit: built.unit };
         if ((s + 1) % c.logEvery === 0 || s + 1 === c.steps) {
           const row = [s + 1, losses["loss"], ...built.terms.map((t) => losses[t]), lr, gradNorm, last.throughput, ms];
           appendFileSync(metricsFile, `${row.map((v) => (v === undefined ? "" : String(v))).join(",")}\n`);
