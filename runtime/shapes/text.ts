@@ -115,7 +115,7 @@ export function questionsFor(scene: Scene, rng: Rng): QaPair[] {
   }
   for (const g of groups) {
     if (g.count === 1 && scene.objects.filter((o) => o.color === g.color).length === 1) {
-      ask("shape", [`Which shape is ${g.color}?`, `What shape is ${g.color}?`, `What is the shape of the ${g.color} object?`], g.shape);
+      ask("shape", [`Which shape is ${g.color}?`, `What is the shape of the ${g.color} object?`, `Which shape has the color ${g.color}?`], g.shape);
     }
   }
   const absent = SHAPES.filter((s) => !groups.some((g) => g.shape === s));
