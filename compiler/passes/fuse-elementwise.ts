@@ -248,10 +248,13 @@ function withSiblings(groups: FusionGroup[], mat: ReadonlySet<Node>, uses: Reado
     const target = [...readers][0]!;
     const tg = groupOf.get(target);
     if (!tg || !elementwise(tg) || absorbed.has(target) || !shapeEq(target.shape, g.root.shape) || !sameIndex(target, g.root)) continue;
+    // g's own siblings (outputs folded into g earlier) move along with it, ahead of it.
+    const carried = [...(siblings.get(g.root) ?? []), g.root];
     const list = siblings.get(target) ?? [];
-    if (opts.maxBindings !== undefined && bindingsOf([...list, g.root], target) > opts.maxBindings) continue;
-    list.push(g.root);
+    if (opts.maxBindings !== undefined && bindingsOf([...list, ...carried], target) > opts.maxBindings) continue;
+    list.push(...carried);
     siblings.set(target, list);
+    siblings.delete(g.root);
     absorbed.add(g.root);
   }
   if (absorbed.size === 0) return groups;

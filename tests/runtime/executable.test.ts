@@ -286,3 +286,25 @@ test("executable state: outputs replace their parameters after each run, in plac
   await assert.rejects(compile(g, { target: "wgsl", device, state: { "new.w": "v", "new.v": "v" } }), /parameter 'v' is the target of two state outputs/);
   await assert.rejects(compile(g, { target: "wgsl", device, state: { "new.w": "x" } }), /has no parameter 'x'/);
 });
+
+test("outputs read only by the next elementwise kernel are stored by it, chains included (a → b → c: one kernel)", async () => {
+  const g = trace("chain", { x: { dtype: "f32", shape: [5, 3] } }, ({ x }) => {
+    const a = x!.mul(2).neg(), b = a.add(1).neg(), c = b.mul(3);
+    return { a, b, c, s: c.sum() };
+  });
+  const exe = await compile(g, { target: "wgsl", device });
+  try {
+    const ew = exe.compiled.partition.groups.filter((gr) => gr.kind === "elementwise");
+    assert.equal(ew.length, 1, exe.compiled.launches.map((l) => l.label).join("; "));
+    assert.deepEqual(ew[0]!.siblings!.map((n) => n.op), ["neg", "neg"]);
+    const x = randomTensor("f32", [5, 3], mulberry32(testSeed()));
+    const got = await exe.run({ x });
+    const want = reference(g, { x }, {});
+    for (const k of ["a", "b", "c", "s"]) {
+      const e = maxErr(got[k]!, want[k]!);
+      assert.ok(e.err <= e.tol, `${k}: error ${e.err}`);
+    }
+  } finally {
+    exe.dispose();
+  }
+});
