@@ -26,6 +26,13 @@ const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 function parseFlag(field: keyof TrainConfig, raw: string): unknown {
   const d = DEFAULTS[field];
   if (field === "clip" || field === "resolution") return raw === "null" || raw === "off" || raw === "none" ? null : Number(raw);
+  if (field === "sizes") {
+    try {
+      return JSON.parse(raw);
+    } catch (e) {
+      throw new Error(`--sizes: expected a JSON object such as '{"layers": 4}', got '${raw}' (${(e as Error).message})`);
+    }
+  }
   if (typeof d === "number") {
     const v = Number(raw);
     if (raw.trim() === "" || !Number.isFinite(v)) throw new Error(`--${kebab(field)}: expected a number, got '${raw}'`);

@@ -6,8 +6,10 @@
 // resumed run starts from it.
 
 import { dirname, isAbsolute, resolve } from "node:path";
-import { MAGVIT2_CONFIGS } from "../../models/magvit2.ts";
-import { SHOWO_CONFIGS } from "../../models/showo.ts";
+import type { Magvit2Config } from "../../models/magvit2.ts";
+import { MAGVIT2_CONFIGS, Magvit2, getMagvit2Config } from "../../models/magvit2.ts";
+import type { ShowoConfig } from "../../models/showo.ts";
+import { SHOWO_CONFIGS, checkShowoConfig, getShowoConfig } from "../../models/showo.ts";
 import type { DecayFilter } from "./optim.ts";
 import { DECAY_FILTERS } from "./optim.ts";
 
@@ -16,6 +18,12 @@ export type ModelKind = "showo" | "magvit2";
 export interface TrainConfig {
   /** A registered Show-o or MAGVIT-v2 config. */
   readonly model: string;
+  /**
+   * The config file's own sizes over the named model's (Show-o: layers, hidden, heads, mlp,
+   * imageTokens, textBudget, partialRotary; MAGVIT-v2: ch, encoderChMult, encoderBlocks,
+   * decoderChMult, decoderBlocks, zChannels, groups); null: the registered sizes.
+   */
+  readonly sizes: Readonly<Record<string, number | readonly number[]>> | null;
   readonly steps: number;
   readonly lr: number;
   readonly warmup: number;
@@ -65,7 +73,7 @@ export interface TrainConfig {
 }
 
 export const DEFAULTS: TrainConfig = {
-  model: "showo-tiny", steps: 100, lr: 1e-4, warmup: 0, seed: 10086,
+  model: "showo-tiny", sizes: null, steps: 100, lr: 1e-4, warmup: 0, seed: 10086,
   images: null, text: null, qa: null, t2iBatch: 8, lmBatch: 2, mmuBatch: 4, batch: 8, resolution: null,
   vqModel: null, vqWeights: null, t2iCoeff: 1.0, lmCoeff: 0.1, mmuCoeff: 1.0, condDropout: 0.1, selfLabelSoiEoi: true,
   recon: "l1", commitWeight: 0.25, entropyWeight: 0.1, temperature: 0.01,
@@ -75,9 +83,9 @@ export const DEFAULTS: TrainConfig = {
 
 const PATH_FIELDS = new Set<keyof TrainConfig>(["images", "text", "qa", "vqWeights", "initWeights", "samplePrompts"]);
 
-type Kind = "int" | "pos-int" | "number" | "pos-number" | "unit" | "beta" | "bool" | "path" | "string" | "clip";
+type Kind = "int" | "pos-int" | "number" | "pos-number" | "unit" | "beta" | "bool" | "path" | "string" | "clip" | "sizes";
 const FIELD_KINDS: Readonly<Record<keyof TrainConfig, Kind>> = {
-  model: "string", steps: "pos-int", lr: "pos-number", warmup: "int", seed: "int",
+  model: "string", sizes: "sizes", steps: "pos-int", lr: "pos-number", warmup: "int", seed: "int",
   images: "path", text: "path", qa: "path", t2iBatch: "int", lmBatch: "int", mmuBatch: "int", batch: "pos-int", resolution: "pos-int",
   vqModel: "string", vqWeights: "path", t2iCoeff: "number", lmCoeff: "number", mmuCoeff: "number", condDropout: "unit", selfLabelSoiEoi: "bool",
   recon: "string", commitWeight: "number", entropyWeight: "number", temperature: "pos-number",
@@ -85,6 +93,33 @@ const FIELD_KINDS: Readonly<Record<keyof TrainConfig, Kind>> = {
   initWeights: "path", logEvery: "pos-int", saveEvery: "int", keepCheckpoints: "pos-int", sampleEvery: "int", samplePrompts: "path",
   sampleGuidance: "number", sampleSteps: "pos-int",
 };
+
+const SHOWO_SIZES = ["layers", "hidden", "heads", "mlp", "imageTokens", "textBudget", "partialRotary"] as const;
+const MAGVIT2_SIZES = ["ch", "encoderChMult", "encoderBlocks", "decoderChMult", "decoderBlocks", "zChannels", "groups"] as const;
+
+function withSizes<T extends { name: string }>(base: T, sizes: TrainConfig["sizes"], allowed: readonly string[], check: (c: T) => void): T {
+  if (!sizes) return base;
+  for (const k of Object.keys(sizes)) {
+    if (!allowed.includes(k)) throw new Error(`config field 'sizes.${k}': not a size of ${base.name} (sizes: ${allowed.join(", ")})`);
+  }
+  const cfg = { ...base, ...sizes, name: `${base.name}+${Object.entries(sizes).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("/") : v}`).join(",")}` } as T;
+  try {
+    check(cfg);
+  } catch (e) {
+    throw new Error(`config field 'sizes': ${(e as Error).message}`);
+  }
+  return cfg;
+}
+
+/** The Show-o config a training config trains: the named one with the file's own sizes over it. */
+export function showoConfigOf(c: Pick<TrainConfig, "model" | "sizes">): ShowoConfig {
+  return withSizes(getShowoConfig(c.model), c.sizes, SHOWO_SIZES, (x) => checkShowoConfig(x));
+}
+
+/** The MAGVIT-v2 config a training config trains. */
+export function magvit2ConfigOf(c: Pick<TrainConfig, "model" | "sizes">): Magvit2Config {
+  return withSizes(getMagvit2Config(c.model), c.sizes, MAGVIT2_SIZES, (x) => new Magvit2(x));
+}
 
 export function modelKind(name: string): ModelKind {
   if (SHOWO_CONFIGS[name]) return "showo";
@@ -95,7 +130,7 @@ export function modelKind(name: string): ModelKind {
 function checkField(k: keyof TrainConfig, v: unknown, where: string): unknown {
   const kind = FIELD_KINDS[k];
   const bad = (want: string) => new Error(`${where}: field '${k}' must be ${want}, got ${JSON.stringify(v)}`);
-  if (v === null && (kind === "path" || kind === "clip" || k === "vqModel" || k === "resolution")) return null;
+  if (v === null && (kind === "path" || kind === "clip" || kind === "sizes" || k === "vqModel" || k === "resolution")) return null;
   switch (kind) {
     case "int": if (!Number.isSafeInteger(v) || (v as number) < 0) throw bad("a non-negative integer"); return v;
     case "pos-int": if (!Number.isSafeInteger(v) || (v as number) < 1) throw bad("a positive integer"); return v;
@@ -105,6 +140,14 @@ function checkField(k: keyof TrainConfig, v: unknown, where: string): unknown {
     case "beta": if (typeof v !== "number" || !(v >= 0 && v < 1)) throw bad("a number in [0, 1)"); return v;
     case "clip": if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw bad("a positive number or null (no clipping)"); return v;
     case "bool": if (typeof v !== "boolean") throw bad("true or false"); return v;
+    case "sizes": {
+      if (typeof v !== "object" || v === null || Array.isArray(v)) throw bad("an object of sizes (e.g. {\"layers\": 4, \"hidden\": 128})");
+      for (const [f, x] of Object.entries(v)) {
+        const ok = (n: unknown) => Number.isFinite(n) && (n as number) > 0;
+        if (!(ok(x) || (Array.isArray(x) && x.length > 0 && x.every(ok)))) throw new Error(`${where}: field 'sizes.${f}' must be a positive number or a list of them, got ${JSON.stringify(x)}`);
+      }
+      return v;
+    }
     case "path": case "string": if (typeof v !== "string" || v.length === 0) throw bad("a non-empty string"); return v;
   }
 }
@@ -126,6 +169,8 @@ export function resolveConfig(layers: readonly { values: Readonly<Record<string,
   }
   const c = out as unknown as TrainConfig;
   const kind = modelKind(c.model);
+  if (kind === "showo") showoConfigOf(c);
+  else magvit2ConfigOf(c);
   if (c.vqModel !== null && !MAGVIT2_CONFIGS[c.vqModel]) throw new Error(`config field 'vqModel': unknown MAGVIT-v2 model '${c.vqModel}' (${Object.keys(MAGVIT2_CONFIGS).join(", ")})`);
   if (!["l1", "l2"].includes(c.recon)) throw new Error(`config field 'recon': must be "l1" or "l2", got ${JSON.stringify(c.recon)}`);
   if (!DECAY_FILTERS.includes(c.decayFilter)) throw new Error(`config field 'decayFilter': must be one of ${DECAY_FILTERS.join(", ")}, got ${JSON.stringify(c.decayFilter)}`);

@@ -327,6 +327,8 @@ export interface TrainingSamplesOptions {
   readonly device: Device;
   /** Show-o config name. */
   readonly model: string;
+  /** The config itself, when it is not a registered one (a training config's own sizes). */
+  readonly modelConfig?: ShowoConfig;
   /** The current Show-o weights by parameter name (others, e.g. optimizer moments, are ignored). */
   readonly weights: Record<string, RefTensor>;
   /** MAGVIT-v2 config name and checkpoint path. */
@@ -377,7 +379,7 @@ function checkOptions(o: TrainingSamplesOptions, cfg: ShowoConfig, vq: Magvit2Co
  * returns the grid PNG's path.
  */
 export async function writeTrainingSamples(o: TrainingSamplesOptions): Promise<string> {
-  const cfg = getShowoConfig(o.model);
+  const cfg = o.modelConfig ?? getShowoConfig(o.model);
   const vq = getMagvit2Config(o.vqModel);
   checkOptions(o, cfg, vq);
   const file = readSamplePrompts(o.promptsFile);

@@ -22,7 +22,7 @@ import type { TrainStep } from "../../compiler/passes/adamw.ts";
 import { OPTIM_INPUT, adamwStep, momentName, optimValues } from "../../compiler/passes/adamw.ts";
 import { Magvit2, downFactor, getMagvit2Config, magvit2EncodeGraph } from "../../models/magvit2.ts";
 import { magvit2LossGraph } from "../../models/magvit2-loss.ts";
-import { Showo, getShowoConfig, imageGrid } from "../../models/showo.ts";
+import { Showo, imageGrid } from "../../models/showo.ts";
 import type { ShowoBatchLayout } from "../../models/showo-loss.ts";
 import { LOSS_TERMS, showoLossGraph } from "../../models/showo-loss.ts";
 import type { Device } from "../device.ts";
@@ -31,7 +31,7 @@ import { compile, targetOf } from "../executable.ts";
 import { MAGVIT2_KEYMAP, SHOWO_KEYMAP, loadWeights } from "../weights/index.ts";
 import { loadCheckpoint, resolveCheckpointDir, saveCheckpoint, writeFileAtomic, writeTensorsAtomic, MODEL_FILE } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
-import { modelKind } from "./config.ts";
+import { magvit2ConfigOf, modelKind, showoConfigOf } from "./config.ts";
 import { ImageData, ShowoData, readCaptionFolder, readImageFolder, readQaFile, readTextFile } from "./data.ts";
 import { drawLossCurve } from "./plot.ts";
 import { readSamplePrompts, writeTrainingSamples } from "./samples.ts";
@@ -162,10 +162,10 @@ export class Trainer {
         if (c.sampleEvery > 0 && this.kind === "showo" && (s + 1) % c.sampleEvery === 0) {
           const weights: Record<string, RefTensor> = {};
           for (const p of built.module.namedParameters()) weights[p.name] = await exe.readParam(p.name);
-          const vqModel = c.vqModel ?? (getShowoConfig(c.model).imageTokens <= 64 ? "magvit2-tiny" : "magvit2");
+          const vqModel = c.vqModel ?? (showoConfigOf(c).imageTokens <= 64 ? "magvit2-tiny" : "magvit2");
           if (!c.vqWeights) throw new Error("config field 'vqWeights': --sample-every decodes images with the MAGVIT-v2 tokenizer (--vq-weights FILE)");
           const png = await writeTrainingSamples({
-            device: o.device, model: c.model, weights, vqModel, vqWeights: c.vqWeights, promptsFile: c.samplePrompts!,
+            device: o.device, model: c.model, modelConfig: showoConfigOf(c), weights, vqModel, vqWeights: c.vqWeights, promptsFile: c.samplePrompts!,
             guidance: c.sampleGuidance, steps: c.sampleSteps, seed: c.seed, step: s + 1, outDir: o.out,
           });
           o.onSample?.(png);
@@ -242,14 +242,15 @@ export class Trainer {
     const dir = await saveCheckpoint(this.out, {
       step: stepsDone, totalSteps: c.steps, model: c.model, seed: c.seed, rng: { seed: c.seed, nextStep: stepsDone },
     }, weights, moments, c.keepCheckpoints);
-    await writeTensorsAtomic(join(this.out, MODEL_FILE), weights, { format: "pt", model: c.model, step: String(stepsDone) });
+    const modelConfig = this.kind === "showo" ? showoConfigOf(c) : magvit2ConfigOf(c);
+    await writeTensorsAtomic(join(this.out, MODEL_FILE), weights, { format: "pt", model: c.model, config: JSON.stringify(modelConfig), step: String(stepsDone) });
     drawLossCurve(join(this.out, "metrics.csv"), join(this.out, "loss.png"));
     return dir;
   }
 
   async #showo(device: Device, log: (l: string) => void): Promise<{ graph: Graph; module: Module; source: BatchSource; terms: string[]; unit: "tokens/s" }> {
     const c = this.config;
-    const cfg = getShowoConfig(c.model);
+    const cfg = showoConfigOf(c);
     const captions = c.images ? readCaptionFolder(c.images) : undefined;
     const text = c.text ? readTextFile(c.text) : undefined;
     const qa = c.qa ? readQaFile(c.qa) : undefined;
@@ -303,7 +304,7 @@ export class Trainer {
 
   #magvit2(): { graph: Graph; module: Module; source: BatchSource; terms: string[]; unit: "images/s" } {
     const c = this.config;
-    const cfg = getMagvit2Config(c.model);
+    const cfg = magvit2ConfigOf(c);
     const images = readImageFolder(c.images!);
     const resolution = c.resolution ?? (cfg.ch <= 32 ? 32 : 256);
     const data = new ImageData({ images, resolution, rows: c.batch, seed: c.seed });

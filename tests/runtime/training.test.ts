@@ -26,7 +26,7 @@ import { loadCheckpoint, resolveCheckpointDir, saveCheckpoint } from "../../runt
 import { DEFAULTS, resolveConfig } from "../../runtime/training/config.ts";
 import type { TrainConfig } from "../../runtime/training/config.ts";
 import { Trainer } from "../../runtime/training/trainer.ts";
-import { MAGVIT2_KEYMAP, SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
+import { MAGVIT2_KEYMAP, SHOWO_KEYMAP, SafetensorsFile, loadWeights } from "../../runtime/weights/index.ts";
 
 const VQ = new URL("../golden/fixtures/magvit2-tiny.safetensors", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "showo-train-"));
@@ -194,4 +194,25 @@ test("showo train on the command line: Ctrl-C writes a checkpoint and exits clea
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stdout, new RegExp(`step ${at + 1}/${at + 1}: loss`));
   assert.ok(readdirSync(join(out, "checkpoints")).includes(`step-${at + 1}`));
+});
+
+test("a config file's own sizes: trained, checked, and recorded in the weights' metadata", async () => {
+  const out = join(root, "sizes");
+  const sizes = { layers: 1, hidden: 32, heads: 2, mlp: 64 };
+  const c = resolveConfig([{ values: { text: join(data, "text.jsonl"), sizes, steps: 2, lmBatch: 1, lr: 1e-3 }, where: "test", dir: root }]);
+  const last = await new Trainer(c, out).run({ out, device: dev });
+  assert.ok(last && Number.isFinite(last.losses["loss"]!));
+  const f = await SafetensorsFile.open(join(out, "model.safetensors"));
+  try {
+    const cfg = JSON.parse(f.header.metadata!["config"]!) as Record<string, unknown>;
+    assert.deepEqual([cfg["layers"], cfg["hidden"], cfg["heads"], cfg["mlp"]], [1, 32, 2, 64]);
+    assert.deepEqual(f.header.tensors.find((t) => t.name === "lm_head.weight")!.shape, [SHOWO_TINY.vocab, 32]);
+    assert.equal(f.header.tensors.filter((t) => t.name.startsWith("model.layers.1.")).length, 0);
+  } finally {
+    await f.close();
+  }
+  const bad = (s: Record<string, unknown>, re: RegExp) => assert.throws(() => resolveConfig([{ values: { text: "t.jsonl", sizes: s }, where: "flags", dir: root }]), re);
+  bad({ layers: 0 }, /field 'sizes.layers' must be a positive number/);
+  bad({ depth: 3 }, /config field 'sizes.depth': not a size of showo-tiny/);
+  bad({ hidden: 30, heads: 4 }, /config field 'sizes': /);
 });
