@@ -11,7 +11,9 @@ import { trace } from "../compiler/dsl/trace.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
 import { PHI_1_5, PhiBlock, phiBlockGraph } from "./phi_block.ts";
 import type { ShowoConfig } from "./showo.ts";
-import { SHOWO_256, SHOWO_512, SHOWO_TINY, Showo, showoGraph, t2iSeqLen } from "./showo.ts";
+import { SHOWO_256, SHOWO_512, SHOWO_SHAPES, SHOWO_TINY, Showo, showoGraph, t2iSeqLen } from "./showo.ts";
+import type { Magvit2Config } from "./magvit2.ts";
+import { MAGVIT2_CONFIGS, Magvit2, downFactor, magvit2DecodeGraph, magvit2EncodeGraph } from "./magvit2.ts";
 
 export interface ModelOptions {
   /** Batch size B (default 1). */
@@ -57,6 +59,41 @@ function showoEntry(cfg: ShowoConfig): ModelEntry {
   };
 }
 
+/** The image side a MAGVIT-v2 config is used at: 32 for the small ones (ch ≤ 32), 256 for the released one. */
+function magvit2Side(cfg: Magvit2Config): number {
+  return cfg.ch <= 32 ? 32 : 256;
+}
+
+/**
+ * A MAGVIT-v2 config as two entries: NAME, the decoder (codes → image, what generation runs),
+ * and NAME-encoder (image → codes). `seq` is the image side in pixels.
+ */
+function magvit2Entries(cfg: Magvit2Config): Record<string, ModelEntry> {
+  const f = downFactor(cfg), side = (opts: ModelOptions) => positive(opts.seq, magvit2Side(cfg), "image side (seq)");
+  const grid = (opts: ModelOptions) => {
+    const s = side(opts);
+    if (s % f !== 0) throw new Error(`${cfg.name}: image side ${s} is not a multiple of its downsampling factor ${f}`);
+    return s / f;
+  };
+  return {
+    [cfg.name]: {
+      description: `MAGVIT-v2 ${cfg.name} decoder: codes i32[B, (S/${f})²] from ${2 ** cfg.zChannels} → image f32[B, 3, S, S]; default B = 1, S = ${magvit2Side(cfg)} (--seq sets S)`,
+      build(opts) {
+        const model = new Magvit2(cfg), g = grid(opts);
+        return { graph: magvit2DecodeGraph(cfg, { batch: positive(opts.batch, 1, "batch"), h: g, w: g }, model), module: model };
+      },
+    },
+    [`${cfg.name}-encoder`]: {
+      description: `MAGVIT-v2 ${cfg.name} encoder: image f32[B, 3, S, S] in [−1, 1] → codes i32[B, (S/${f})²] and latent; default B = 1, S = ${magvit2Side(cfg)} (--seq sets S)`,
+      build(opts) {
+        const model = new Magvit2(cfg), s = side(opts);
+        grid(opts);
+        return { graph: magvit2EncodeGraph(cfg, { batch: positive(opts.batch, 1, "batch"), size: s }, model), module: model };
+      },
+    },
+  };
+}
+
 export const MODELS: Readonly<Record<string, ModelEntry>> = {
   "phi-block": {
     description: "one Phi-1.5 decoder layer as Show-o uses it (hidden 2048, 32 heads, QK-Norm, partial rotary, parallel MLP 8192); inputs x f32[B, L, 2048], positions i32[L]; outputs out and loss",
@@ -77,6 +114,8 @@ export const MODELS: Readonly<Record<string, ModelEntry>> = {
   [SHOWO_TINY.name]: showoEntry(SHOWO_TINY),
   [SHOWO_256.name]: showoEntry(SHOWO_256),
   [SHOWO_512.name]: showoEntry(SHOWO_512),
+  [SHOWO_SHAPES.name]: showoEntry(SHOWO_SHAPES),
+  ...Object.assign({}, ...Object.values(MAGVIT2_CONFIGS).map(magvit2Entries)) as Record<string, ModelEntry>,
 };
 
 /** The entry for a name, or an error listing the known ones. */

@@ -58,9 +58,16 @@ export const MAGVIT2_TINY: Magvit2Config = {
   zChannels: 13, inChannels: 3, outChannels: 3, groups: 32, eps: 1e-6,
 };
 
+/**
+ * The shapes world's tokenizer (docs/shapes.md): magvit2-tiny's network with 10-bit LFQ, so a
+ * 32×32 image becomes an 8×8 grid of codes from 1,024.
+ */
+export const MAGVIT2_SHAPES: Magvit2Config = { ...MAGVIT2_TINY, name: "magvit2-shapes", zChannels: 10 };
+
 export const MAGVIT2_CONFIGS: Readonly<Record<string, Magvit2Config>> = {
   [MAGVIT2.name]: MAGVIT2,
   [MAGVIT2_TINY.name]: MAGVIT2_TINY,
+  [MAGVIT2_SHAPES.name]: MAGVIT2_SHAPES,
 };
 
 export function getMagvit2Config(name: string): Magvit2Config {

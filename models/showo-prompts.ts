@@ -22,10 +22,12 @@
 //   lvg  causal + PAD + one SPAN per [SOI, EOI] block                 create_attention_mask_lvg
 
 import type { Segment } from "../compiler/ir/mask.ts";
-import { BOS, CODEBOOK_SIZE, EOI, EOS, IMAGE_OFFSET, MASK, MMU, PAD, SOI, SOT, T2I } from "../runtime/tokenizer/vocab.ts";
+import type { VocabIds, VocabLayout } from "./showo-vocab.ts";
+import { vocabIds } from "./showo-vocab.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Token ids (§3.2, §4): one definition, in runtime/tokenizer/vocab.ts, shared with the tokenizer.
+// Token ids (§3.2, §4): the layout is models/showo-vocab.ts; the released model's ids are also
+// constants (runtime/tokenizer/vocab.ts). Every builder takes its ids from the layout it is given.
 
 export {
   BOS, CODEBOOK_SIZE, EOI, EOS, EOT, EOV, IMAGE_OFFSET, LLM_VOCAB_SIZE, LVG, MASK, MMU, PAD, SOI, SOT, SOV, T2I, T2V, V2V, VOCAB_SIZE,
@@ -34,8 +36,8 @@ export {
 /** Label value ignored by the losses. */
 export const IGNORE = -100;
 
-/** What a prompt needs of a model config (ShowoConfig has both). */
-export interface PromptLayout {
+/** What a prompt needs of a model config (ShowoConfig has all of it); vocabulary fields left out take Show-o's. */
+export interface PromptLayout extends Partial<VocabLayout> {
   /** `max_seq_length`: the text budget (128); the T2I text block is one longer (task token). */
   readonly textBudget: number;
   /** Image tokens per image N. */
@@ -52,29 +54,31 @@ export interface Prompt {
 }
 
 /** Image codes [0, codebook) → vocabulary ids. */
-export function imageTokenIds(codes: readonly number[]): number[] {
+export function imageTokenIds(codes: readonly number[], layout: Partial<VocabLayout> = {}): number[] {
+  const { IMAGE_OFFSET, codebookSize } = vocabIds(layout);
   return codes.map((c, i) => {
-    if (!Number.isInteger(c) || c < 0 || c >= CODEBOOK_SIZE) throw new Error(`image code ${c} at ${i} is outside [0, ${CODEBOOK_SIZE})`);
+    if (!Number.isInteger(c) || c < 0 || c >= codebookSize) throw new Error(`image code ${c} at ${i} is outside [0, ${codebookSize})`);
     return c + IMAGE_OFFSET;
   });
 }
 
 /** N [MASK] tokens: the image of a T2I generation before its first step. */
-export function maskedImage(n: number): number[] {
-  return new Array<number>(n).fill(MASK);
+export function maskedImage(n: number, layout: Partial<VocabLayout> = {}): number[] {
+  return new Array<number>(n).fill(vocabIds(layout).MASK);
 }
 
 function checkImage(imageIds: readonly number[], layout: PromptLayout, what: string): void {
+  const { IMAGE_OFFSET, MASK, codebookSize } = vocabIds(layout);
   if (imageIds.length !== layout.imageTokens) throw new Error(`${what}: ${imageIds.length} image tokens, the layout has ${layout.imageTokens}`);
   imageIds.forEach((t, i) => {
-    if (!(t === MASK || (t >= IMAGE_OFFSET && t < IMAGE_OFFSET + CODEBOOK_SIZE))) {
-      throw new Error(`${what}: image token ${t} at ${i} is neither an image id [${IMAGE_OFFSET}, ${IMAGE_OFFSET + CODEBOOK_SIZE}) nor [MASK]`);
+    if (!(t === MASK || (t >= IMAGE_OFFSET && t < IMAGE_OFFSET + codebookSize))) {
+      throw new Error(`${what}: image token ${t} at ${i} is neither an image id [${IMAGE_OFFSET}, ${IMAGE_OFFSET + codebookSize}) nor [MASK]`);
     }
   });
 }
 
 /** Text starts with BOS: prepended when missing; empty text becomes [BOS] (UniversalPrompting). */
-function withBos(text: readonly number[]): number[] {
+function withBos(text: readonly number[], { BOS }: VocabIds): number[] {
   if (text.length === 0) return [BOS];
   return text[0] === BOS ? [...text] : [BOS, ...text];
 }
@@ -92,8 +96,9 @@ export interface T2ITextOptions {
  * longer, cut to textBudget ids and EOS appended (t2i_prompt / t2i_gen_prompt).
  */
 export function t2iTextBlock(text: readonly number[], layout: PromptLayout, opts: T2ITextOptions = {}): number[] {
+  const v = vocabIds(layout), { T2I, BOS, EOS, PAD } = v;
   const block = layout.textBudget + 1;
-  const ids = opts.dropCondition ? [T2I, BOS, EOS] : [T2I, ...withBos(text), EOS];
+  const ids = opts.dropCondition ? [T2I, BOS, EOS] : [T2I, ...withBos(text, v), EOS];
   if (ids.length <= block) return [...new Array<number>(block - ids.length).fill(PAD), ...ids];
   return [...ids.slice(0, block - 1), EOS];
 }
@@ -110,6 +115,7 @@ export interface T2IPromptOptions extends T2ITextOptions {
 /** A T2I training row: text block, [SOI], N image ids, [EOI]; length textBudget + N + 3. */
 export function t2iPrompt(text: readonly number[], imageIds: readonly number[], layout: PromptLayout, opts: T2IPromptOptions = {}): Prompt {
   checkImage(imageIds, layout, "t2iPrompt");
+  const { SOI, EOI, PAD } = vocabIds(layout);
   const block = t2iTextBlock(text, layout, opts);
   const ids = [...block, SOI, ...imageIds, EOI];
   if (!opts.imageLabels) return { ids, task: "t2i" };
@@ -122,13 +128,14 @@ export function t2iPrompt(text: readonly number[], imageIds: readonly number[], 
  * A T2I generation row: every image position [MASK] unless `imageIds` are given (inpainting and
  * extrapolation start from known codes with [MASK] holes).
  */
-export function t2iGenPrompt(text: readonly number[], layout: PromptLayout, imageIds: readonly number[] = maskedImage(layout.imageTokens)): Prompt {
+export function t2iGenPrompt(text: readonly number[], layout: PromptLayout, imageIds: readonly number[] = maskedImage(layout.imageTokens, layout)): Prompt {
   checkImage(imageIds, layout, "t2iGenPrompt");
+  const { SOI, EOI } = vocabIds(layout);
   return { ids: [...t2iTextBlock(text, layout), SOI, ...imageIds, EOI], task: "t2i" };
 }
 
 /** The unconditional twin for CFG: the empty prompt ([T2I] BOS EOS, left-padded). */
-export function t2iUncondPrompt(layout: PromptLayout, imageIds: readonly number[] = maskedImage(layout.imageTokens)): Prompt {
+export function t2iUncondPrompt(layout: PromptLayout, imageIds: readonly number[] = maskedImage(layout.imageTokens, layout)): Prompt {
   return t2iGenPrompt([], layout, imageIds);
 }
 
@@ -143,6 +150,7 @@ export function mmuQuestionText(question: string): string {
 /** MMU inference: [MMU] [SOI] image [EOI] [SOT] question ids (no padding; generated text is appended). */
 export function mmuPrompt(imageIds: readonly number[], question: readonly number[], layout: PromptLayout): Prompt {
   checkImage(imageIds, layout, "mmuPrompt");
+  const { MMU, SOI, EOI, SOT } = vocabIds(layout);
   return { ids: [MMU, SOI, ...imageIds, EOI, SOT, ...question], task: "mmu" };
 }
 
@@ -153,9 +161,10 @@ export function mmuPrompt(imageIds: readonly number[], question: readonly number
  */
 export function mmuCaptionPrompt(imageIds: readonly number[], text: readonly number[], layout: PromptLayout): Prompt {
   checkImage(imageIds, layout, "mmuCaptionPrompt");
+  const v = vocabIds(layout), { EOS, PAD, MMU, SOI, EOI } = v;
   const T = layout.textBudget;
   // mmu_prompt prepends eos_token_id when BOS is missing; the two are the same id.
-  let body = [...withBos(text), EOS];
+  let body = [...withBos(text, v), EOS];
   body = body.length <= T ? [...body, ...new Array<number>(T - body.length).fill(PAD)] : [...body.slice(0, T - 1), EOS];
   const prefix = [MMU, SOI, ...imageIds, EOI];
   return {
@@ -173,6 +182,7 @@ export function mmuCaptionPrompt(imageIds: readonly number[], text: readonly num
  */
 export function mmuLlavaPrompt(imageIds: readonly number[], conversation: readonly number[], textLength: number, layout: PromptLayout, conversationLabels?: readonly number[]): Prompt {
   checkImage(imageIds, layout, "mmuLlavaPrompt");
+  const { MMU, SOI, EOI, PAD } = vocabIds(layout);
   const fit = (xs: readonly number[], fill: number) => [...xs, ...new Array<number>(Math.max(0, textLength - xs.length)).fill(fill)].slice(0, textLength);
   const prefix = [MMU, SOI, ...imageIds, EOI];
   const ids = [...prefix, ...fit(conversation, PAD)];
@@ -188,9 +198,10 @@ export function mmuLlavaPrompt(imageIds: readonly number[], conversation: readon
  * Language modelling (lm_prompt): BOS text EOS right-padded with [PAD] to `seqLen` (the T2I rows'
  * L in a mixed batch); when longer, cut to seqLen with no EOS. Labels: the ids, IGNORE on pads.
  */
-export function lmPrompt(text: readonly number[], seqLen: number): Prompt {
+export function lmPrompt(text: readonly number[], seqLen: number, layout: Partial<VocabLayout> = {}): Prompt {
+  const v = vocabIds(layout), { EOS, PAD } = v;
   // lm_prompt prepends eos_token_id when BOS is missing; the two are the same id.
-  const body = [...withBos(text), EOS];
+  const body = [...withBos(text, v), EOS];
   if (body.length > seqLen) {
     const cut = body.slice(0, seqLen);
     return { ids: cut, labels: [...cut], task: "lm" };
@@ -215,6 +226,8 @@ export interface SegmentOptions {
    * forward keep PAD.
    */
   readonly deadPads?: boolean;
+  /** The model's vocabulary layout (default Show-o's). */
+  readonly vocab?: Partial<VocabLayout>;
 }
 
 function indicesOf(ids: readonly number[], token: number): number[] {
@@ -242,7 +255,7 @@ function runs(idx: readonly number[]): [number, number][] {
  * column. For left padding that is causal + PAD [0, p*] + SPAN [SOI, EOI], exactly. Layouts the
  * segment form cannot express are refused rather than approximated.
  */
-function t2iSegments(ids: readonly number[], deadPads: boolean): Segment[] {
+function t2iSegments(ids: readonly number[], deadPads: boolean, { PAD, SOI, EOI }: VocabIds): Segment[] {
   const L = ids.length;
   const segs: Segment[] = [];
   const pads = indicesOf(ids, PAD);
@@ -268,7 +281,7 @@ function t2iSegments(ids: readonly number[], deadPads: boolean): Segment[] {
 }
 
 /** MMU (create_attention_mask_for_mmu): causal, and columns 0..e visible to every row. */
-function mmuSegments(ids: readonly number[], opts: SegmentOptions): Segment[] {
+function mmuSegments(ids: readonly number[], opts: SegmentOptions, { EOI }: VocabIds): Segment[] {
   const e = opts.eoiIndex ?? ids.indexOf(EOI);
   if (e < 0) throw new Error("mmu row: no [EOI] to end the bidirectional prefix");
   if (e >= ids.length) throw new Error(`mmu row: [EOI] index ${e} is past the row's end (${ids.length})`);
@@ -282,7 +295,7 @@ function mmuSegments(ids: readonly number[], opts: SegmentOptions): Segment[] {
  * the PAD segment hides them from every non-pad row, and lets pad rows after the first [SOI] see
  * other pads (docs/showo.md, "Mask structure").
  */
-function lvgSegments(ids: readonly number[]): Segment[] {
+function lvgSegments(ids: readonly number[], { PAD, SOI, EOI }: VocabIds): Segment[] {
   const segs: Segment[] = runs(indicesOf(ids, PAD)).map(([start, end]) => ({ kind: "pad" as const, start, end }));
   const sois = indicesOf(ids, SOI), eois = indicesOf(ids, EOI);
   if (sois.length !== eois.length) throw new Error(`lvg row: ${sois.length} [SOI] but ${eois.length} [EOI]`);
@@ -296,11 +309,12 @@ function lvgSegments(ids: readonly number[]): Segment[] {
 
 /** The segments of one row (the causal rule is always on: Show-o's masks all start from it). */
 export function segmentsFromIds(ids: readonly number[], task: Task, opts: SegmentOptions = {}): Segment[] {
+  const v = vocabIds(opts.vocab);
   switch (task) {
-    case "t2i": return t2iSegments(ids, opts.deadPads ?? false);
-    case "mmu": return mmuSegments(ids, opts);
+    case "t2i": return t2iSegments(ids, opts.deadPads ?? false, v);
+    case "mmu": return mmuSegments(ids, opts, v);
     case "lm": return [];
-    case "lvg": return lvgSegments(ids);
+    case "lvg": return lvgSegments(ids, v);
   }
 }
 
@@ -311,6 +325,8 @@ export interface BatchSegmentOptions {
    * rows' mask in one call and assumes them aligned). "own-row": each row's own first [EOI].
    */
   readonly mmuEoi?: "batch-first" | "own-row";
+  /** The model's vocabulary layout (default Show-o's). */
+  readonly vocab?: Partial<VocabLayout>;
 }
 
 /**
@@ -322,6 +338,7 @@ export function segmentsForBatch(rows: readonly { readonly ids: readonly number[
   rows.forEach((r, b) => {
     if (r.ids.length !== L) throw new Error(`row ${b} has length ${r.ids.length}; row 0 has ${L} (a batch shares L)`);
   });
+  const { EOI } = vocabIds(opts.vocab);
   let eoiIndex: number | undefined;
   if ((opts.mmuEoi ?? "batch-first") === "batch-first") {
     for (const r of rows) {
@@ -333,7 +350,8 @@ export function segmentsForBatch(rows: readonly { readonly ids: readonly number[
       }
     }
   }
-  return rows.map((r) => segmentsFromIds(r.ids, r.task, r.task === "mmu" && eoiIndex !== undefined ? { eoiIndex } : {}));
+  const vocab = opts.vocab ?? {};
+  return rows.map((r) => segmentsFromIds(r.ids, r.task, r.task === "mmu" && eoiIndex !== undefined ? { eoiIndex, vocab } : { vocab }));
 }
 
 /** 0, 1, …, L−1: Show-o's positions over the padded sequence. */

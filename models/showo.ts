@@ -22,24 +22,30 @@ import { trace } from "../compiler/dsl/trace.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
 import type { PhiConfig } from "./phi_block.ts";
 import { PhiBlock, headDim, rotaryDim } from "./phi_block.ts";
-import { CODEBOOK_SIZE, IMAGE_OFFSET, LLM_VOCAB_SIZE, VOCAB_SIZE } from "./showo-prompts.ts";
+import type { VocabLayout } from "./showo-vocab.ts";
+import { SHOWO_VOCAB, vocabIds } from "./showo-vocab.ts";
 
-export interface ShowoConfig extends PhiConfig {
+/** The text tokenizer a config's text ids come from (runtime/tokenizer: phi.ts, words.ts). */
+export type TextTokenizerName = "phi" | "shapes-words";
+
+export interface ShowoConfig extends PhiConfig, VocabLayout {
   readonly name: string;
   /** Number of decoder layers. */
   readonly layers: number;
-  /** Rows of the embedding and the LM head: text (50,295) + 10 specials + codebook + [MASK]. */
+  /** Rows of the embedding and the LM head: text (textVocab) + 10 specials + codebook + [MASK] (models/showo-vocab.ts). */
   readonly vocab: number;
+  /** Which tokenizer makes the text ids [0, textVocab). */
+  readonly textTokenizer: TextTokenizerName;
+  /** The MAGVIT-v2 config (models/magvit2.ts) whose codes the image tokens are. */
+  readonly vqModel: string;
   /** Image tokens per image N (256 at 256 px, 1024 at 512 px): a √N × √N grid of codes. */
   readonly imageTokens: number;
   /** The text budget `max_seq_length` (128); the T2I text block is textBudget + 1 long. */
   readonly textBudget: number;
-  /** MAGVIT-v2 codebook size (2¹³). */
-  readonly codebookSize: number;
 }
 
 const PHI_1_5_BACKBONE = { hidden: 2048, heads: 32, mlp: 8192, partialRotary: 0.5, ropeBase: 10000, eps: 1e-5, layers: 24 } as const;
-const VOCAB_LAYOUT = { vocab: VOCAB_SIZE, codebookSize: CODEBOOK_SIZE } as const;
+const VOCAB_LAYOUT = { ...SHOWO_VOCAB, vocab: vocabIds(SHOWO_VOCAB).VOCAB_SIZE, textTokenizer: "phi", vqModel: "magvit2" } as const;
 
 /** The released 256×256 checkpoint (`showlab/show-o`). */
 export const SHOWO_256: ShowoConfig = { name: "showo-256", ...PHI_1_5_BACKBONE, ...VOCAB_LAYOUT, imageTokens: 256, textBudget: 128 };
@@ -52,13 +58,28 @@ export const SHOWO_512: ShowoConfig = { name: "showo-512", ...PHI_1_5_BACKBONE, 
  */
 export const SHOWO_TINY: ShowoConfig = {
   name: "showo-tiny", hidden: 64, heads: 4, mlp: 256, partialRotary: 0.5, ropeBase: 10000, eps: 1e-5, layers: 2,
-  ...VOCAB_LAYOUT, imageTokens: 16, textBudget: 16,
+  ...VOCAB_LAYOUT, vqModel: "magvit2-tiny", imageTokens: 16, textBudget: 16,
+};
+
+/** The words of runtime/tokenizer/words.ts (SHAPES_WORDS): <|endoftext|> is id 0. */
+const SHAPES_VOCAB = { textVocab: 76, endOfText: 0, codebookSize: 1024 } as const;
+
+/**
+ * The model trained here on the shapes world (docs/shapes.md): 32×32 images as 8×8 codes of
+ * magvit2-shapes, a 76-word text vocabulary, text budget 32 (every caption fits), 4 layers of
+ * hidden 128; the Show-o layout and masks otherwise. Sized so that it trains in about 90 minutes
+ * on a 2-core CPU's WebGPU (docs/shapes.md has the measurement).
+ */
+export const SHOWO_SHAPES: ShowoConfig = {
+  name: "showo-shapes", hidden: 128, heads: 4, mlp: 512, partialRotary: 0.5, ropeBase: 10000, eps: 1e-5, layers: 4,
+  ...SHAPES_VOCAB, vocab: vocabIds(SHAPES_VOCAB).VOCAB_SIZE, textTokenizer: "shapes-words", vqModel: "magvit2-shapes", imageTokens: 64, textBudget: 32,
 };
 
 export const SHOWO_CONFIGS: Readonly<Record<string, ShowoConfig>> = {
   [SHOWO_256.name]: SHOWO_256,
   [SHOWO_512.name]: SHOWO_512,
   [SHOWO_TINY.name]: SHOWO_TINY,
+  [SHOWO_SHAPES.name]: SHOWO_SHAPES,
 };
 
 export function getShowoConfig(name: string): ShowoConfig {
@@ -71,10 +92,10 @@ export function getShowoConfig(name: string): ShowoConfig {
 export function checkShowoConfig(cfg: ShowoConfig): void {
   headDim(cfg);
   rotaryDim(cfg);
-  if (cfg.vocab !== IMAGE_OFFSET + cfg.codebookSize + 1) {
-    throw new Error(`${cfg.name}: vocab ${cfg.vocab} must be ${IMAGE_OFFSET} text and special ids + ${cfg.codebookSize} codes + [MASK]`);
+  const v = vocabIds(cfg);
+  if (cfg.vocab !== v.VOCAB_SIZE) {
+    throw new Error(`${cfg.name}: vocab ${cfg.vocab} must be ${v.IMAGE_OFFSET} text and special ids + ${cfg.codebookSize} codes + [MASK] = ${v.VOCAB_SIZE}`);
   }
-  if (cfg.vocab <= LLM_VOCAB_SIZE) throw new Error(`${cfg.name}: vocab ${cfg.vocab} does not extend the text vocabulary (${LLM_VOCAB_SIZE})`);
   imageGrid(cfg);
   if (!Number.isInteger(cfg.layers) || cfg.layers < 1) throw new Error(`${cfg.name}: layers must be a positive integer, got ${cfg.layers}`);
 }

@@ -240,11 +240,11 @@ export async function runShowoDemo(o: ShowoDemoOptions, log: (s: string) => void
     const [imgCodes] = await encodeImages([readPng(images[0]!)], cfg, vq, vqWeights, device);
     log(`   USER: ${o.question}`);
     write("   ASSISTANT:");
-    const stream = textStreamer(write);
+    const stream = textStreamer(write, cfg);
     const r = await understand({ cfg, weights, prompts: [questionPrompt(cfg, imgCodes!, o.question)], maxNewTokens: o.maxNewTokens, device, onToken: (_b, t) => stream.push(t) });
     stream.end();
     write("\n");
-    log(`   ${r.generated} tokens (${answerText(r.tokens[0]!).length} characters) in ${r.runMs.toFixed(0)} ms after a ${r.compileMs.toFixed(0)} ms compile`);
+    log(`   ${r.generated} tokens (${answerText(r.tokens[0]!, cfg).length} characters) in ${r.runMs.toFixed(0)} ms after a ${r.compileMs.toFixed(0)} ms compile`);
     log("");
     log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s (random weights: see the NOTE above)`);
     return { images, answer: r.tokens[0]! };

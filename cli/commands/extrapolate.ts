@@ -15,7 +15,7 @@
 import type { Command } from "commander";
 import type { ShowoConfig } from "../../models/showo.ts";
 import { SHOWO_CONFIGS, imageGrid } from "../../models/showo.ts";
-import { IMAGE_OFFSET, MASK } from "../../models/showo-prompts.ts";
+import { vocabIds } from "../../models/showo-vocab.ts";
 import { MAGVIT2_CONFIGS, downFactor } from "../../models/magvit2.ts";
 import { writeNpy } from "../../runtime/npy.ts";
 import { philoxNoise } from "../../runtime/sampling/noise.ts";
@@ -25,6 +25,7 @@ import type { SamplingFlags } from "./generate.ts";
 import { collect, defaultVqModel, generateCodes, parseSampling, samplingOptions, summary, tokenize, writeImages } from "./generate.ts";
 import { encodeImage } from "./inpaint.ts";
 import { magvit2ConfigFor } from "./vq.ts";
+import { DEFAULT_SHOWO_MODEL, weightsFor } from "../../runtime/weights/shipped.ts";
 
 export const DIRECTIONS = ["left", "right", "up", "down"] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -82,8 +83,8 @@ export function extendCanvas(canvas: Canvas, window: Canvas, dir: Direction, W: 
 
 interface ExtrapolateFlags extends SamplingFlags {
   model: string;
-  weights: string;
-  vqWeights: string;
+  weights?: string;
+  vqWeights?: string;
   vqModel?: string;
   image: string;
   direction: string[];
@@ -113,17 +114,18 @@ async function extrapolate(o: ExtrapolateFlags): Promise<void> {
   for (const d of o.direction as Direction[]) dims = extendCanvas(dims, extrapolationWindow(dims, d, W, offset), d, W, offset);
   const vqModel = o.vqModel ?? defaultVqModel(cfg);
   const f = downFactor(magvit2ConfigFor(vqModel));
-  let canvas: Canvas = { h: W, w: W, codes: [...(await encodeImage(o.image, cfg, vqModel, o.vqWeights))] };
-  const prompts = tokenize(o.prompt);
+  const weights = weightsFor(cfg.name, o.weights, "--weights"), vqWeights = weightsFor(vqModel, o.vqWeights, "--vq-weights");
+  let canvas: Canvas = { h: W, w: W, codes: [...(await encodeImage(o.image, cfg, vqModel, vqWeights))] };
+  const prompts = tokenize(o.prompt, cfg);
   // One window at a time, one row (two with guidance): one compiled forward serves every window.
-  const forward = await T2IForward.create(cfg, opts.guidance > 0 ? 2 : 1, o.weights);
+  const forward = await T2IForward.create(cfg, opts.guidance > 0 ? 2 : 1, weights);
   try {
     for (let i = 0; i < o.direction.length; i++) {
       const dir = o.direction[i] as Direction;
       const win = extrapolationWindow(canvas, dir, W, offset);
-      const { cond, uncond } = t2iRows(cfg, [prompts[o.prompt.length === 1 ? 0 : i]!], [win.codes.map((c) => (c < 0 ? MASK : c + IMAGE_OFFSET))]);
+      const { cond, uncond } = t2iRows(cfg, [prompts[o.prompt.length === 1 ? 0 : i]!], [win.codes.map((c) => (c < 0 ? vocabIds(cfg).MASK : c + vocabIds(cfg).IMAGE_OFFSET))]);
       const r = await generateCodes({
-        cfg, weights: o.weights, cond, uncond, opts, progress: o.progress, label: `${dir} (${i + 1}/${o.direction.length})`, forward,
+        cfg, weights, cond, uncond, opts, progress: o.progress, label: `${dir} (${i + 1}/${o.direction.length})`, forward,
         noise: philoxNoise(seed + i, { steps: opts.steps, batch: 1, tokens: cfg.imageTokens }),
       });
       canvas = extendCanvas(canvas, { h: W, w: W, codes: [...r.codes] }, dir, W, offset);
@@ -136,7 +138,7 @@ async function extrapolate(o: ExtrapolateFlags): Promise<void> {
     writeNpy(o.codesOut, { shape: [canvas.h, canvas.w], data: Int32Array.from(canvas.codes) });
     console.log(`wrote codes int32 [${canvas.h}, ${canvas.w}] to ${o.codesOut}`);
   }
-  const [path] = await writeImages(Int32Array.from(canvas.codes), 1, [canvas.h, canvas.w], vqModel, o.vqWeights, o.out, ["000.png"]);
+  const [path] = await writeImages(Int32Array.from(canvas.codes), 1, [canvas.h, canvas.w], vqModel, vqWeights, o.out, ["000.png"]);
   console.log(`wrote ${path} (${canvas.h * f}×${canvas.w * f})`);
 }
 
@@ -144,9 +146,9 @@ export function register(program: Command): void {
   samplingOptions(program
     .command("extrapolate")
     .description("extend an image beyond a border with a prompt (Show-o, no fine-tuning); directions chain")
-    .requiredOption("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`)
-    .requiredOption("--weights <path>", "Show-o checkpoint: a released folder or safetensors file, or ours")
-    .requiredOption("--vq-weights <path>", "MAGVIT-v2 checkpoint (folder or safetensors file)")
+    .option("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`, DEFAULT_SHOWO_MODEL)
+    .option("--weights <path>", "Show-o checkpoint: a released folder or safetensors file, or ours (default: the shipped weights of --model)")
+    .option("--vq-weights <path>", "MAGVIT-v2 checkpoint (folder or safetensors file; default: the shipped weights of the VQ model)")
     .option("--vq-model <name>", `MAGVIT-v2 model (${Object.keys(MAGVIT2_CONFIGS).join(", ")}; default magvit2, magvit2-tiny for showo-tiny)`)
     .requiredOption("--image <file>", "the image (PNG)")
     .option("--direction <dir>", `${DIRECTIONS.join(" | ")} (repeat to chain)`, collect, [] as string[])

@@ -23,6 +23,7 @@ import { positionsFor, segmentsForBatch, segmentsFromIds } from "../../models/sh
 import { compile } from "../../runtime/executable.ts";
 import { describeNpy, writeNpy } from "../../runtime/npy.ts";
 import { SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
+import { DEFAULT_SHOWO_MODEL, weightsFor } from "../../runtime/weights/shipped.ts";
 
 export const FORWARD_TASKS = ["t2i", "mmu", "lm"] as const;
 export type ForwardTask = (typeof FORWARD_TASKS)[number];
@@ -145,16 +146,17 @@ export function register(program: Command): void {
   program
     .command("forward")
     .description("run one Show-o forward pass (WGSL) on a batch of token id rows and write the logits as float32 [B, L, V] .npy")
-    .requiredOption("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`)
-    .requiredOption("--weights <file>", "safetensors checkpoint (file or folder) with Show-o's key names")
+    .option("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`, DEFAULT_SHOWO_MODEL)
+    .option("--weights <file>", "safetensors checkpoint (file or folder) with Show-o's key names (default: the shipped weights of --model)")
     .requiredOption("--task <task>", `the layout the mask is built for: ${FORWARD_TASKS.join(", ")}`)
     .requiredOption("--ids <file>", "JSON array of id rows (arrays of integers of one length)")
     .requiredOption("--out <file>", "where to write the logits (.npy, float32 [B, L, V])")
-    .action(async (o: { model: string; weights: string; task: string; ids: string; out: string }) => {
+    .action(async (o: { model: string; weights?: string; task: string; ids: string; out: string }) => {
       const cfg = showoConfigFor(o.model);
+      const weights = weightsFor(cfg.name, o.weights, "--weights");
       checkTask(o.task);
       const ids = readIdRows(o.ids, cfg.vocab);
-      const r = await runForward({ model: o.model, weights: o.weights, task: o.task, ids });
+      const r = await runForward({ model: o.model, weights, task: o.task, ids });
       writeNpy(o.out, { shape: r.shape, data: r.logits });
       console.log(`wrote logits ${describeNpy({ dtype: "f4", shape: r.shape })} to ${o.out} (${o.model}, ${o.task}; compile ${r.compileMs.toFixed(0)} ms, run ${r.runMs.toFixed(0)} ms)`);
     });

@@ -34,9 +34,10 @@ import type { T2IOptions } from "../../runtime/sampling/t2i.ts";
 import { T2IForward, T2I_DEFAULTS, checkT2IRow, sampleT2I, t2iRows } from "../../runtime/sampling/t2i.ts";
 import type { T2IBatchLayout } from "../../runtime/sampling/t2i-graph.ts";
 import { formatWork, headFlops, imageStart, layerFlops, t2iWork } from "../../runtime/sampling/t2i-graph.ts";
-import { showoTokenizer } from "../../runtime/tokenizer/index.ts";
+import { tokenizerFor } from "../../runtime/tokenizer/index.ts";
 import { readIdRows, showoConfigFor } from "./forward.ts";
 import { magvit2ConfigFor, vqDecode } from "./vq.ts";
+import { DEFAULT_SHOWO_MODEL, weightsFor } from "../../runtime/weights/shipped.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Shared by generate, inpaint and extrapolate
@@ -83,15 +84,21 @@ export function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
 
-/** The MAGVIT-v2 config that goes with a Show-o config (magvit2-tiny for showo-tiny). */
+/** The MAGVIT-v2 config that goes with a Show-o config (its `vqModel`: magvit2-tiny for showo-tiny, …). */
 export function defaultVqModel(cfg: ShowoConfig): string {
-  return cfg.name === "showo-tiny" ? "magvit2-tiny" : "magvit2";
+  return cfg.vqModel;
 }
 
-/** Tokenised prompts (Phi-1.5 BPE, no special tokens). */
-export function tokenize(prompts: readonly string[]): number[][] {
-  const tok = showoTokenizer();
-  return prompts.map((p) => tok.encode(p));
+/** Tokenised prompts (the model's tokenizer: Phi-1.5 BPE with no special tokens, or showo-shapes's words). */
+export function tokenize(prompts: readonly string[], cfg: ShowoConfig): number[][] {
+  const tok = tokenizerFor(cfg);
+  return prompts.map((p, i) => {
+    try {
+      return tok.encode(p);
+    } catch (e) {
+      throw new Error(`prompt ${i + 1} (${JSON.stringify(p)}): ${(e as Error).message}`, { cause: e });
+    }
+  });
 }
 
 export interface CodesRun {
@@ -171,7 +178,7 @@ export function summary(cfg: ShowoConfig, r: CodesResult, opts: T2IOptions): str
 
 interface GenerateFlags extends SamplingFlags {
   model: string;
-  weights: string;
+  weights?: string;
   vqWeights?: string;
   vqModel?: string;
   prompt: string[];
@@ -189,11 +196,10 @@ export async function generate(o: GenerateFlags): Promise<void> {
   if (o.ids !== undefined && o.prompt.length > 0) throw new Error("give either --prompt or --ids, not both");
   if (o.ids === undefined && o.prompt.length === 0) throw new Error("nothing to generate: give --prompt \"…\" (repeatable) or --ids IDS.json");
   if (o.uncondIds !== undefined && o.ids === undefined) throw new Error("--uncond-ids goes with --ids");
-  if (o.codesOut === undefined && (o.out === undefined || o.vqWeights === undefined)) {
-    throw new Error("give --out DIR and --vq-weights PATH to write PNGs (or --codes-out CODES.npy for the codes alone)");
-  }
+  if (o.codesOut === undefined && o.out === undefined) throw new Error("give --out DIR to write PNGs (or --codes-out CODES.npy for the codes alone)");
   const vqModel = o.vqModel ?? defaultVqModel(cfg);
-  if (o.out !== undefined) magvit2ConfigFor(vqModel);
+  const weights = weightsFor(cfg.name, o.weights, "--weights");
+  const vqWeights = o.out !== undefined ? (magvit2ConfigFor(vqModel), weightsFor(vqModel, o.vqWeights, "--vq-weights")) : undefined;
   let cond: number[][], uncond: number[][];
   if (o.ids !== undefined) {
     cond = readIdRows(o.ids, cfg.vocab);
@@ -207,20 +213,20 @@ export async function generate(o: GenerateFlags): Promise<void> {
       uncond = cond.map((r) => t2iUncondPrompt(cfg, r.slice(s, s + cfg.imageTokens)).ids);
     }
   } else {
-    ({ cond, uncond } = t2iRows(cfg, tokenize(o.prompt)));
+    ({ cond, uncond } = t2iRows(cfg, tokenize(o.prompt, cfg)));
   }
   const shape = { steps: opts.steps, batch: cond.length, tokens: cfg.imageTokens };
   const noise = o.noise !== undefined ? readNoise(o.noise, shape) : philoxNoise(seed, shape);
-  const r = await generateCodes({ cfg, weights: o.weights, cond, uncond, opts, noise, progress: o.progress, label: cfg.name, reuse: o.reuse });
+  const r = await generateCodes({ cfg, weights, cond, uncond, opts, noise, progress: o.progress, label: cfg.name, reuse: o.reuse });
   const B = cond.length;
   if (o.codesOut !== undefined) {
     writeNpy(o.codesOut, { shape: [B, cfg.imageTokens], data: r.codes });
     console.log(`wrote codes ${describeNpy({ dtype: "i4", shape: [B, cfg.imageTokens] })} to ${o.codesOut}`);
   }
-  if (o.out !== undefined && o.vqWeights !== undefined) {
+  if (o.out !== undefined && vqWeights !== undefined) {
     const g = imageGrid(cfg);
     const names = cond.map((_, b) => `${String(b).padStart(3, "0")}.png`);
-    const paths = await writeImages(r.codes, B, [g, g], vqModel, o.vqWeights, o.out, names);
+    const paths = await writeImages(r.codes, B, [g, g], vqModel, vqWeights, o.out, names);
     const px = g * downFactor(MAGVIT2_CONFIGS[vqModel]!);
     paths.forEach((p, b) => console.log(`wrote ${p} (${px}×${px})${o.prompt[b] !== undefined ? `: ${JSON.stringify(o.prompt[b])}` : ""}`));
   }
@@ -231,9 +237,9 @@ export function register(program: Command): void {
   samplingOptions(program
     .command("generate")
     .description("text-to-image (Show-o MaskGIT decoding with classifier-free guidance, WGSL): one PNG per prompt")
-    .requiredOption("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`)
-    .requiredOption("--weights <path>", "Show-o checkpoint: a released folder or safetensors file, or ours")
-    .option("--vq-weights <path>", "MAGVIT-v2 checkpoint (folder or safetensors file) to decode the codes")
+    .option("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`, DEFAULT_SHOWO_MODEL)
+    .option("--weights <path>", "Show-o checkpoint: a released folder or safetensors file, or ours (default: the shipped weights of --model)")
+    .option("--vq-weights <path>", "MAGVIT-v2 checkpoint (folder or safetensors file) to decode the codes (default: the shipped weights of the VQ model)")
     .option("--vq-model <name>", `MAGVIT-v2 model (${Object.keys(MAGVIT2_CONFIGS).join(", ")}; default magvit2, magvit2-tiny for showo-tiny)`)
     .option("--prompt <text>", "a prompt (repeat for a batch)", collect, [] as string[])
     .option("--ids <file>", "T2I id rows (JSON array of arrays, §3.2(a) layout, image positions [MASK]) instead of --prompt")

@@ -11,7 +11,7 @@
 import type { Command } from "commander";
 import type { ShowoConfig } from "../../models/showo.ts";
 import { SHOWO_CONFIGS, imageGrid } from "../../models/showo.ts";
-import { IMAGE_OFFSET, MASK } from "../../models/showo-prompts.ts";
+import { vocabIds } from "../../models/showo-vocab.ts";
 import { MAGVIT2_CONFIGS, downFactor } from "../../models/magvit2.ts";
 import { readPng, resizeAndCrop, resizeBicubic, threshold, toGrey, toSigned } from "../../runtime/image.ts";
 import { describeNpy, writeNpy } from "../../runtime/npy.ts";
@@ -21,6 +21,7 @@ import { showoConfigFor } from "./forward.ts";
 import type { SamplingFlags } from "./generate.ts";
 import { collect, defaultVqModel, generateCodes, parseSampling, samplingOptions, summary, tokenize, writeImages } from "./generate.ts";
 import { magvit2ConfigFor, vqEncode } from "./vq.ts";
+import { DEFAULT_SHOWO_MODEL, weightsFor } from "../../runtime/weights/shipped.ts";
 
 /** An image file → its codes [N] at the model's resolution (grid × the tokenizer's factor). */
 export async function encodeImage(path: string, cfg: ShowoConfig, vqModel: string, vqWeights: string): Promise<Int32Array> {
@@ -39,8 +40,8 @@ export function maskToGrid(path: string, cfg: ShowoConfig, resolution: number): 
 
 interface InpaintFlags extends SamplingFlags {
   model: string;
-  weights: string;
-  vqWeights: string;
+  weights?: string;
+  vqWeights?: string;
   vqModel?: string;
   image: string;
   mask: string;
@@ -59,19 +60,21 @@ async function inpaint(o: InpaintFlags): Promise<void> {
   const hole = maskToGrid(o.mask, cfg, res);
   const holes = hole.reduce((a, b) => a + b, 0);
   if (holes === 0) throw new Error(`${o.mask}: the mask selects no code to regenerate (white = regenerate; after resizing to the ${imageGrid(cfg)}×${imageGrid(cfg)} code grid and thresholding at 0.5 nothing is left)`);
-  const codes = await encodeImage(o.image, cfg, vqModel, o.vqWeights);
+  const weights = weightsFor(cfg.name, o.weights, "--weights"), vqWeights = weightsFor(vqModel, o.vqWeights, "--vq-weights");
+  const codes = await encodeImage(o.image, cfg, vqModel, vqWeights);
+  const { MASK, IMAGE_OFFSET } = vocabIds(cfg);
   const image = Array.from(codes, (c, n) => (hole[n] ? MASK : c + IMAGE_OFFSET));
-  const { cond, uncond } = t2iRows(cfg, tokenize(o.prompt), o.prompt.map(() => image));
+  const { cond, uncond } = t2iRows(cfg, tokenize(o.prompt, cfg), o.prompt.map(() => image));
   const shape = { steps: opts.steps, batch: cond.length, tokens: cfg.imageTokens };
   const noise = o.noise !== undefined ? readNoise(o.noise, shape) : philoxNoise(seed, shape);
-  const r = await generateCodes({ cfg, weights: o.weights, cond, uncond, opts, noise, progress: o.progress, label: "inpainting" });
+  const r = await generateCodes({ cfg, weights, cond, uncond, opts, noise, progress: o.progress, label: "inpainting" });
   const B = cond.length;
   if (o.codesOut !== undefined) {
     writeNpy(o.codesOut, { shape: [B, cfg.imageTokens], data: r.codes });
     console.log(`wrote codes ${describeNpy({ dtype: "i4", shape: [B, cfg.imageTokens] })} to ${o.codesOut}`);
   }
   const g = imageGrid(cfg);
-  const paths = await writeImages(r.codes, B, [g, g], vqModel, o.vqWeights, o.out, cond.map((_, b) => `${String(b).padStart(3, "0")}.png`));
+  const paths = await writeImages(r.codes, B, [g, g], vqModel, vqWeights, o.out, cond.map((_, b) => `${String(b).padStart(3, "0")}.png`));
   paths.forEach((p, b) => console.log(`wrote ${p} (${res}×${res}, ${holes} of ${cfg.imageTokens} codes regenerated): ${JSON.stringify(o.prompt[b])}`));
   console.log(`${cfg.name}: ${summary(cfg, r, opts)}`);
 }
@@ -80,9 +83,9 @@ export function register(program: Command): void {
   samplingOptions(program
     .command("inpaint")
     .description("regenerate the white region of a mask with a prompt (Show-o, no fine-tuning): one PNG per prompt")
-    .requiredOption("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`)
-    .requiredOption("--weights <path>", "Show-o checkpoint: a released folder or safetensors file, or ours")
-    .requiredOption("--vq-weights <path>", "MAGVIT-v2 checkpoint (folder or safetensors file)")
+    .option("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`, DEFAULT_SHOWO_MODEL)
+    .option("--weights <path>", "Show-o checkpoint: a released folder or safetensors file, or ours (default: the shipped weights of --model)")
+    .option("--vq-weights <path>", "MAGVIT-v2 checkpoint (folder or safetensors file; default: the shipped weights of the VQ model)")
     .option("--vq-model <name>", `MAGVIT-v2 model (${Object.keys(MAGVIT2_CONFIGS).join(", ")}; default magvit2, magvit2-tiny for showo-tiny)`)
     .requiredOption("--image <file>", "the image (PNG)")
     .requiredOption("--mask <file>", "the mask (PNG, grey: white = regenerate)")

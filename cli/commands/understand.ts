@@ -25,7 +25,8 @@ import type { Magvit2Config } from "../../models/magvit2.ts";
 import { MAGVIT2_CONFIGS, Magvit2, downFactor, magvit2EncodeGraph } from "../../models/magvit2.ts";
 import type { ShowoConfig } from "../../models/showo.ts";
 import { SHOWO_CONFIGS, Showo, imageGrid } from "../../models/showo.ts";
-import { EOS, imageTokenIds, mmuPrompt, mmuQuestionText } from "../../models/showo-prompts.ts";
+import { imageTokenIds, mmuPrompt, mmuQuestionText } from "../../models/showo-prompts.ts";
+import { vocabIds } from "../../models/showo-vocab.ts";
 import type { Device } from "../../runtime/device.ts";
 import { capsOf, compile } from "../../runtime/executable.ts";
 import type { Image } from "../../runtime/image.ts";
@@ -33,15 +34,12 @@ import { readPng } from "../../runtime/image.ts";
 import { imageTransform } from "../../runtime/sampling/image-transform.ts";
 import type { MmuResult, SampleOptions } from "../../runtime/sampling/mmu.ts";
 import { mmuGenerate, wgslRunners } from "../../runtime/sampling/mmu.ts";
-import { decode, encode } from "../../runtime/tokenizer/index.ts";
+import { tokenizerFor } from "../../runtime/tokenizer/index.ts";
+import { defaultVqModel } from "./generate.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { MAGVIT2_KEYMAP, SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
 import { checkIdRows, showoConfigFor } from "./forward.ts";
-
-/** The MAGVIT-v2 config that pairs with a Show-o config: the tiny one for showo-tiny. */
-export function defaultVqModel(cfg: ShowoConfig): string {
-  return cfg.name === "showo-tiny" ? "magvit2-tiny" : "magvit2";
-}
+import { DEFAULT_SHOWO_MODEL, weightsFor } from "../../runtime/weights/shipped.ts";
 
 function vqConfigFor(name: string): Magvit2Config {
   const c = MAGVIT2_CONFIGS[name];
@@ -75,23 +73,29 @@ export async function encodeImages(images: readonly Image[], cfg: ShowoConfig, v
 
 /** The MMU prompt for image codes and a question string. */
 export function questionPrompt(cfg: ShowoConfig, codes: readonly number[], question: string): number[] {
-  return mmuPrompt(imageTokenIds(codes), encode(mmuQuestionText(question)), cfg).ids;
+  let ids: number[];
+  try {
+    ids = tokenizerFor(cfg).encode(mmuQuestionText(question));
+  } catch (e) {
+    throw new Error(`question ${JSON.stringify(question)}: ${(e as Error).message}`, { cause: e });
+  }
+  return mmuPrompt(imageTokenIds(codes, cfg), ids, cfg).ids;
 }
 
 /** Answer text: special tokens (the stop token, [PAD]) and image ids dropped, as batch_decode(skip_special_tokens=True). */
-export function answerText(tokens: readonly number[]): string {
-  return decode(tokens, { skipSpecial: true });
+export function answerText(tokens: readonly number[], cfg: ShowoConfig): string {
+  return tokenizerFor(cfg).decode(tokens, { skipSpecial: true });
 }
 
 /**
  * Streams one row's answer: prints the newly decoded text after every token, holding back an
  * incomplete UTF-8 sequence (decoded as U+FFFD) until its last byte arrives.
  */
-export function textStreamer(write: (s: string) => void): { push(token: number): void; end(): void } {
+export function textStreamer(write: (s: string) => void, cfg: ShowoConfig): { push(token: number): void; end(): void } {
   const tokens: number[] = [];
   let shown = "";
   const flush = (final: boolean) => {
-    const text = answerText(tokens);
+    const text = answerText(tokens, cfg);
     if (!final && text.endsWith("\uFFFD")) return;
     if (text.startsWith(shown)) write(text.slice(shown.length));
     shown = text;
@@ -157,7 +161,7 @@ function numberOption(v: string, name: string): number {
 
 interface CliOptions {
   model: string;
-  weights: string;
+  weights?: string;
   vqModel?: string;
   vqWeights?: string;
   image?: string;
@@ -186,6 +190,7 @@ async function action(o: CliOptions): Promise<void> {
   const cfg = showoConfigFor(o.model);
   const maxNewTokens = intOption(o.maxNewTokens, "max-new-tokens", 1);
   const sample = samplingOf(o);
+  const weights = weightsFor(cfg.name, o.weights, "--weights");
   if (o.ids !== undefined && (o.image !== undefined || o.question.length > 0)) throw new Error("give either --ids or --image with --question, not both");
   const device = await openDevice();
   try {
@@ -194,16 +199,15 @@ async function action(o: CliOptions): Promise<void> {
       prompts = readPromptRows(o.ids, cfg.vocab);
     } else {
       if (o.image === undefined || o.question.length === 0) throw new Error("give --image IN.png and --question \"…\" (or --ids IDS.json)");
-      if (o.vqWeights === undefined) throw new Error("--vq-weights is needed to encode the image (MAGVIT-v2 safetensors)");
       const vq = vqConfigFor(o.vqModel ?? defaultVqModel(cfg));
-      const [codes] = await encodeImages([readPng(o.image)], cfg, vq, o.vqWeights, device);
+      const [codes] = await encodeImages([readPng(o.image)], cfg, vq, weightsFor(vq.name, o.vqWeights, "--vq-weights"), device);
       questions = o.question;
       prompts = questions.map((q) => questionPrompt(cfg, codes!, q));
     }
     // One row: stream its answer; several: print each when all are done.
-    const stream = prompts.length === 1 && o.tokensOut === undefined ? textStreamer((s) => process.stdout.write(s)) : undefined;
+    const stream = prompts.length === 1 && o.tokensOut === undefined ? textStreamer((s) => process.stdout.write(s), cfg) : undefined;
     const r = await understand({
-      cfg, weights: o.weights, prompts, maxNewTokens, device, cache: o.cache,
+      cfg, weights, prompts, maxNewTokens, device, cache: o.cache,
       ...(sample ? { sample } : {}),
       ...(stream ? { onToken: (_b: number, t: number) => stream.push(t) } : {}),
     });
@@ -211,13 +215,13 @@ async function action(o: CliOptions): Promise<void> {
       stream.end();
       process.stdout.write("\n");
     } else if (o.tokensOut === undefined) {
-      r.tokens.forEach((t, b) => console.log(`${questions[b] !== undefined ? `Q: ${questions[b]}\nA: ` : `[${b}] `}${answerText(t)}`));
+      r.tokens.forEach((t, b) => console.log(`${questions[b] !== undefined ? `Q: ${questions[b]}\nA: ` : `[${b}] `}${answerText(t, cfg)}`));
     }
     if (o.tokensOut !== undefined) {
       writeFileSync(o.tokensOut, JSON.stringify(r.tokens) + "\n");
       console.log(`wrote ${r.tokens.length} rows of generated ids to ${o.tokensOut}`);
     }
-    const stopped = r.tokens.filter((t) => t[t.length - 1] === EOS).length;
+    const stopped = r.tokens.filter((t) => t[t.length - 1] === vocabIds(cfg).EOS).length;
     console.error(`${cfg.name}: ${r.generated} tokens for ${prompts.length} row(s) (${stopped} stopped at <|endoftext|>), ` +
       `${o.cache ? "KV cache" : "no cache"}, ${sample ? "sampled" : "greedy"}; compile ${r.compileMs.toFixed(0)} ms, run ${r.runMs.toFixed(0)} ms` +
       ` (${(r.generated / Math.max(r.runMs, 1e-9) * 1000).toFixed(1)} tokens/s)`);
@@ -230,10 +234,10 @@ export function register(program: Command): void {
   program
     .command("understand")
     .description("multimodal understanding (WGSL, KV cache): answer questions about an image, or continue pre-tokenized MMU prompts")
-    .requiredOption("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`)
-    .requiredOption("--weights <file>", "Show-o safetensors checkpoint (file or folder)")
-    .option("--vq-model <name>", "MAGVIT-v2 model (default: magvit2-tiny for showo-tiny, else magvit2)")
-    .option("--vq-weights <file>", "MAGVIT-v2 safetensors checkpoint (file or folder), to encode --image")
+    .option("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`, DEFAULT_SHOWO_MODEL)
+    .option("--weights <file>", "Show-o safetensors checkpoint (file or folder; default: the shipped weights of --model)")
+    .option("--vq-model <name>", "MAGVIT-v2 model (default: the Show-o model's own)")
+    .option("--vq-weights <file>", "MAGVIT-v2 safetensors checkpoint (file or folder) to encode --image (default: the shipped weights of the VQ model)")
     .option("--image <file>", "the image (PNG)")
     .option("--question <text>", "a question about the image (repeat for a batch)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--ids <file>", "pre-tokenized MMU prompts: a JSON array of id rows (lengths may differ)")

@@ -22,6 +22,7 @@ import { compile } from "../../runtime/executable.ts";
 import type { NpyArray } from "../../runtime/npy.ts";
 import { describeNpy, npyToFloat64, readNpy, writeNpy } from "../../runtime/npy.ts";
 import { MAGVIT2_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
+import { weightsFor } from "../../runtime/weights/shipped.ts";
 
 export function magvit2ConfigFor(name: string): Magvit2Config {
   const cfg = MAGVIT2_CONFIGS[name];
@@ -116,23 +117,23 @@ export async function vqDecode(x: NpyArray, o: VqOptions, what = "input"): Promi
 export function register(program: Command): void {
   const vq = program.command("vq").description("the MAGVIT-v2 image tokenizer (WGSL): encode images to codes, decode codes to images, as .npy files");
   const common = (c: Command) => c
-    .requiredOption("--model <name>", `MAGVIT-v2 model (${Object.keys(MAGVIT2_CONFIGS).join(", ")})`)
-    .requiredOption("--weights <file>", "safetensors checkpoint (file or folder) with MAGVIT-v2's key names")
+    .option("--model <name>", `MAGVIT-v2 model (${Object.keys(MAGVIT2_CONFIGS).join(", ")})`, "magvit2-shapes")
+    .option("--weights <file>", "safetensors checkpoint (file or folder) with MAGVIT-v2's key names (default: the shipped weights of --model)")
     .requiredOption("--in <file>", "input .npy")
     .requiredOption("--out <file>", "output .npy");
   common(vq.command("encode").description("images float32 [B, 3, H, W] in [−1, 1] → codes int32 [B, h·w] (row-major over the code grid)"))
-    .action(async (o: { model: string; weights: string; in: string; out: string }) => {
+    .action(async (o: { model: string; weights?: string; in: string; out: string }) => {
       magvit2ConfigFor(o.model);
-      const r = await vqEncode(readNpy(o.in), { model: o.model, weights: o.weights }, o.in);
+      const r = await vqEncode(readNpy(o.in), { model: o.model, weights: weightsFor(o.model, o.weights, "--weights") }, o.in);
       writeNpy(o.out, { shape: r.shape, data: r.codes });
       console.log(`wrote codes ${describeNpy({ dtype: "i4", shape: r.shape })} to ${o.out}`);
     });
   common(vq.command("decode").description("codes int32 [B, N] → images float32 [B, 3, f·h, f·w]; h = w = √N unless --grid HxW"))
     .option("--grid <HxW>", "code grid height × width (default: square, √N × √N)")
-    .action(async (o: { model: string; weights: string; in: string; out: string; grid?: string }) => {
+    .action(async (o: { model: string; weights?: string; in: string; out: string; grid?: string }) => {
       magvit2ConfigFor(o.model);
       const grid = o.grid !== undefined ? parseGrid(o.grid) : undefined;
-      const r = await vqDecode(readNpy(o.in), { model: o.model, weights: o.weights, ...(grid ? { grid } : {}) }, o.in);
+      const r = await vqDecode(readNpy(o.in), { model: o.model, weights: weightsFor(o.model, o.weights, "--weights"), ...(grid ? { grid } : {}) }, o.in);
       writeNpy(o.out, { shape: r.shape, data: r.image });
       console.log(`wrote images ${describeNpy({ dtype: "f4", shape: r.shape })} to ${o.out}`);
     });

@@ -25,7 +25,8 @@ import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import type { Showo, ShowoConfig } from "../../models/showo.ts";
 import { showoGraph } from "../../models/showo.ts";
-import { EOI, EOS, PAD, positionsFor } from "../../models/showo-prompts.ts";
+import { positionsFor } from "../../models/showo-prompts.ts";
+import { vocabIds } from "../../models/showo-vocab.ts";
 import type { Device } from "../device.ts";
 import { capsOf, compile } from "../executable.ts";
 import { DECODE_SEGMENT_SLOTS, PREFILL_SEGMENT_SLOTS, kvCacheNames, showoDecodeGraph, showoPrefillGraph } from "./kv-graph.ts";
@@ -176,7 +177,8 @@ export interface MmuResult {
 }
 
 /** The [EOI] index of a prompt: the MMU mask's bidirectional prefix is [0, EOI]. */
-function eoiOf(ids: readonly number[], b: number): number {
+function eoiOf(ids: readonly number[], b: number, cfg: ShowoConfig): number {
+  const { EOI } = vocabIds(cfg);
   const e = ids.indexOf(EOI);
   if (e < 0) throw new Error(`prompt ${b} has no [EOI] (${EOI}): an MMU prompt is [MMU] [SOI] image [EOI] [SOT] question`);
   return e;
@@ -186,7 +188,7 @@ function checkPrompts(o: MmuGenerateOptions): void {
   if (o.prompts.length === 0) throw new Error("mmu: no prompts");
   if (!(Number.isInteger(o.maxNewTokens) && o.maxNewTokens >= 1)) throw new Error(`mmu: maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
   o.prompts.forEach((p, b) => {
-    eoiOf(p, b);
+    eoiOf(p, b, o.cfg);
     p.forEach((t, i) => {
       if (!(Number.isInteger(t) && t >= 0 && t < o.cfg.vocab)) throw new Error(`prompt ${b}, position ${i}: id ${t} is outside the vocabulary [0, ${o.cfg.vocab})`);
     });
@@ -214,7 +216,7 @@ class Picker {
     this.tokens[b]!.push(t);
     this.generated++;
     this.#o.onToken?.(b, t, step);
-    if (t === (this.#o.eos ?? EOS) || this.tokens[b]!.length >= this.#o.maxNewTokens) this.done[b] = true;
+    if (t === (this.#o.eos ?? vocabIds(this.#o.cfg).EOS) || this.tokens[b]!.length >= this.#o.maxNewTokens) this.done[b] = true;
   }
 
   get allDone(): boolean {
@@ -241,9 +243,9 @@ async function cachedGenerate(o: MmuGenerateOptions): Promise<MmuResult> {
   const picker = new Picker(o);
   try {
     // Prefill: right-padded rows, MMU span [0, EOI] + PAD over each row's padding.
-    const ids = prompts.flatMap((p) => [...p, ...new Array<number>(Lp - p.length).fill(PAD)]);
+    const ids = prompts.flatMap((p) => [...p, ...new Array<number>(Lp - p.length).fill(vocabIds(cfg).PAD)]);
     const padSeg = (b: number): Segment[] => (lens[b]! < Lp ? [{ kind: "pad", start: lens[b]!, end: Lp }] : []);
-    const segs = prompts.map((p, b): Segment[] => [{ kind: "span", start: 0, end: eoiOf(p, b) + 1 }, ...padSeg(b)]);
+    const segs = prompts.map((p, b): Segment[] => [{ kind: "span", start: 0, end: eoiOf(p, b, cfg) + 1 }, ...padSeg(b)]);
     const packed = packSegments(segs, PREFILL_SEGMENT_SLOTS);
     t0 = performance.now();
     let out = await prefill.run({
@@ -291,7 +293,7 @@ async function uncachedGenerate(o: MmuGenerateOptions): Promise<MmuResult> {
   const picker = new Picker(o);
   let compileMs = 0, runMs = 0;
   for (let b = 0; b < prompts.length; b++) {
-    const e = eoiOf(prompts[b]!, b);
+    const e = eoiOf(prompts[b]!, b, cfg);
     for (let step = 0; !picker.done[b]; step++) {
       const ids = [...prompts[b]!, ...picker.tokens[b]!], L = ids.length;
       let t0 = performance.now();

@@ -43,7 +43,9 @@ import type { Graph } from "../../compiler/ir/graph.ts";
 import type { ShowoConfig } from "../../models/showo.ts";
 import { Showo, t2iSeqLen } from "../../models/showo.ts";
 import type { Segment } from "../../compiler/ir/mask.ts";
-import { IMAGE_OFFSET, PAD, segmentsFromIds } from "../../models/showo-prompts.ts";
+import { segmentsFromIds } from "../../models/showo-prompts.ts";
+import type { VocabLayout } from "../../models/showo-vocab.ts";
+import { vocabIds } from "../../models/showo-vocab.ts";
 import { headDim, rotaryDim } from "../../models/phi_block.ts";
 import { block, kvCacheNames, merge, qkv } from "./kv-graph.ts";
 
@@ -75,6 +77,7 @@ export function t2iLogitsGraph(cfg: ShowoConfig, batch: number | string, model: 
 function imageLogits(cfg: ShowoConfig, model: Showo, img: Tensor): Tensor {
   // LayerNorm and head are per position: the caller cuts to the image positions first.
   const x = model.model.final_layernorm.forward(img);
+  const { IMAGE_OFFSET } = vocabIds(cfg);
   const w = model.lm_head.weight.slice(0, IMAGE_OFFSET, IMAGE_OFFSET + cfg.codebookSize);
   const b = model.lm_head.bias!.slice(0, IMAGE_OFFSET, IMAGE_OFFSET + cfg.codebookSize);
   return x.matmul(w, { transposeB: true }).add(b).cast("f32");
@@ -97,7 +100,8 @@ export function imageRows(cfg: ShowoConfig): number {
 export const DROP_GRANULE = 8;
 
 /** Leading [PAD]s of a row. */
-export function leadingPads(row: readonly number[]): number {
+export function leadingPads(row: readonly number[], layout: Partial<VocabLayout> = {}): number {
+  const { PAD } = vocabIds(layout);
   let n = 0;
   while (n < row.length && row[n] === PAD) n++;
   return n;
@@ -131,12 +135,12 @@ export function t2iBatchLayout(cfg: ShowoConfig, rows: readonly (readonly number
   const P = textRows(cfg), granule = opts.granule ?? DROP_GRANULE;
   if (!Number.isInteger(granule) || granule < 1) throw new Error(`T2I layout: granule must be a positive integer, got ${granule}`);
   if (rows.length < 1) throw new Error("T2I layout: no rows");
-  const pads = rows.map(leadingPads);
+  const pads = rows.map((r) => leadingPads(r, cfg));
   // At least [T2I] BOS EOS follow the pads, so d < P and P' ≥ 1.
   const common = Math.min(...pads, P - 1);
   const dropped = (opts.dropPadding ?? true) ? Math.floor(common / granule) * granule : 0;
   const deadPads = opts.deadPads ?? true;
-  return { dropped, textLen: P - dropped, pads, deadPads, segments: rows.map((r) => segmentsFromIds(r.slice(dropped), "t2i", { deadPads })) };
+  return { dropped, textLen: P - dropped, pads, deadPads, segments: rows.map((r) => segmentsFromIds(r.slice(dropped), "t2i", { deadPads, vocab: cfg })) };
 }
 
 /** The text-prefix graph (see the file header): per-layer K/V of the last `rows` rows of the text block (P' = P − d; default all P), f32[B, nh, P', hd]. */

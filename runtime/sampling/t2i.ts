@@ -21,7 +21,8 @@ import { tensor } from "../../compiler/ir/ref.ts";
 import { packSegments } from "../../compiler/ir/mask.ts";
 import type { ShowoConfig } from "../../models/showo.ts";
 import { Showo, t2iSeqLen } from "../../models/showo.ts";
-import { EOI, IMAGE_OFFSET, MASK, SOI, positionsFor, segmentsFromIds, t2iGenPrompt, t2iUncondPrompt } from "../../models/showo-prompts.ts";
+import { positionsFor, segmentsFromIds, t2iGenPrompt, t2iUncondPrompt } from "../../models/showo-prompts.ts";
+import { vocabIds } from "../../models/showo-vocab.ts";
 import type { Executable } from "../executable.ts";
 import type { Device } from "../device.ts";
 import type { CompileOptions, DeviceTensor } from "../executable.ts";
@@ -64,7 +65,7 @@ export interface StepInfo {
 
 /** Checks a T2I generation row (§3.2 a): length, [SOI] after the text block, [EOI] last, image ids or [MASK], a valid mask layout. */
 export function checkT2IRow(cfg: ShowoConfig, row: readonly number[], what: string): void {
-  const L = t2iSeqLen(cfg), s = imageStart(cfg);
+  const L = t2iSeqLen(cfg), s = imageStart(cfg), { SOI, EOI, MASK, IMAGE_OFFSET } = vocabIds(cfg);
   if (row.length !== L) throw new Error(`${what}: ${row.length} ids; a ${cfg.name} T2I row has ${L} (text block ${cfg.textBudget + 1}, [SOI], ${cfg.imageTokens} image tokens, [EOI])`);
   if (row[s - 1] !== SOI) throw new Error(`${what}: position ${s - 1} must be [SOI] (${SOI}), found ${row[s - 1]}`);
   if (row[L - 1] !== EOI) throw new Error(`${what}: the last id must be [EOI] (${EOI}), found ${row[L - 1]}`);
@@ -75,7 +76,7 @@ export function checkT2IRow(cfg: ShowoConfig, row: readonly number[], what: stri
     }
   }
   try {
-    segmentsFromIds(row, "t2i");
+    segmentsFromIds(row, "t2i", { vocab: cfg });
   } catch (e) {
     throw new Error(`${what}: not a valid T2I layout: ${(e as Error).message}`, { cause: e });
   }
@@ -129,7 +130,7 @@ function softmaxInto(l: Float64Array, out: Float64Array): void {
  */
 export async function sampleT2I(cfg: ShowoConfig, cond: readonly (readonly number[])[], uncond: readonly (readonly number[])[] | undefined, opts: T2IOptions, noise: SamplingNoise, logitsOf: LogitsFn, onStep?: (i: StepInfo) => void): Promise<Int32Array> {
   checkOptions(opts);
-  const B = cond.length, N = cfg.imageTokens, C = cfg.codebookSize, T = opts.steps, s0 = imageStart(cfg);
+  const B = cond.length, N = cfg.imageTokens, C = cfg.codebookSize, T = opts.steps, s0 = imageStart(cfg), { MASK, IMAGE_OFFSET } = vocabIds(cfg);
   if (B < 1) throw new Error("T2I sampling needs at least one row");
   cond.forEach((r, b) => checkT2IRow(cfg, r, `row ${b}`));
   const guided = opts.guidance > 0;
@@ -343,7 +344,7 @@ export class T2IForward {
         this.layout = layout;
         this.forwardMs += performance.now() - t0;
       } else {
-        const p = packSegments(rows.map((r) => segmentsFromIds(r, "t2i")), T2I_SEGMENT_SLOTS);
+        const p = packSegments(rows.map((r) => segmentsFromIds(r, "t2i", { vocab: this.cfg })), T2I_SEGMENT_SLOTS);
         this.#segments = tensor("i32", p.shape, p.data);
       }
       this.#segmentsKey = key;

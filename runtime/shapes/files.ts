@@ -19,8 +19,9 @@ import { join } from "node:path";
 import { writePng } from "../image.ts";
 import { PURPOSE, Rng } from "./random.ts";
 import { renderScene } from "./render.ts";
+import type { Caption, QaPair } from "./text.ts";
 import { captionScene, questionsFor, textLine } from "./text.ts";
-import type { Split } from "./world.ts";
+import type { Scene, Split } from "./world.ts";
 import { DEFAULT_RESOLUTION, HELDOUT_COMBOS, hasHeldoutCombo, sampleScene } from "./world.ts";
 
 export interface ShapesDataOptions {
@@ -62,6 +63,27 @@ function writeAtomic(path: string, write: (tmp: string) => void): void {
 
 const jsonl = (rows: readonly object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 
+export interface SplitExample {
+  readonly scene: Scene;
+  readonly caption: Caption;
+  /** The LM text line. */
+  readonly text: string;
+  readonly questions: readonly QaPair[];
+  /** The scene holds a held-out (colour, shape) pair. */
+  readonly novel: boolean;
+}
+
+/** Example k of a split, exactly as the files hold it (so `showo eval shapes` needs no data folder). */
+export function splitExample(seed: number, split: Split, k: number, resolution = DEFAULT_RESOLUTION): SplitExample {
+  const scene = sampleScene(seed, k, split, resolution);
+  const rng = new Rng(seed, split === "train" ? PURPOSE.trainText : PURPOSE.heldoutText, k);
+  // The draws' order is part of the format: caption, LM line, questions.
+  const caption = captionScene(scene, rng);
+  const text = textLine(scene, rng);
+  const questions = questionsFor(scene, rng);
+  return { scene, caption, text, questions, novel: hasHeldoutCombo(scene) };
+}
+
 function writeSplit(out: string, split: Split, count: number, seed: number, resolution: number): SplitSummary {
   if (count === 0) return { images: 0, questions: 0, novel: 0 }; // nothing written for this split
   const dir = join(out, split);
@@ -71,16 +93,13 @@ function writeSplit(out: string, split: Split, count: number, seed: number, reso
   const names = new Set<string>();
   let novel = 0;
   for (let k = 0; k < count; k++) {
-    const scene = sampleScene(seed, k, split, resolution);
-    const rng = new Rng(seed, split === "train" ? PURPOSE.trainText : PURPOSE.heldoutText, k);
+    const { scene, caption, text, questions, novel: isNovel } = splitExample(seed, split, k, resolution);
     const name = `${String(k).padStart(digits, "0")}.png`;
     names.add(name);
     writeAtomic(join(dir, name), (tmp) => writePng(tmp, renderScene(scene)));
-    const caption = captionScene(scene, rng);
     captions.push({ image: name, caption: caption.text });
-    texts.push({ text: textLine(scene, rng) });
-    for (const q of questionsFor(scene, rng)) qa.push({ image: `${split}/${name}`, question: q.question, answer: q.answer, kind: q.kind });
-    const isNovel = hasHeldoutCombo(scene);
+    texts.push({ text });
+    for (const q of questions) qa.push({ image: `${split}/${name}`, question: q.question, answer: q.answer, kind: q.kind });
     if (isNovel) novel++;
     prompts.push({ prompt: caption.text, image: `${split}/${name}`, novel: isNovel, spec: caption.spec, scene });
   }

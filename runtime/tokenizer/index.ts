@@ -7,3 +7,6 @@ export { decode, encode, showoTokenizer } from "./phi.ts";
 export type { LoadTokenizerOptions } from "./json.ts";
 export { loadTokenizerJson, tokenizerFromJson } from "./json.ts";
 export * from "./vocab.ts";
+export type { ModelTokenizer } from "./for-model.ts";
+export { tokenizerFor } from "./for-model.ts";
+export { SHAPES_WORDS, WordTokenizer, shapesTokenizer } from "./words.ts";

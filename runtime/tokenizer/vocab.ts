@@ -1,4 +1,5 @@
-// Show-o's token id layout, in one place (docs/showo.md; the specification's §3.2 and §4).
+// Show-o's token id layout (docs/showo.md; the specification's §3.2 and §4) as constants: the
+// released model's values of models/showo-vocab.ts's layout, plus the tokenizer's own ids.
 //
 //   [0, 50257)       GPT-2 byte-level BPE tokens; 50256 is <|endoftext|>
 //   [50257, 50295)   Phi-1.5's 38 added whitespace tokens (runs of 2..31 spaces, 2..9 tabs)
@@ -9,11 +10,15 @@
 //
 // V = 50295 + 10 + 8192 + 1 = 58498.
 
+import { SHOWO_VOCAB, vocabIds } from "../../models/showo-vocab.ts";
+
 /** GPT-2's vocabulary: 50,000 merges + 256 bytes + <|endoftext|>. */
 export const GPT2_VOCAB_SIZE = 50257;
 
+const V = vocabIds(SHOWO_VOCAB);
+
 /** <|endoftext|>: one id serves as BOS, EOS, SOT and EOT (and as the tokenizer's unk). */
-export const ENDOFTEXT = 50256;
+export const ENDOFTEXT = V.endOfText;
 export const BOS = ENDOFTEXT;
 export const EOS = ENDOFTEXT;
 export const SOT = ENDOFTEXT;
@@ -38,18 +43,18 @@ export function tabRunId(n: number): number {
 }
 
 /** len(Phi-1.5 tokenizer) = 50257 + 38 = 50295, the config's `llm_vocab_size`. */
-export const LLM_VOCAB_SIZE = 50295;
+export const LLM_VOCAB_SIZE = V.textVocab;
 
-export const PAD = 50295;
-export const SOI = 50296;
-export const EOI = 50297;
-export const SOV = 50298;
-export const EOV = 50299;
-export const T2I = 50300;
-export const MMU = 50301;
-export const T2V = 50302;
-export const V2V = 50303;
-export const LVG = 50304;
+export const PAD = V.PAD;
+export const SOI = V.SOI;
+export const EOI = V.EOI;
+export const SOV = V.SOV;
+export const EOV = V.EOV;
+export const T2I = V.T2I;
+export const MMU = V.MMU;
+export const T2V = V.T2V;
+export const V2V = V.V2V;
+export const LVG = V.LVG;
 
 export interface NamedToken {
   readonly content: string;
@@ -78,11 +83,11 @@ export const SHOWO_TOKENS: readonly NamedToken[] = [
 export const ENDOFTEXT_TOKEN: NamedToken = { content: "<|endoftext|>", id: ENDOFTEXT, special: true };
 
 /** len(tokenizer) after Show-o's additions: the offset of image codes. */
-export const IMAGE_OFFSET = 50305;
+export const IMAGE_OFFSET = V.IMAGE_OFFSET;
 /** MAGVIT-v2's LFQ codebook: 2^13 codes. */
-export const CODEBOOK_SIZE = 8192;
-export const MASK = 58497;
-export const VOCAB_SIZE = 58498;
+export const CODEBOOK_SIZE = V.codebookSize;
+export const MASK = V.MASK;
+export const VOCAB_SIZE = V.VOCAB_SIZE;
 
 export function imageId(code: number): number {
   if (!Number.isInteger(code) || code < 0 || code >= CODEBOOK_SIZE) throw new Error(`image code ${code} is outside [0, ${CODEBOOK_SIZE})`);

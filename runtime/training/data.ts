@@ -31,9 +31,11 @@ import type { Segment } from "../../compiler/ir/mask.ts";
 import { packSegments } from "../../compiler/ir/mask.ts";
 import type { Prompt, PromptLayout } from "../../models/showo-prompts.ts";
 import {
-  CODEBOOK_SIZE, EOS, IGNORE, IMAGE_OFFSET, MASK, PAD, imageTokenIds, lmPrompt, mmuPrompt, mmuQuestionText, positionsFor, segmentsForBatch, t2iPrompt,
+  IGNORE, imageTokenIds, lmPrompt, mmuPrompt, mmuQuestionText, positionsFor, segmentsForBatch, t2iPrompt,
 } from "../../models/showo-prompts.ts";
-import { encode } from "../tokenizer/index.ts";
+import { vocabIds } from "../../models/showo-vocab.ts";
+import type { ModelTokenizer } from "../tokenizer/index.ts";
+import { showoTokenizer } from "../tokenizer/index.ts";
 import type { CaptionExample, ImageRef, QaExample, TextExample } from "./data-files.ts";
 import { distinctImages, loadImage } from "./data-files.ts";
 import type { PhiloxKey } from "./data-random.ts";
@@ -57,7 +59,8 @@ export function trainingSeqLen(layout: PromptLayout): number {
  * loss never reads them). selfLabelSoiEoi false → [SOI] and [EOI] label IGNORE.
  */
 export function t2iTrainingRow(caption: readonly number[], codes: ArrayLike<number>, masked: ArrayLike<number>, layout: PromptLayout, opts: { dropCondition?: boolean; selfLabelSoiEoi?: boolean } = {}): Prompt {
-  const ids = imageTokenIds(Array.from(codes));
+  const { MASK } = vocabIds(layout);
+  const ids = imageTokenIds(Array.from(codes), layout);
   const imageIds = ids.map((t, p) => (masked[p] ? MASK : t));
   const imageLabels = ids.map((t, p) => (masked[p] ? t : IGNORE));
   const row = t2iPrompt(caption, imageIds, layout, { imageLabels, dropCondition: opts.dropCondition ?? false });
@@ -69,16 +72,16 @@ export function t2iTrainingRow(caption: readonly number[], codes: ArrayLike<numb
 }
 
 /** The ids of the question prompt as `understand` tokenizes it: "USER: \n" + question + " ASSISTANT:". */
-export function questionIds(question: string): number[] {
-  return encode(mmuQuestionText(question));
+export function questionIds(question: string, tokenizer: ModelTokenizer = showoTokenizer()): number[] {
+  return tokenizer.encode(mmuQuestionText(question));
 }
 
 /**
  * The ids of an answer as it follows "ASSISTANT:": one space first (LLaVA's "ASSISTANT: answer"),
  * unless the answer already starts with whitespace.
  */
-export function answerIds(answer: string): number[] {
-  return encode(/^\s/.test(answer) ? answer : ` ${answer}`);
+export function answerIds(answer: string, tokenizer: ModelTokenizer = showoTokenizer()): number[] {
+  return tokenizer.encode(/^\s/.test(answer) ? answer : ` ${answer}`);
 }
 
 /**
@@ -89,6 +92,7 @@ export function answerIds(answer: string): number[] {
  * and EOS.
  */
 export function mmuTrainingRow(imageIds: readonly number[], question: readonly number[], answer: readonly number[], seqLen: number, layout: PromptLayout): Prompt {
+  const { EOS, PAD } = vocabIds(layout);
   const prompt = mmuPrompt(imageIds, question, layout).ids;
   const ids = [...prompt, ...answer, EOS].slice(0, seqLen);
   const labels = ids.map((t, p) => (p < prompt.length ? IGNORE : t));
@@ -124,6 +128,8 @@ export interface ShowoDataOptions {
   readonly encodeImages: (pixels: Float32Array[]) => Promise<number[][]>;
   /** Images per encodeImages call in prepare() (default 16). */
   readonly encodeChunk?: number;
+  /** The model's text tokenizer (runtime/tokenizer tokenizerFor; default Phi-1.5's). */
+  readonly tokenizer?: ModelTokenizer;
 }
 
 export interface ShowoBatch {
@@ -211,26 +217,35 @@ export class ShowoData {
     this.L = trainingSeqLen(layout);
     this.S = o.segmentSlots;
 
+    const tokenizer = o.tokenizer ?? showoTokenizer();
+    const at = <T>(where: string, f: () => T): T => {
+      try {
+        return f();
+      } catch (e) {
+        throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
+      }
+    };
+    const tok = (text: string, where: string) => at(where, () => tokenizer.encode(text));
     const need = (task: TrainingTask, source: string, present: boolean) => {
       if (this.rows[task] > 0 && !present) throw new Error(`rows.${task} = ${this.rows[task]} but there is no ${source}`);
       return this.rows[task] > 0;
     };
     if (need("t2i", "image–caption folder (captions)", o.captions !== undefined)) {
-      for (const e of o.captions!) this.captions.push({ image: e.image, ids: encode(e.caption) });
+      for (const e of o.captions!) this.captions.push({ image: e.image, ids: tok(e.caption, e.image.where) });
       this.order.t2i = new EpochOrder(this.key, SOURCE_T2I, this.captions.length);
     }
     if (need("lm", "text file (text)", o.text !== undefined)) {
-      for (const e of o.text!) this.texts.push(encode(e.text));
+      for (const e of o.text!) this.texts.push(tok(e.text, e.where));
       this.order.lm = new EpochOrder(this.key, SOURCE_LM, this.texts.length);
     }
     if (need("mmu", "question–answer file (qa)", o.qa !== undefined)) {
       const prefix = layout.imageTokens + 4; // [MMU] [SOI] image [EOI] [SOT]
       for (const e of o.qa!) {
-        const question = questionIds(e.question);
+        const question = tok(mmuQuestionText(e.question), e.image.where);
         if (prefix + question.length >= this.L) {
           throw new Error(`${e.image.where}: the question prompt is ${question.length} tokens; after the ${prefix}-token image prefix a row of ${this.L} has no room for the answer`);
         }
-        this.qa.push({ image: e.image, question, answer: answerIds(e.answer) });
+        this.qa.push({ image: e.image, question, answer: at(e.image.where, () => answerIds(e.answer, tokenizer)) });
       }
       this.order.mmu = new EpochOrder(this.key, SOURCE_MMU, this.qa.length);
     }
@@ -245,7 +260,7 @@ export class ShowoData {
   /** Encodes every distinct image once (chunks of encodeChunk) and caches the codes. Idempotent. */
   async prepare(onProgress?: (done: number, total: number) => void): Promise<void> {
     const todo = this.images().filter((r) => !this.codes.has(r.path));
-    const N = this.o.config.imageTokens, chunk = this.o.encodeChunk ?? 16;
+    const N = this.o.config.imageTokens, chunk = this.o.encodeChunk ?? 16, codebook = vocabIds(this.o.config).codebookSize;
     for (let i = 0; i < todo.length; i += chunk) {
       const refs = todo.slice(i, i + chunk);
       const codes = await this.o.encodeImages(refs.map((r) => loadImage(r, this.o.resolution)));
@@ -253,8 +268,8 @@ export class ShowoData {
       refs.forEach((r, j) => {
         const c = codes[j]!;
         if (c.length !== N) throw new Error(`${r.where}: encodeImages gave ${c.length} codes for ${r.path}; the model has ${N} image tokens`);
-        const bad = c.findIndex((x) => !(Number.isInteger(x) && x >= 0 && x < CODEBOOK_SIZE));
-        if (bad >= 0) throw new Error(`${r.where}: encodeImages gave code ${c[bad]} at ${bad} for ${r.path}, outside [0, ${CODEBOOK_SIZE})`);
+        const bad = c.findIndex((x) => !(Number.isInteger(x) && x >= 0 && x < codebook));
+        if (bad >= 0) throw new Error(`${r.where}: encodeImages gave code ${c[bad]} at ${bad} for ${r.path}, outside [0, ${codebook})`);
         this.codes.set(r.path, Int32Array.from(c));
       });
       onProgress?.(Math.min(i + chunk, todo.length), todo.length);
@@ -270,7 +285,7 @@ export class ShowoData {
   /** The batch of a step: a pure function of (seed, step, data). */
   batch(step: number): ShowoBatch {
     const { config: layout } = this.o;
-    const L = this.L, S = this.S, N = layout.imageTokens;
+    const L = this.L, S = this.S, N = layout.imageTokens, pad = vocabIds(layout).PAD;
     const rows: Prompt[] = [];
     const examples = { t2i: this.order.t2i?.examples(step, this.rows.t2i) ?? [], lm: this.order.lm?.examples(step, this.rows.lm) ?? [], mmu: this.order.mmu?.examples(step, this.rows.mmu) ?? [] };
     examples.t2i.forEach((i, r) => {
@@ -279,10 +294,10 @@ export class ShowoData {
       const drop = dropCondition(this.key, step, r, this.condDropout);
       rows.push(t2iTrainingRow(e.ids, this.codesOf(e.image), masked, layout, { dropCondition: drop, selfLabelSoiEoi: this.o.selfLabelSoiEoi ?? true }));
     });
-    for (const i of examples.lm) rows.push(lmPrompt(this.texts[i]!, L));
+    for (const i of examples.lm) rows.push(lmPrompt(this.texts[i]!, L, layout));
     for (const i of examples.mmu) {
       const e = this.qa[i]!;
-      rows.push(mmuTrainingRow(imageTokenIds(Array.from(this.codesOf(e.image))), e.question, e.answer, L, layout));
+      rows.push(mmuTrainingRow(imageTokenIds(Array.from(this.codesOf(e.image)), layout), e.question, e.answer, L, layout));
     }
 
     const B = rows.length;
@@ -291,9 +306,9 @@ export class ShowoData {
     rows.forEach((row, b) => {
       ids.set(row.ids, b * L);
       labels.set(row.labels!, b * L);
-      for (const t of row.ids) if (t !== PAD) tokens++;
+      for (const t of row.ids) if (t !== pad) tokens++;
     });
-    const segs: Segment[][] = segmentsForBatch(rows);
+    const segs: Segment[][] = segmentsForBatch(rows, { vocab: layout });
     segs.forEach((s, b) => {
       if (s.length > S) throw new Error(`step ${step}: ${rows[b]!.task} row ${b} needs ${s.length} segments but segmentSlots is ${S} (T2I rows need 2, MMU 1, LM 0)`);
     });

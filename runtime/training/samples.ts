@@ -392,7 +392,7 @@ export async function writeTrainingSamples(o: TrainingSamplesOptions): Promise<s
   let images: Image[] = [];
   if (file.prompts.length > 0) {
     const texts = file.prompts.map((p) => p.prompt);
-    const { cond, uncond } = t2iRows(cfg, tokenize(texts));
+    const { cond, uncond } = t2iRows(cfg, tokenize(texts, cfg));
     const noise = philoxNoise(o.seed, { steps: opts.steps, batch: cond.length, tokens: cfg.imageTokens });
     const r = await generateCodes({ cfg, weights: o.weights, device: o.device, cond, uncond, opts, noise, progress: false, reuse: true });
     images = await decodeCodes(o.device, vq, vqWeights, r.codes, cond.length, g);
@@ -413,7 +413,7 @@ export async function writeTrainingSamples(o: TrainingSamplesOptions): Promise<s
     const codes = await encodeImages(pixels, cfg, vq, vqWeights, o.device);
     const prompts = file.questions.map((q) => questionPrompt(cfg, codes[paths.indexOf(q.image)]!, q.question));
     const r = await understand({ cfg, weights: o.weights, prompts, maxNewTokens: SAMPLE_MAX_NEW_TOKENS, device: o.device });
-    for (const t of r.tokens) answers.push({ text: answerText(t), tokens: t });
+    for (const t of r.tokens) answers.push({ text: answerText(t, cfg), tokens: t });
   }
 
   const caption = `step ${o.step} · guidance ${o.guidance} · steps ${o.steps} · seed ${o.seed}`;

@@ -11,6 +11,7 @@
 // deterministic, so a run resumed from the checkpoint of step k ends with the same bytes as a run
 // that never stopped.
 
+import { tokenizerFor } from "../tokenizer/index.ts";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initParams } from "../../compiler/dsl/nn.ts";
@@ -162,7 +163,7 @@ export class Trainer {
         if (c.sampleEvery > 0 && this.kind === "showo" && (s + 1) % c.sampleEvery === 0) {
           const weights: Record<string, RefTensor> = {};
           for (const p of built.module.namedParameters()) weights[p.name] = await exe.readParam(p.name);
-          const vqModel = c.vqModel ?? (showoConfigOf(c).imageTokens <= 64 ? "magvit2-tiny" : "magvit2");
+          const vqModel = c.vqModel ?? showoConfigOf(c).vqModel;
           if (!c.vqWeights) throw new Error("config field 'vqWeights': --sample-every decodes images with the MAGVIT-v2 tokenizer (--vq-weights FILE)");
           const png = await writeTrainingSamples({
             device: o.device, model: c.model, modelConfig: showoConfigOf(c), weights, vqModel, vqWeights: c.vqWeights, promptsFile: c.samplePrompts!,
@@ -256,7 +257,8 @@ export class Trainer {
     const qa = c.qa ? readQaFile(c.qa) : undefined;
     const rows = { t2i: captions ? c.t2iBatch : 0, lm: text ? c.lmBatch : 0, mmu: qa ? c.mmuBatch : 0 };
     const layout: ShowoBatchLayout = { ...rows, segmentSlots: TRAIN_SEGMENT_SLOTS };
-    const vqCfg = getMagvit2Config(c.vqModel ?? (cfg.imageTokens <= 64 ? "magvit2-tiny" : "magvit2"));
+    const vqCfg = getMagvit2Config(c.vqModel ?? cfg.vqModel);
+    if (2 ** vqCfg.zChannels !== cfg.codebookSize) throw new Error(`config field 'vqModel': ${vqCfg.name} has ${2 ** vqCfg.zChannels} codes; ${cfg.name} has ${cfg.codebookSize} image ids`);
     const resolution = imageGrid(cfg) * downFactor(vqCfg);
     let encoder: Executable<Device> | undefined;
     const encodeImages = async (pixels: Float32Array[]): Promise<number[][]> => {
@@ -277,6 +279,7 @@ export class Trainer {
     const data = new ShowoData({
       config: cfg, resolution, ...(captions ? { captions } : {}), ...(text ? { text } : {}), ...(qa ? { qa } : {}),
       rows, seed: c.seed, condDropout: c.condDropout, selfLabelSoiEoi: c.selfLabelSoiEoi, segmentSlots: TRAIN_SEGMENT_SLOTS, encodeImages,
+      tokenizer: tokenizerFor(cfg),
     });
     try {
       const n = data.images().length;

@@ -170,7 +170,7 @@ test("training data: shapes, [T2I | LM | MMU] order, every row L long, segments 
       const ids = row(bt.ids, L, b);
       if (task === "t2i") {
         // The caption is tokenized as `showo generate` tokenizes a prompt (or dropped to the empty prompt).
-        const caption = tokenize([CAPTIONS[bt.examples.t2i[b]!]!])[0]!;
+        const caption = tokenize([CAPTIONS[bt.examples.t2i[b]!]!], SHOWO_TINY)[0]!;
         const block = ids.slice(0, LAYOUT.textBudget + 1).join();
         assert.ok(block === t2iTextBlock(caption, LAYOUT).join() || block === t2iTextBlock([], LAYOUT).join(), `t2i row ${b}`);
         assert.equal(ids[LAYOUT.textBudget + 1], SOI);

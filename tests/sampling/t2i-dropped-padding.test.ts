@@ -94,7 +94,7 @@ function droppedLogits(B: number, opts: T2ILayoutOptions): LogitsFn & { textLens
 test("layout: d = the fewest leading pads (twins included) rounded down to the granule; segments shifted by −d; the rest DEAD", () => {
   const { cond, uncond } = t2iRows(cfg, captions(testSeed()));
   const rows = [...cond, ...uncond];
-  assert.deepEqual(rows.map(leadingPads), [12, 9, 14, 14]);
+  assert.deepEqual(rows.map((r) => leadingPads(r)), [12, 9, 14, 14]);
   const exact = t2iBatchLayout(cfg, rows, { granule: 1 });
   assert.equal(exact.dropped, 9);
   assert.equal(exact.textLen, P - 9);
