@@ -1,10 +1,10 @@
-// `showo demo`: Show-o end to end on the WGSL backend, in well under a minute. It generates images
-// from a few prompts (text-to-image: MaskGIT decoding with classifier-free guidance, then the
-// MAGVIT-v2 decoder), writes them as PNGs, reads one back and answers a question about it
-// (understanding: image_transform, the MAGVIT-v2 encoder, greedy decoding with a KV cache).
-// No trained weights ship with the project, so it runs the seeded random showo-tiny and
-// magvit2-tiny weights of the golden tests and says so: the images are noise and the answers are
-// gibberish, but every stage is the real one.
+// `showo demo`: Show-o end to end on the WGSL backend, in well under a minute, with the shipped
+// model (showo-shapes + magvit2-shapes, trained here on the shapes world). It generates images from
+// a few prompts, two of them naming (colour, shape) pairs held out of training (text-to-image:
+// MaskGIT decoding with classifier-free guidance, then the MAGVIT-v2 decoder), writes them as PNGs
+// with 256 px copies and a contact sheet, reads each back and answers a question about it
+// (understanding: image_transform, the MAGVIT-v2 encoder, greedy decoding with a KV cache), and
+// prints the model's measured eval summary. --weights / --vq-weights run any other checkpoint.
 //
 // `showo demo --block`: the path from model code to gradients on one small Phi block, in a few
 // seconds. It traces a Phi-style layer (QK-Norm, partial rotary, parallel residual) written in the
@@ -13,19 +13,27 @@
 // against central finite differences of the forward graph.
 
 import type { Command } from "commander";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openDevice } from "../../backends/wgsl/device.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
-import { MAGVIT2_TINY, Magvit2, magvit2DecodeGraph } from "../../models/magvit2.ts";
-import { SHOWO_TINY, Showo, imageGrid } from "../../models/showo.ts";
+import { Magvit2, magvit2DecodeGraph } from "../../models/magvit2.ts";
+import { Showo, imageGrid } from "../../models/showo.ts";
 import { compile } from "../../runtime/executable.ts";
+import { contactSheet, upscaleNearest } from "../../runtime/contact-sheet.ts";
+import type { Image } from "../../runtime/image.ts";
 import { fromSigned, readPng, writePng } from "../../runtime/image.ts";
 import { philoxNoise } from "../../runtime/sampling/noise.ts";
 import { T2IForward, T2I_DEFAULTS, sampleT2I, t2iRows } from "../../runtime/sampling/t2i.ts";
-import { encode } from "../../runtime/tokenizer/index.ts";
+import { detectScene } from "../../runtime/shapes/detect.ts";
+import { DEFAULT_SHOWO_MODEL, SHIPPED_DIR, SHAPES_GUIDANCE, weightsFor } from "../../runtime/weights/shipped.ts";
 import { MAGVIT2_KEYMAP, SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
-import { answerText, encodeImages, questionPrompt, textStreamer, understand } from "./understand.ts";
+import type { EvalReport } from "./eval.ts";
+import { summaryLine } from "./eval.ts";
+import { showoConfigFor } from "./forward.ts";
+import { collect, tokenize } from "./generate.ts";
+import { answerText, encodeImages, questionPrompt, understand } from "./understand.ts";
+import { magvit2ConfigFor } from "./vq.ts";
 import { run } from "../../backends/reference/interpreter.ts";
 import { arange, randn } from "../../compiler/dsl/init.ts";
 import { initParams } from "../../compiler/dsl/nn.ts";
@@ -172,40 +180,66 @@ function intOption(v: string, name: string, min: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The main demo: text-to-image, then understanding
-
-const GOLDEN = new URL("../../tests/golden/fixtures/", import.meta.url).pathname;
+// The main demo: text-to-image, then understanding, with the shipped model
 
 export interface ShowoDemoOptions {
   readonly seed: number;
   readonly outDir: string;
-  readonly prompts: readonly string[];
-  readonly question: string;
+  /** Prompts with a question to ask of each generated image. */
+  readonly items: readonly DemoItem[];
   readonly steps: number;
+  readonly guidance: number;
   readonly maxNewTokens: number;
+  readonly model?: string;
+  readonly weights?: string;
+  readonly vqWeights?: string;
+  /** Side of the upscaled copies and of the contact sheet's tiles. */
+  readonly view?: number;
 }
 
-export const DEMO_PROMPTS = ["a red fox in the snow", "a lighthouse at dusk", "a bowl of ramen"];
+export interface DemoItem {
+  readonly prompt: string;
+  readonly question: string;
+}
 
-export async function runShowoDemo(o: ShowoDemoOptions, log: (s: string) => void = console.log, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<{ images: string[]; answer: number[] }> {
+/** The demo's prompts: two of them name a (colour, shape) pair the model never saw in training. */
+export const DEMO_ITEMS: readonly DemoItem[] = [
+  { prompt: "a red circle", question: "What color is the circle?" },
+  { prompt: "two blue squares on a white background", question: "How many squares are there?" },
+  { prompt: "a large green triangle at the top", question: "Where is the triangle?" },
+  { prompt: "a yellow circle and a red square", question: "What color is the square?" },
+  { prompt: "a purple star", question: "What shape is in the image?" },
+  { prompt: "a yellow cross on a black background", question: "What color is the background?" },
+];
+
+/** "red circle (left), blue square (right) on white", as the detector reads an image. */
+export function describeDetection(img: Image): string {
+  const d = detectScene(img);
+  const objs = d.shapes.map((s) => `${s.size} ${s.color} ${s.shape} (${s.position})`);
+  return `${objs.length ? objs.join(", ") : "no shapes"} on ${d.background}`;
+}
+
+export async function runShowoDemo(o: ShowoDemoOptions, log: (s: string) => void = console.log): Promise<{ images: string[]; sheet: string; answers: string[] }> {
   const t0 = performance.now();
-  const cfg = SHOWO_TINY, vq = MAGVIT2_TINY;
-  const showoPath = join(GOLDEN, "showo-tiny.safetensors"), vqPath = join(GOLDEN, "magvit2-tiny.safetensors");
-  log("Show-o demo: text-to-image, then understanding, compiled to WGSL.");
-  log(`NOTE: no trained weights are bundled, so this runs seeded RANDOM weights (${cfg.name} + ${vq.name}, the golden-test`);
-  log(`      weights in tests/golden/fixtures). Images come out as noise and answers as gibberish; every stage is the real one.`);
+  const cfg = showoConfigFor(o.model ?? DEFAULT_SHOWO_MODEL);
+  const vq = magvit2ConfigFor(cfg.vqModel);
+  const weightsPath = weightsFor(cfg.name, o.weights, "--weights"), vqPath = weightsFor(vq.name, o.vqWeights, "--vq-weights");
+  const shipped = o.weights === undefined;
+  log(`Show-o demo: text-to-image, then understanding, compiled to WGSL; ${cfg.name} + ${vq.name}${shipped ? " (the shipped weights, trained here on the shapes world: weights/shapes/MODEL_CARD.md)" : ` from ${weightsPath}`}.`);
   const model = new Showo(cfg);
-  const weights = await loadWeights(showoPath, model.namedParameters(), SHOWO_KEYMAP);
+  const weights = await loadWeights(weightsPath, model.namedParameters(), SHOWO_KEYMAP);
   const vqModel = new Magvit2(vq);
   const vqWeights = await loadWeights(vqPath, vqModel.namedParameters(), MAGVIT2_KEYMAP);
+  const prompts = o.items.map((i) => i.prompt);
+  const texts = tokenize(prompts, cfg);
   const device = await openDevice();
   try {
     // 1. Text-to-image.
-    const B = o.prompts.length, grid = imageGrid(cfg);
-    const opts = { ...T2I_DEFAULTS, steps: o.steps };
+    const B = prompts.length, grid = imageGrid(cfg);
+    const opts = { ...T2I_DEFAULTS, steps: o.steps, guidance: o.guidance };
     log("");
     log(`1. text-to-image: ${B} prompts, ${opts.steps} MaskGIT steps, guidance ${opts.guidance}, seed ${o.seed}, ${grid}×${grid} codes per image`);
-    const { cond, uncond } = t2iRows(cfg, o.prompts.map((p) => encode(p)));
+    const { cond, uncond } = t2iRows(cfg, texts);
     const fwd = await T2IForward.create(cfg, opts.guidance > 0 ? 2 * B : B, weights, device);
     let codes: Int32Array;
     try {
@@ -226,28 +260,41 @@ export async function runShowoDemo(o: ShowoDemoOptions, log: (s: string) => void
       exe.dispose();
     }
     mkdirSync(o.outDir, { recursive: true });
-    const images = o.prompts.map((p, b) => {
+    const view = o.view ?? 256;
+    const generated = prompts.map((_, b) => fromSigned(pixels, H, W, b * 3 * H * W));
+    const images = prompts.map((p, b) => {
       const path = join(o.outDir, `t2i-${b}.png`);
-      writePng(path, fromSigned(pixels, H, W, b * 3 * H * W));
-      const c = Array.from(codes.slice(b * cfg.imageTokens, b * cfg.imageTokens + 6));
-      log(`   "${p}" → ${path} (${W}×${H} px; codes ${c.join(" ")} …)`);
+      writePng(path, generated[b]!);
+      writePng(join(o.outDir, `t2i-${b}-${view}px.png`), upscaleNearest(generated[b]!, view));
+      log(`   "${p}" → ${path} (${W}×${H}; ${view} px copy beside it); the detector reads: ${describeDetection(generated[b]!)}`);
       return path;
     });
+    const sheet = join(o.outDir, "sheet.png");
+    writePng(sheet, contactSheet(generated.map((image, b) => ({ image, caption: prompts[b]! })), { tile: view, columns: Math.min(3, B) }));
+    log(`   contact sheet: ${sheet}`);
 
-    // 2. Understanding, on the first image read back from its PNG.
+    // 2. Understanding, on each image read back from its PNG.
     log("");
-    log(`2. understanding: ${images[0]} → image_transform → ${vq.name} encoder → [MMU] [SOI] codes [EOI] [SOT] question; greedy, KV cache`);
-    const [imgCodes] = await encodeImages([readPng(images[0]!)], cfg, vq, vqWeights, device);
-    log(`   USER: ${o.question}`);
-    write("   ASSISTANT:");
-    const stream = textStreamer(write, cfg);
-    const r = await understand({ cfg, weights, prompts: [questionPrompt(cfg, imgCodes!, o.question)], maxNewTokens: o.maxNewTokens, device, onToken: (_b, t) => stream.push(t) });
-    stream.end();
-    write("\n");
-    log(`   ${r.generated} tokens (${answerText(r.tokens[0]!, cfg).length} characters) in ${r.runMs.toFixed(0)} ms after a ${r.compileMs.toFixed(0)} ms compile`);
+    log(`2. understanding: each PNG → image_transform → ${vq.name} encoder → [MMU] [SOI] codes [EOI] [SOT] question; greedy, KV cache`);
+    const imgCodes = await encodeImages(images.map((p) => readPng(p)), cfg, vq, vqWeights, device);
+    const r = await understand({ cfg, weights, prompts: o.items.map((it, b) => questionPrompt(cfg, imgCodes[b]!, it.question)), maxNewTokens: o.maxNewTokens, device });
+    const answers = r.tokens.map((t) => answerText(t, cfg).trim());
+    o.items.forEach((it, b) => log(`   ${images[b]}: ${it.question} → ${answers[b]}`));
+    log(`   ${r.generated} tokens in ${r.runMs.toFixed(0)} ms after a ${r.compileMs.toFixed(0)} ms compile`);
+
+    // 3. How good the model is, measured: the shipped eval (or how to measure another checkpoint).
     log("");
-    log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s (random weights: see the NOTE above)`);
-    return { images, answer: r.tokens[0]! };
+    const evalPath = join(SHIPPED_DIR, "eval.json");
+    if (shipped && existsSync(evalPath)) {
+      const e = JSON.parse(readFileSync(evalPath, "utf8")) as EvalReport;
+      log(`3. the shipped model on ${e.n} held-out examples (weights/shapes/eval.json; rerun with npx showo eval shapes):`);
+      log(`   ${summaryLine(e)}`);
+    } else {
+      log(`3. measure this checkpoint: npx showo eval shapes --model ${cfg.name} --weights ${weightsPath}`);
+    }
+    log("");
+    log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return { images, sheet, answers };
   } finally {
     device.dispose();
   }
@@ -256,21 +303,38 @@ export async function runShowoDemo(o: ShowoDemoOptions, log: (s: string) => void
 export function register(program: Command): void {
   program
     .command("demo")
-    .description("Show-o end to end (WGSL): text-to-image from a few prompts, then a question about one of the images (seeded random weights until trained ones exist); --block: the Phi-block IR/autodiff demo")
+    .description("Show-o end to end (WGSL) with the shipped model: text-to-image from a few prompts (PNGs, 256 px copies, a contact sheet), questions about each image, the model's eval summary; --block: the Phi-block IR/autodiff demo")
     .option("--block", "instead: trace a small Phi block, print its IR, run forward and backward on the reference interpreter, check gradients")
     .option("--seed <n>", "seed (sampling noise; --block: weights and inputs)", "0")
     .option("--out <dir>", "where the images go", "out/demo")
-    .option("--question <text>", "the question about the first image", "What is in this image?")
-    .option("--steps <n>", "MaskGIT steps", "16")
+    .option("--model <name>", "Show-o model", DEFAULT_SHOWO_MODEL)
+    .option("--weights <file>", "Show-o checkpoint (default: the shipped weights)")
+    .option("--vq-weights <file>", "MAGVIT-v2 checkpoint (default: the shipped weights)")
+    .option("--prompt <text>", "a prompt (repeatable; with --question, one question per prompt or one for all) instead of the demo's", collect, [] as string[])
+    .option("--question <text>", "the question about each image (repeatable)", collect, [] as string[])
+    .option("--steps <n>", "MaskGIT steps", String(T2I_DEFAULTS.steps))
+    .option("--guidance <s>", "classifier-free guidance", String(SHAPES_GUIDANCE))
     .option("--max-new-tokens <n>", "answer length limit", "24")
     .option("--batch <n>", "--block: batch size", "2")
     .option("--seq <n>", "--block: sequence length", "12")
-    .action(async (o: { block?: boolean; seed: string; out: string; question: string; steps: string; maxNewTokens: string; batch: string; seq: string }) => {
+    .action(async (o: { block?: boolean; seed: string; out: string; model: string; weights?: string; vqWeights?: string; prompt: string[]; question: string[]; steps: string; guidance: string; maxNewTokens: string; batch: string; seq: string }) => {
       const seed = intOption(o.seed, "seed", 0);
       if (o.block) {
         runBlockDemo({ seed, batch: intOption(o.batch, "batch", 1), seq: intOption(o.seq, "seq", 1) });
         return;
       }
-      await runShowoDemo({ seed, outDir: o.out, prompts: DEMO_PROMPTS, question: o.question, steps: intOption(o.steps, "steps", 1), maxNewTokens: intOption(o.maxNewTokens, "max-new-tokens", 1) });
+      let items = DEMO_ITEMS;
+      if (o.prompt.length > 0) {
+        if (o.question.length > 1 && o.question.length !== o.prompt.length) throw new Error(`give one --question, or one per --prompt (${o.prompt.length}); got ${o.question.length}`);
+        items = o.prompt.map((prompt, i) => ({ prompt, question: o.question[o.question.length > 1 ? i : 0] ?? "What is in the image?" }));
+      } else if (o.question.length > 0) {
+        throw new Error("--question goes with --prompt");
+      }
+      const guidance = Number(o.guidance);
+      if (!(Number.isFinite(guidance) && guidance >= 0)) throw new Error(`--guidance must be a number ≥ 0, got '${o.guidance}'`);
+      await runShowoDemo({
+        seed, outDir: o.out, items, steps: intOption(o.steps, "steps", 1), guidance, maxNewTokens: intOption(o.maxNewTokens, "max-new-tokens", 1), model: o.model,
+        ...(o.weights !== undefined ? { weights: o.weights } : {}), ...(o.vqWeights !== undefined ? { vqWeights: o.vqWeights } : {}),
+      });
     });
 }

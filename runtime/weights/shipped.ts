@@ -36,3 +36,6 @@ export function weightsFor(model: string, given: string | undefined, flag: strin
   }
   return path;
 }
+
+/** The guidance the shipped model samples with by default (chosen on the held-out eval: MODEL_CARD.md). */
+export const SHAPES_GUIDANCE = 1.75;
