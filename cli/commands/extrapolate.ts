@@ -149,7 +149,7 @@ export function register(program: Command): void {
     .option("--model <name>", `Show-o model (${Object.keys(SHOWO_CONFIGS).join(", ")})`, DEFAULT_SHOWO_MODEL)
     .option("--weights <path>", "Show-o checkpoint: a released folder or safetensors file, or ours (default: the shipped weights of --model)")
     .option("--vq-weights <path>", "MAGVIT-v2 checkpoint (folder or safetensors file; default: the shipped weights of the VQ model)")
-    .option("--vq-model <name>", `MAGVIT-v2 model (${Object.keys(MAGVIT2_CONFIGS).join(", ")}; default magvit2, magvit2-tiny for showo-tiny)`)
+    .option("--vq-model <name>", `MAGVIT-v2 model (${Object.keys(MAGVIT2_CONFIGS).join(", ")}; default: the Show-o model's own)`)
     .requiredOption("--image <file>", "the image (PNG)")
     .option("--direction <dir>", `${DIRECTIONS.join(" | ")} (repeat to chain)`, collect, [] as string[])
     .option("--offset <k>", "K: each window has W/2 + K new and W/2 − K known columns (rows)", "0")

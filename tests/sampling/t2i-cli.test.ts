@@ -72,7 +72,8 @@ test("generate: bad input fails with a clear message", () => {
   const base = ["generate", "--model", "showo-tiny", "--weights", W];
   const ids = fixturePath("sample_t2i.ids.json");
   const cases: [string[], RegExp][] = [
-    [[...base, "--prompt", "x", "--steps", "2"], /give --out DIR and --vq-weights PATH to write PNGs \(or --codes-out/],
+    [[...base, "--prompt", "x", "--steps", "2"], /give --out DIR to write PNGs \(or --codes-out/],
+    [[...base, "--prompt", "x", "--steps", "2", "--out", join(dir, "no-vq")], /magvit2-tiny has no shipped weights: give --vq-weights FILE/],
     [[...base, "--codes-out", join(dir, "x.npy")], /nothing to generate/],
     [[...base, "--ids", ids, "--steps", "3", "--noise", fixturePath("sample_t2i.noise.npy"), "--codes-out", join(dir, "x.npy")], /noise.npy: expected float32 \[3, 2, 16, 2\].*got float32 \[5, 2, 16, 2\]/],
     [[...base, "--ids", ids, "--steps", "0", "--codes-out", join(dir, "x.npy")], /--steps must be a positive integer, got '0'/],
