@@ -13,8 +13,8 @@
 //            kernel a = −0.75 over 4 taps, border pixels repeated, no antialiasing, float results
 //            (the inpainting mask's resize to the code grid).
 
-import { readFileSync, writeFileSync } from "node:fs";
-import { convertIndexedToRgb, decode, encode } from "fast-png";
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { decode, encode } from "fast-png";
 
 export interface Image {
   readonly channels: number;
@@ -24,33 +24,160 @@ export interface Image {
   readonly data: Float32Array;
 }
 
-/** Reads a PNG as RGB (grey is repeated, alpha dropped, 16-bit scaled to 8-bit, palettes expanded). */
-export function readPng(path: string): Image {
-  let bytes: Uint8Array;
+/** Options of readPng. */
+export interface ReadPngOptions {
+  /** Most pixels (width × height) accepted, checked from the header before anything is decoded. */
+  readonly maxPixels?: number;
+}
+
+/** 64 Mpx (8192²): far above any resolution Show-o takes, far below what exhausts the heap (an image
+ * costs 12 bytes a pixel here on top of fast-png's own buffers; a 140 KB 12000² PNG took 2.1 GB). */
+export const DEFAULT_MAX_PIXELS = 2 ** 26;
+
+const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+/** The signature, then the IHDR chunk: length, type, 13 bytes of data, CRC. */
+const HEADER_BYTES = 8 + 4 + 4 + 13 + 4;
+const INDEXED_COLOUR = 3;
+
+interface PngHeader {
+  readonly width: number;
+  readonly height: number;
+  readonly colourType: number;
+}
+
+/** Reads a PNG as RGB (grey is repeated, alpha dropped, 16-bit scaled to 8-bit, palettes expanded).
+ * Every refusal names the file: zero-sized images, images over `maxPixels`, files that are not PNGs
+ * or are cut short, and whatever fast-png cannot decode. */
+export function readPng(path: string, options: ReadPngOptions = {}): Image {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(maxPixels >= 1)) throw new Error(`readPng: maxPixels must be at least 1, got ${maxPixels}`);
+  // The header alone first: fast-png allocates whatever the header claims, so a small file saying
+  // 12000×12000 must be refused before the decoder (or a read of a huge file) runs.
+  checkHeader(path, readBytes(path, HEADER_BYTES), maxPixels);
+  const bytes = readBytes(path);
+  // Checked again on the bytes that are decoded: the file may have changed between the two reads.
+  const header = checkHeader(path, bytes, maxPixels);
+  checkChunks(path, bytes);
+  const png = decodePng(path, bytes);
+  const { width, height } = png;
+  const samples = unpackSamples(path, png.data, width, height, png.depth, png.channels);
+  if (header.colourType === INDEXED_COLOUR) return fromPalette(path, samples, png.palette, width, height);
+  const scale = png.depth === 16 ? 255 / 65535 : png.depth < 8 ? 255 / (2 ** png.depth - 1) : 1;
+  return toRgb(samples, png.channels, scale, width, height);
+}
+
+/** The file's first `count` bytes, or all of it. */
+function readBytes(path: string, count?: number): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    if (count === undefined) return readFileSync(path);
+    const fd = openSync(path, "r");
+    try {
+      const buf = new Uint8Array(count);
+      return buf.subarray(0, readSync(fd, buf, 0, count, 0));
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
   }
-  let png;
+}
+
+/** The IHDR's size and colour type, after checking the signature, that IHDR comes first, and the size. */
+function checkHeader(path: string, bytes: Uint8Array, maxPixels: number): PngHeader {
+  const header = parseHeader(path, bytes);
+  const { width, height } = header;
+  // A zero side divides by zero in the resize's aspect ratio (issue #15: 31 s, then heap exhaustion).
+  if (width === 0 || height === 0) throw new Error(`${path}: the PNG is ${width}×${height} (width × height); an image needs at least one pixel`);
+  if (width * height > maxPixels) {
+    throw new Error(`${path}: the PNG is ${width}×${height} = ${width * height} pixels, over the limit of ${maxPixels} (readPng's maxPixels); refused before decoding`);
+  }
+  return header;
+}
+
+function parseHeader(path: string, bytes: Uint8Array): PngHeader {
+  if (bytes.length === 0) throw new Error(`${path}: not a PNG (the file is empty)`);
+  if (PNG_SIGNATURE.some((b, i) => i < bytes.length && bytes[i] !== b)) throw new Error(`${path}: not a PNG (no PNG signature at the start)`);
+  if (bytes.length < HEADER_BYTES) {
+    throw new Error(`${path}: truncated PNG (${bytes.length} bytes; the signature and IHDR chunk alone take ${HEADER_BYTES})`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(8), type = chunkType(bytes, 12);
+  if (type !== "IHDR" || length !== 13) {
+    throw new Error(`${path}: not a PNG (the first chunk must be a 13-byte IHDR, found ${JSON.stringify(type)} of ${length} bytes)`);
+  }
+  return { width: view.getUint32(16), height: view.getUint32(20), colourType: bytes[25]! };
+}
+
+function chunkType(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(...bytes.subarray(at, at + 4));
+}
+
+/** Walks the chunk headers up to IEND, so that a file cut short is reported as truncated (fast-png
+ * says only "Offset is outside the bounds of the DataView"). */
+function checkChunks(path: string, bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = PNG_SIGNATURE.length; ; ) {
+    if (at + 8 > bytes.length) throw new Error(`${path}: truncated PNG (${bytes.length} bytes, no IEND chunk)`);
+    const size = 12 + view.getUint32(at), type = chunkType(bytes, at + 4);
+    if (at + size > bytes.length) {
+      throw new Error(`${path}: truncated PNG (the ${JSON.stringify(type)} chunk at byte ${at} takes ${size} bytes; the file ends ${bytes.length - at} bytes after its start)`);
+    }
+    if (type === "IEND") return;
+    at += size;
+  }
+}
+
+function decodePng(path: string, bytes: Uint8Array): ReturnType<typeof decode> {
   try {
-    png = decode(bytes);
+    // CRCs checked, as PIL does: a corrupted byte is then reported, not decoded into wrong pixels.
+    return decode(bytes, { checkCrc: true });
   } catch (e) {
-    throw new Error(`${path}: not a readable PNG (${(e as Error).message})`, { cause: e });
+    throw new Error(`${path}: not a readable PNG (${errorText(e)})`, { cause: e });
   }
-  const { width, height } = png;
-  let src: ArrayLike<number> = png.data;
-  let ch = png.channels;
-  let scale = png.depth === 16 ? 255 / 65535 : png.depth < 8 ? 255 / (2 ** png.depth - 1) : 1;
-  if (png.palette) {
-    src = convertIndexedToRgb(png);
-    ch = png.palette[0]?.length ?? 3;
-    scale = 1;
+}
+
+/** An error's message and its causes' (fast-png's "Error while decompressing the data:" says the rest in its cause). */
+function errorText(e: unknown): string {
+  const parts: string[] = [];
+  for (let c = e; c instanceof Error && parts.length < 4; c = c.cause) parts.push(c.message);
+  return parts.length ? parts.join(" ") : String(e);
+}
+
+/** One sample per element: fast-png leaves depths below 8 packed several to a byte, each row padded
+ * to a whole byte. Also checks there are as many samples as the header promises. */
+function unpackSamples(path: string, data: ArrayLike<number>, width: number, height: number, depth: number, channels: number): ArrayLike<number> {
+  const perRow = width * channels;
+  const rowBytes = depth < 8 ? Math.ceil((perRow * depth) / 8) : perRow;
+  if (data.length < rowBytes * height) throw new Error(`${path}: the PNG holds ${data.length} samples, its ${width}×${height} header needs ${rowBytes * height}`);
+  if (depth >= 8) return data;
+  const out = new Uint8Array(perRow * height), mask = 2 ** depth - 1;
+  for (let y = 0; y < height; y++) for (let j = 0; j < perRow; j++) {
+    const bit = j * depth;
+    out[y * perRow + j] = (data[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & mask;
   }
-  const data = new Float32Array(3 * height * width);
+  return out;
+}
+
+/** Indexed colour → RGB, naming the file, the pixel and the palette size when an index has no colour. */
+function fromPalette(path: string, indices: ArrayLike<number>, palette: ArrayLike<ArrayLike<number>> | undefined, width: number, height: number): Image {
+  if (!palette || palette.length === 0) throw new Error(`${path}: palette PNG without colours (no PLTE chunk, or an empty one)`);
+  const n = height * width, data = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const k = indices[i]!, colour = palette[k];
+    if (!colour) {
+      throw new Error(`${path}: palette index ${k} at pixel (${i % width}, ${Math.floor(i / width)}) is out of range: the PLTE chunk has ${palette.length} colours`);
+    }
+    for (let c = 0; c < 3; c++) data[c * n + i] = colour[c]!;
+  }
+  return { channels: 3, height, width, data };
+}
+
+/** Interleaved grey, grey+alpha, RGB or RGBA samples → planar RGB in [0, 255]. */
+function toRgb(src: ArrayLike<number>, ch: number, scale: number, width: number, height: number): Image {
+  const n = height * width, data = new Float32Array(3 * n);
   const color = ch >= 3;
-  for (let i = 0; i < height * width; i++) {
-    for (let c = 0; c < 3; c++) data[c * height * width + i] = src[i * ch + (color ? c : 0)]! * scale;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) data[c * n + i] = src[i * ch + (color ? c : 0)]! * scale;
   }
   return { channels: 3, height, width, data };
 }
@@ -98,10 +225,11 @@ function cubic(x: number, a: number): number {
 /** Taps of one output coordinate: (source index, weight) pairs. */
 type Taps = [number, number][][];
 
-function pilTaps(inSize: number, outSize: number): Taps {
+/** The taps of outputs first … first + count − 1 of a resize from inSize to outSize. */
+function pilTaps(inSize: number, outSize: number, first: number, count: number): Taps {
   const scale = inSize / outSize, fs = Math.max(scale, 1), support = 2 * fs;
   const taps: Taps = [];
-  for (let o = 0; o < outSize; o++) {
+  for (let o = first; o < first + count; o++) {
     const center = (o + 0.5) * scale;
     const lo = Math.max(0, Math.floor(center - support + 0.5)), hi = Math.min(inSize, Math.floor(center + support + 0.5));
     const t: [number, number][] = [];
@@ -116,10 +244,10 @@ function pilTaps(inSize: number, outSize: number): Taps {
   return taps;
 }
 
-function torchTaps(inSize: number, outSize: number): Taps {
+function torchTaps(inSize: number, outSize: number, first: number, count: number): Taps {
   const scale = inSize / outSize;
   const taps: Taps = [];
-  for (let o = 0; o < outSize; o++) {
+  for (let o = first; o < first + count; o++) {
     const x = (o + 0.5) * scale - 0.5;
     const x0 = Math.floor(x), f = x - x0;
     const t: [number, number][] = [];
@@ -131,27 +259,52 @@ function torchTaps(inSize: number, outSize: number): Taps {
 
 export type ResizeMode = "pil" | "torch";
 
+/** Refuses sides the resampling cannot take: a zero side divides by zero in the aspect ratio and
+ * the tap scales, and a non-finite one sends the tap loops on until the heap is gone (issue #15). */
+export function checkSides(what: string, height: number, width: number): void {
+  const whole = (n: number) => Number.isInteger(n) && n >= 1;
+  if (!whole(height) || !whole(width)) throw new Error(`${what} is ${height}×${width} (height × width); both sides must be whole numbers ≥ 1`);
+}
+
 /** Bicubic resize to height × width (separable: rows, then columns). */
 export function resizeBicubic(img: Image, height: number, width: number, mode: ResizeMode): Image {
+  checkSides("resizeBicubic: the image", img.height, img.width);
+  checkSides("resizeBicubic: the target size", height, width);
+  if (height === img.height && width === img.width) return img;
+  return resizeWindow(img, height, width, mode, { top: 0, left: 0, height, width });
+}
+
+interface Window {
+  readonly top: number;
+  readonly left: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+/** The window `win` of img resized to height × width: only the window's outputs, and only the source
+ * rows they read, are computed, so that cropping a long thin image costs the crop, not the resize. */
+function resizeWindow(img: Image, height: number, width: number, mode: ResizeMode, win: Window): Image {
   const { channels: C, height: H, width: W } = img;
-  if (height === H && width === W) return img;
-  const tx = mode === "pil" ? pilTaps(W, width) : torchTaps(W, width);
-  const ty = mode === "pil" ? pilTaps(H, height) : torchTaps(H, height);
+  const taps = mode === "pil" ? pilTaps : torchTaps;
+  const tx = taps(W, width, win.left, win.width), ty = taps(H, height, win.top, win.height);
   const round = mode === "pil" ? (v: number) => Math.min(255, Math.max(0, Math.round(v))) : (v: number) => v;
+  let r0 = H, r1 = -1;
+  for (const t of ty) for (const [i] of t) (r0 = Math.min(r0, i)), (r1 = Math.max(r1, i));
+  const rows = Math.max(0, r1 - r0 + 1), ow = win.width, oh = win.height;
   // PIL resamples horizontally first, each pass rounding to 8 bits.
-  const mid = new Float32Array(C * H * width);
-  for (let c = 0; c < C; c++) for (let y = 0; y < H; y++) for (let x = 0; x < width; x++) {
+  const mid = new Float32Array(C * rows * ow);
+  for (let c = 0; c < C; c++) for (let y = 0; y < rows; y++) for (let x = 0; x < ow; x++) {
     let v = 0;
-    for (const [i, w] of tx[x]!) v += w * img.data[(c * H + y) * W + i]!;
-    mid[(c * H + y) * width + x] = round(v);
+    for (const [i, w] of tx[x]!) v += w * img.data[(c * H + r0 + y) * W + i]!;
+    mid[(c * rows + y) * ow + x] = round(v);
   }
-  const out = new Float32Array(C * height * width);
-  for (let c = 0; c < C; c++) for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+  const out = new Float32Array(C * oh * ow);
+  for (let c = 0; c < C; c++) for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) {
     let v = 0;
-    for (const [i, w] of ty[y]!) v += w * mid[(c * H + i) * width + x]!;
-    out[(c * height + y) * width + x] = round(v);
+    for (const [i, w] of ty[y]!) v += w * mid[(c * rows + i - r0) * ow + x]!;
+    out[(c * oh + y) * ow + x] = round(v);
   }
-  return { channels: C, height, width, data: out };
+  return { channels: C, height: oh, width: ow, data: out };
 }
 
 /** Python's round(): halves go to the even neighbour. */
@@ -175,8 +328,14 @@ export function centerCrop(img: Image, height: number, width: number): Image {
 /** Show-o's image_transform geometry: shorter side to `resolution` (PIL bicubic), then a centre crop to resolution². */
 export function resizeAndCrop(img: Image, resolution: number): Image {
   const { height: H, width: W } = img;
-  const [h, w] = H <= W ? [resolution, Math.trunc((resolution * W) / H)] : [Math.trunc((resolution * H) / W), resolution];
-  return centerCrop(resizeBicubic(img, h, w, "pil"), resolution, resolution);
+  checkSides("resizeAndCrop: the image", H, W);
+  if (!(Number.isInteger(resolution) && resolution >= 1)) throw new Error(`resizeAndCrop: the resolution must be a whole number ≥ 1, got ${resolution}`);
+  const R = resolution;
+  const [h, w] = H <= W ? [R, Math.trunc((R * W) / H)] : [Math.trunc((R * H) / W), R];
+  if (h === H && w === W) return centerCrop(img, R, R);
+  // Only the crop is resized: a 1×60 M image (within readPng's budget) would resize to 512×30 G first.
+  const top = roundHalfEven((h - R) / 2), left = roundHalfEven((w - R) / 2);
+  return resizeWindow(img, h, w, "pil", { top, left, height: R, width: R });
 }
 
 /** 1 where value ≥ threshold, else 0 (values in the image's own scale). */

@@ -10,13 +10,15 @@
 // (a 21-wide image cropped to 16 starts at column 2, not 3).
 
 import type { Image } from "../image.ts";
-import { resizeAndCrop, toSigned } from "../image.ts";
+import { checkSides, resizeAndCrop, toSigned } from "../image.ts";
 
 /** The resize-and-crop geometry of image_transform, on pixels in [0, 255]. */
 export function resizeAndCropForMmu(img: Image, resolution: number): Image {
   const R = resolution;
-  if (!(Number.isInteger(R) && R >= 1)) throw new Error(`resolution must be a positive integer, got ${R}`);
+  if (!(Number.isInteger(R) && R >= 1)) throw new Error(`image_transform: the resolution must be a whole number ≥ 1, got ${R}`);
   if (img.channels !== 3) throw new Error(`image_transform takes RGB images, got ${img.channels} channel(s)`);
+  // A zero side would divide by zero in the aspect ratio (issue #15).
+  checkSides("image_transform: the image", img.height, img.width);
   return resizeAndCrop(img, R);
 }
 
