@@ -17,7 +17,11 @@ interface IrOptions {
   log?: boolean;
 }
 
-/** Errors about the file's contents are reported as FILE:LINE:COL (parse) or FILE: (verify). */
+/**
+ * Errors about the file's contents are reported as FILE:LINE:COL: (parse errors, and verify errors
+ * about what the file wrote) or FILE: (verify errors after passes, which have no place in the file).
+ * A file without a graph is a parse error too, not an empty output.
+ */
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
@@ -31,7 +35,7 @@ export function runIr(file: string, opts: IrOptions): string {
     graphs.forEach(verify);
   } catch (e) {
     if (e instanceof ParseError) fail(`${file}:${e.message}`);
-    if (e instanceof VerifyError) fail(`${file}: ${e.message}`);
+    if (e instanceof VerifyError) fail(e.line !== undefined ? `${file}:${e.message}` : `${file}: ${e.message}`);
     throw e;
   }
   const passes = (opts.passes ?? "").split(",").map((s) => s.trim()).filter((s) => s);

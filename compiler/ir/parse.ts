@@ -1,6 +1,6 @@
 // The Graph IR text parser (the form `text.ts` prints), built on chevrotain.
 //
-//   module := graph*
+//   module := graph+
 //   graph  := 'graph' name '{' line* 'return' '{' (name ':' %label),* '}' '}'
 //   line   := %label '=' op ('(' %label,* ')')? record? ':' dtype '[' dim,* ']'
 //   dim    := (int | symbol) ('*' (int | symbol))*
@@ -8,6 +8,11 @@
 //   record := '{' (name ':' value),* '}'
 //
 // `#` and `//` start comments that run to the end of the line.
+//
+// Limits, each refused with a ParseError rather than failing some other way: lists and records in
+// attribute values nest at most MAX_NESTING deep (the parser recurses per level, and the stack runs
+// out near 900), and a dimension, or the numeric factor of a symbolic one, is at most MAX_DIM
+// (2^53 - 1; past it sizes no longer hold exactly). A text must hold at least one graph.
 //
 // Parsing happens in two steps. Chevrotain turns tokens into a small syntax tree that keeps token
 // positions; then each line is built with `apply` (so the op table infers its type, exactly as for
@@ -19,9 +24,15 @@ import { EOF, EmbeddedActionsParser, Lexer, createToken, tokenMatcher } from "ch
 import { IRError, apply } from "./build.ts";
 import type { AttrValue, Attrs, GraphOutput, Node } from "./graph.ts";
 import { Graph } from "./graph.ts";
-import { hasOp } from "./op.ts";
+import { getOp, hasOp } from "./op.ts";
 import type { DType, Dim } from "./types.ts";
-import { DTYPES, dim, formatType, isDType, shapeEq } from "./types.ts";
+import { DTYPES, MAX_DIM, dim, formatType, isDType, shapeEq } from "./types.ts";
+import type { TextPos } from "./verify.ts";
+import { recordPositions } from "./verify.ts";
+
+/** How deep lists and records may nest in an attribute value, the attribute record included. */
+export const MAX_NESTING = 64;
+export { MAX_DIM };
 
 export class ParseError extends Error {
   readonly line: number;
@@ -132,13 +143,29 @@ const messages = {
   },
 };
 
+/** The words a value may be; a Map, so that `constructor` or `toString` is no word. */
+const WORDS = new Map<string, AttrValue>([["true", true], ["false", false], ["null", null], ["inf", Infinity], ["nan", NaN]]);
+
 class IRParser extends EmbeddedActionsParser {
+  /** How many lists and records enclose the current point of an attribute value. */
+  nesting = 0;
+
   constructor() {
     super(allTokens, { errorMessageProvider: messages, maxLookahead: 2 });
     this.performSelfAnalysis();
   }
 
+  /** A list or record opens at `open`: refuse it past MAX_NESTING, before recursion runs out of stack. */
+  enter(open: IToken): void {
+    if (++this.nesting > MAX_NESTING) {
+      throw at(open, `lists and records nest deeper than ${MAX_NESTING} levels (the limit for attribute values)`);
+    }
+  }
+
   module = this.RULE("module", (): GraphAst[] => {
+    this.ACTION(() => {
+      this.nesting = 0; // left over when the previous text failed inside a value
+    });
     const graphs: GraphAst[] = [];
     this.MANY(() => {
       graphs.push(this.SUBRULE(this.graph));
@@ -219,7 +246,8 @@ class IRParser extends EmbeddedActionsParser {
   record = this.RULE("record", (): RecordAst => {
     const value: { [k: string]: AttrValue } = {};
     const keys = new Map<string, IToken>();
-    this.CONSUME(LBrace);
+    const open = this.CONSUME(LBrace);
+    this.ACTION(() => this.enter(open));
     this.MANY_SEP({
       SEP: Comma,
       DEF: () => {
@@ -230,11 +258,14 @@ class IRParser extends EmbeddedActionsParser {
           const prev = keys.get(k.text);
           if (prev) throw at(k.tok, `key '${k.text}' is repeated (first at ${prev.startLine}:${prev.startColumn})`);
           keys.set(k.text, k.tok);
-          value[k.text] = v;
+          // Defined, not assigned: assigning '__proto__' would set the prototype (or do nothing)
+          // instead of making a key, as JSON.parse also knows.
+          Object.defineProperty(value, k.text, { value: v, enumerable: true, writable: true, configurable: true });
         });
       },
     });
     this.CONSUME(RBrace);
+    this.ACTION(() => this.nesting--);
     return { value, keys };
   });
 
@@ -252,18 +283,19 @@ class IRParser extends EmbeddedActionsParser {
         ALT: () => {
           const tok = this.CONSUME(Identifier);
           return this.ACTION(() => {
-            const words: Record<string, AttrValue> = { true: true, false: false, null: null, inf: Infinity, nan: NaN };
-            if (!(tok.image in words)) throw at(tok, `expected ${RULE_EXPECTS["value"]} but found '${tok.image}'`);
-            return words[tok.image]!;
+            if (!WORDS.has(tok.image)) throw at(tok, `expected ${RULE_EXPECTS["value"]} but found '${tok.image}'`);
+            return WORDS.get(tok.image)!;
           });
         },
       },
       {
         ALT: () => {
           const items: AttrValue[] = [];
-          this.CONSUME(LBracket);
+          const open = this.CONSUME(LBracket);
+          this.ACTION(() => this.enter(open));
           this.MANY_SEP({ SEP: Comma, DEF: () => items.push(this.SUBRULE(this.value)) });
           this.CONSUME(RBracket);
+          this.ACTION(() => this.nesting--);
           return items;
         },
       },
@@ -303,19 +335,29 @@ function syntax(text: string): GraphAst[] {
 // ---------------------------------------------------------------------------------------------
 // Building graphs
 
+/** A long literal, shortened for a message. */
+const digits = (s: string) => (s.length > 24 ? `${s.slice(0, 12)}... (${s.length} digits)` : s);
+const tooBig = (what: string) => `dimension ${what} exceeds the maximum ${MAX_DIM} (2^53 - 1)`;
+
 function buildDim(d: DimAst): Dim {
   const first = d.factors[0]!;
-  const parts: string[] = [];
+  // The numeric factors multiply exactly (as BigInt), so that no size rounds before it is checked.
+  let coef = 1n;
+  const syms: string[] = [];
   for (const f of d.factors) {
-    if (tokenMatcher(f, NumberLit) && !/^\d+$/.test(f.image)) {
-      throw at(f, `dimension must be a non-negative integer or a symbol, got '${f.image}'`);
+    if (tokenMatcher(f, NumberLit)) {
+      if (!/^\d+$/.test(f.image)) throw at(f, `dimension must be a non-negative integer or a symbol, got '${f.image}'`);
+      if (BigInt(f.image) > BigInt(MAX_DIM)) throw at(f, tooBig(digits(f.image)));
+      coef *= BigInt(f.image);
+    } else {
+      if (f.image.includes(".")) throw at(f, `symbolic dimension '${f.image}' may not contain '.'`);
+      syms.push(f.image);
     }
-    if (tokenMatcher(f, Identifier) && f.image.includes(".")) throw at(f, `symbolic dimension '${f.image}' may not contain '.'`);
-    parts.push(f.image);
   }
-  if (parts.length === 1 && /^\d+$/.test(parts[0]!)) return Number(parts[0]);
+  if (coef > BigInt(MAX_DIM)) throw at(first, tooBig(`${d.factors.map((f) => f.image).join("*")} (factor ${digits(String(coef))})`));
+  if (syms.length === 0) return Number(coef);
   try {
-    return dim(parts.join("*"));
+    return dim([String(coef), ...syms].join("*"));
   } catch (e) {
     throw at(first, (e as Error).message);
   }
@@ -328,11 +370,27 @@ function buildType(t: TypeAst): { dtype: DType; shape: Dim[] } {
 }
 
 const pos = (tok: IToken) => `${tok.startLine}:${tok.startColumn}`;
+const textPos = (tok: IToken): TextPos => ({ line: tok.startLine ?? 0, column: tok.startColumn ?? 0 });
+
+/**
+ * Refuse attribute keys the op does not have, by its own keys. `resolveAttrs` tests `k in attrs`,
+ * for which every op has `constructor` and `__proto__` (and the value is then dropped silently).
+ * The message is the one `resolveAttrs` gives for any other unknown key.
+ */
+function checkAttrKeys(op: string, args: readonly Node[], attrs: RecordAst | undefined): void {
+  const known = getOp(op).attrs;
+  for (const [k, tok] of attrs?.keys ?? []) {
+    if (!Object.hasOwn(known, k)) {
+      throw at(tok, new IRError(op, `unknown attribute '${k}' (known: ${Object.keys(known).join(", ") || "none"})`, args).message);
+    }
+  }
+}
 
 function buildGraph(g: GraphAst, file: string): Graph {
   const values = new Map<string, { node: Node; tok: IToken }>();
   const inputs: Node[] = [], params: Node[] = [];
   const leafNames = new Map<string, IToken>();
+  const nodePos = new Map<Node, TextPos>();
   for (const line of g.lines) {
     const name = line.label.image;
     const prev = values.get(name);
@@ -345,6 +403,7 @@ function buildGraph(g: GraphAst, file: string): Graph {
       return v.node;
     });
     const written = buildType(line.type);
+    checkAttrKeys(op, args, line.attrs);
     const attrs: Attrs = line.attrs?.value ?? {};
     let node: Node;
     try {
@@ -368,38 +427,48 @@ function buildGraph(g: GraphAst, file: string): Graph {
       (op === "input" ? inputs : params).push(node);
     }
     values.set(name, { node, tok: line.label });
+    if (!nodePos.has(node)) nodePos.set(node, textPos(line.op));
   }
   const outputs: GraphOutput[] = [];
   const outNames = new Map<string, IToken>();
+  const outPos = new Map<string, TextPos>();
   for (const o of g.outputs) {
     const first = outNames.get(o.name);
     if (first) throw at(o.nameTok, `output '${o.name}' is already returned at ${pos(first)}`);
     outNames.set(o.name, o.nameTok);
+    outPos.set(o.name, textPos(o.nameTok));
     const v = values.get(o.label.image);
     if (!v) throw at(o.label, `${o.label.image} is not defined`);
     outputs.push({ name: o.name, node: v.node });
   }
-  return new Graph(g.name, inputs, params, outputs);
+  const graph = new Graph(g.name, inputs, params, outputs);
+  recordPositions(graph, { name: textPos(g.nameTok), outputs: outPos, nodes: nodePos });
+  return graph;
 }
 
-/** Parse every graph of a text (a module). `file` is recorded in the nodes' source locations. */
-export function parseModule(text: string, file = "<ir>"): Graph[] {
+function build(text: string, file: string): { graphs: Graph[]; asts: GraphAst[] } {
+  const asts = syntax(text);
+  // The grammar stops at the first token that is not 'graph', so no graph means no tokens at all.
+  if (asts.length === 0) throw new ParseError(1, 1, `no graph: the text is ${text.trim() ? "only comments" : "empty"}`);
   const graphs: Graph[] = [];
   const seen = new Map<string, IToken>();
-  for (const g of syntax(text)) {
+  for (const g of asts) {
     const first = seen.get(g.name);
     if (first) throw at(g.nameTok, `graph '${g.name}' is already defined at ${pos(first)}`);
     seen.set(g.name, g.nameTok);
     graphs.push(buildGraph(g, file));
   }
-  return graphs;
+  return { graphs, asts };
+}
+
+/** Parse every graph of a text (a module, at least one graph). `file` is recorded in the nodes' source locations. */
+export function parseModule(text: string, file = "<ir>"): Graph[] {
+  return build(text, file).graphs;
 }
 
 /** Parse a text holding exactly one graph. */
 export function parse(text: string, file = "<ir>"): Graph {
-  const graphs = parseModule(text, file);
-  if (graphs.length !== 1) {
-    throw new ParseError(1, 1, `expected exactly one graph, found ${graphs.length}${graphs.length ? " (use parseModule)" : ""}`);
-  }
+  const { graphs, asts } = build(text, file);
+  if (graphs.length !== 1) throw at(asts[1]!.keyword, `expected exactly one graph, found ${graphs.length} (use parseModule)`);
   return graphs[0]!;
 }

@@ -17,7 +17,7 @@
 
 import type { Graph, Node } from "./graph.ts";
 import { formatAttrs } from "./graph.ts";
-import { formatType } from "./types.ts";
+import type { DType, Dim, Shape } from "./types.ts";
 
 /** Names that print bare (graph names, output names, labels); anything else is JSON-quoted. */
 const BARE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
@@ -46,12 +46,29 @@ export function valueNames(graph: Graph): Map<Node, string> {
   return names;
 }
 
+/**
+ * A dimension as the parser reads it: integers in plain digits. `String` writes 1e21 and up as
+ * `1e+21`, which is no dimension at all; in digits, a dimension past MAX_DIM is at least refused
+ * for its size (the verifier reports it before anything prints it, for graphs that are checked).
+ */
+export function formatDim(d: Dim): string {
+  return String(d).split("*").map((part) => {
+    const n = Number(part);
+    return Number.isInteger(n) && !/^-?\d+$/.test(part) ? BigInt(n).toString() : part;
+  }).join("*");
+}
+
+/** `f32[B, 16]`, with `formatDim`'s dimensions. */
+export function formatTypeText(dtype: DType, shape: Shape): string {
+  return `${dtype}[${shape.map(formatDim).join(", ")}]`;
+}
+
 /** The right-hand side of a node's line: `op(%a, %b) {attrs} : type`. */
 export function formatNode(n: Node, names: ReadonlyMap<Node, string>): string {
   const parts = [n.inputs.length ? `${n.op}(${n.inputs.map((i) => names.get(i) ?? "%?").join(", ")})` : n.op];
   const attrs = formatAttrs(n.attrs);
   if (attrs) parts.push(attrs);
-  parts.push(":", formatType(n.dtype, n.shape));
+  parts.push(":", formatTypeText(n.dtype, n.shape));
   return parts.join(" ");
 }
 

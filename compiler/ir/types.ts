@@ -52,6 +52,18 @@ function fromProduct(p: Product): Dim {
   return (p.coef === 1 ? "" : `${p.coef}*`) + p.syms.join("*");
 }
 
+/**
+ * The largest dimension, and the largest coefficient of a symbolic one: 2^53 - 1, the largest
+ * integer a number holds exactly. Past it, sizes round silently (9007199254740993 reads as ...992),
+ * so the parser refuses them and the verifier reports them.
+ */
+export const MAX_DIM = Number.MAX_SAFE_INTEGER;
+
+/** The numeric factor of a dimension: the number itself, or a product's coefficient (1 when none is written). */
+export function dimCoef(d: Dim): number {
+  return toProduct(d).coef;
+}
+
 /** Canonical form of a dimension: numbers stay, products are sorted ("L*B" becomes "B*L"). */
 export function dim(d: Dim): Dim {
   if (typeof d === "number") {
