@@ -48,7 +48,7 @@ function checkAttr(op: string, name: string, spec: AttrSpec, v: AttrValue): stri
 export function resolveAttrs(def: OpDef, attrs: Attrs, inputs: readonly Node[] = [], loc?: SourceLoc): Attrs {
   const out: Record<string, AttrValue> = {};
   for (const k of Object.keys(attrs)) {
-    if (!(k in def.attrs)) {
+    if (!Object.hasOwn(def.attrs, k)) {
       throw new IRError(def.name, `unknown attribute '${k}' (known: ${Object.keys(def.attrs).join(", ") || "none"})`, inputs, loc);
     }
   }
