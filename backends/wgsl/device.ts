@@ -9,7 +9,15 @@
 //
 // NOTE: with Dawn in Node the object returned by create() must stay strongly reachable while any
 // device made from it lives, or dawn.node tears down under pending work and the process crashes
-// (webgpu README, "Lifetime"). `liveGpus` holds it until dispose().
+// (webgpu README, "Lifetime"); and every create() costs native memory the process does not get back
+// (about 2 MiB: a Dawn instance with its adapters). So the process makes one, on the first
+// openDevice() that needs it, keeps it in `processGpu` for the rest of its life and opens every
+// later device from it. A GPU object passed in (OpenOptions.gpu) is held in `liveGpus` while
+// devices made from it are open.
+//
+// Buffers: `WgslDevice.liveBuffers` counts the GPU buffers the device made and has not destroyed
+// (createBuffer's until free(), a download's staging buffer until it is read back, the uniform
+// arena until it is replaced or the device is disposed); leak tests read it.
 
 import type { Access, Grid, Kernel, KernelInterface } from "../../compiler/kernels/kernel-ir.ts";
 import { foldGrid, kernelFeatures, kernelInterface } from "../../compiler/kernels/kernel-ir.ts";
@@ -86,12 +94,29 @@ export interface DeviceStats {
   compileMs: number;
 }
 
-// Keeps create() results alive while devices made from them are open (see the NOTE above).
+// GPU objects passed in, held while devices made from them are open (see the NOTE above).
 const liveGpus = new Map<GPU, number>();
 
-async function defaultGpu(): Promise<GPU> {
+// The webgpu package's create([]) result: made once per process, never released (see the NOTE above).
+let processGpu: Promise<GPU> | null = null;
+let dawnCreates = 0;
+
+/** How many times this process has called the webgpu package's create(): at most 1 (leak tests read it). */
+export function dawnGpuObjectsCreated(): number {
+  return dawnCreates;
+}
+
+function defaultGpu(): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return nav.gpu;
+  if (nav?.gpu) return Promise.resolve(nav.gpu);
+  if (!processGpu) {
+    processGpu = createDawnGpu();
+    processGpu.catch(() => { processGpu = null; }); // a failed load may be retried
+  }
+  return processGpu;
+}
+
+async function createDawnGpu(): Promise<GPU> {
   let webgpu: { create(options: string[]): GPU };
   try {
     webgpu = (await import("webgpu")) as unknown as typeof webgpu;
@@ -100,7 +125,9 @@ async function defaultGpu(): Promise<GPU> {
   }
   const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
   if (env && env["XDG_RUNTIME_DIR"] === undefined) env["XDG_RUNTIME_DIR"] = "/tmp"; // Dawn's Vulkan loader warns without it
-  return webgpu.create([]);
+  const gpu = webgpu.create([]);
+  dawnCreates++;
+  return gpu;
 }
 
 /** Requests an adapter, then a device with the adapter's limits and the wanted features it has. */
@@ -185,6 +212,7 @@ export class WgslDevice {
   private uniformBuffer: GPUBuffer | null = null;
   private uniformGeneration = 0;
   private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private live = 0;
 
   constructor(gpuObject: GPU, device: GPUDevice, adapter: AdapterDescription, label: string) {
     this.gpuObject = gpuObject;
@@ -197,8 +225,12 @@ export class WgslDevice {
     device.lost.then((info) => {
       if (!this.disposed) this.lostReason = `${info.reason}${info.message ? ` (${info.message.trim()})` : ""}`;
     }, () => {});
+    // dawn.node holds this handler strongly (a native root), so it must not capture the device,
+    // or a disposed device and everything it references are never collected; dispose() also
+    // removes it.
+    const uncaptured = this.uncaptured;
     device.onuncapturederror = (ev) => {
-      this.uncaptured.push(ev.error.message);
+      uncaptured.push(ev.error.message);
     };
   }
 
@@ -214,6 +246,16 @@ export class WgslDevice {
 
   get lost(): boolean {
     return this.lostReason !== null;
+  }
+
+  /**
+   * GPU buffers this device made and has not destroyed: createBuffer's until free(), a download's
+   * staging buffer until it is read back, and the uniform arena (one, from the first run with
+   * parameters until dispose()). After dispose() it counts the buffers never freed (their memory
+   * went with the device, but the missing free() is a leak for a device that stays open).
+   */
+  get liveBuffers(): number {
+    return this.live;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -301,18 +343,30 @@ export class WgslDevice {
     device.pushErrorScope("out-of-memory");
     device.pushErrorScope("validation");
     const gpu = device.createBuffer({ size, usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST, label: name });
-    const validation = await quietly(device.popErrorScope());
-    const oom = await quietly(device.popErrorScope());
-    this.check();
+    this.live++;
+    let validation: GPUError | null, oom: GPUError | null;
+    try {
+      validation = await quietly(device.popErrorScope());
+      oom = await quietly(device.popErrorScope());
+      this.check();
+    } catch (e) {
+      this.destroyBuffer(gpu);
+      throw e;
+    }
     if (oom) {
-      gpu.destroy();
+      this.destroyBuffer(gpu);
       throw new GpuError("out-of-memory", `GPU out of memory allocating ${formatBytes(bytes)} buffer '${name}'`);
     }
     if (validation) {
-      gpu.destroy();
+      this.destroyBuffer(gpu);
       throw new GpuError("validation", `cannot allocate ${formatBytes(bytes)} buffer '${name}': ${validation.message}`);
     }
     return { id: nextBufferId++, name, size: bytes, gpu };
+  }
+
+  private destroyBuffer(gpu: GPUBuffer): void {
+    gpu.destroy();
+    this.live--;
   }
 
   /** Writes bytes at `offset` (a multiple of 4); queued before any later submit. */
@@ -347,6 +401,7 @@ export class WgslDevice {
     const size = alignUp(bytes, 4);
     const device = this.gpu;
     const staging = device.createBuffer({ size, usage: USAGE_MAP_READ | USAGE_COPY_DST, label: `${buffer.name} (readback)` });
+    this.live++;
     try {
       const encoder = device.createCommandEncoder({ label: `download ${buffer.name}` });
       encoder.copyBufferToBuffer(buffer.gpu, offset, staging, 0, size);
@@ -361,14 +416,14 @@ export class WgslDevice {
       staging.unmap();
       return out;
     } finally {
-      staging.destroy();
+      this.destroyBuffer(staging);
     }
   }
 
   free(buffer: DeviceBuffer): void {
     if (this.freed.has(buffer)) return;
     this.freed.add(buffer);
-    buffer.gpu.destroy();
+    this.destroyBuffer(buffer.gpu);
   }
 
   private checkLive(buffer: DeviceBuffer): void {
@@ -489,9 +544,11 @@ export class WgslDevice {
   private uniformArena(bytes: number): GPUBuffer {
     if (!this.uniformBuffer || this.uniformBuffer.size < bytes) {
       // Destroying is safe while earlier submits still read it: WebGPU frees it after they finish.
-      this.uniformBuffer?.destroy();
+      if (this.uniformBuffer) this.destroyBuffer(this.uniformBuffer);
+      this.uniformBuffer = null;
       const size = Math.max(4096, 2 ** Math.ceil(Math.log2(bytes)));
       this.uniformBuffer = this.gpu.createBuffer({ size, usage: USAGE_UNIFORM | USAGE_COPY_DST, label: "uniforms" });
+      this.live++;
       this.uniformGeneration++;
       this.bindGroups.clear();
     }
@@ -520,9 +577,10 @@ export class WgslDevice {
     this.disposed = true;
     this.bindGroups.clear();
     this.pipelines.clear();
-    this.uniformBuffer?.destroy();
+    if (this.uniformBuffer) this.destroyBuffer(this.uniformBuffer);
     this.uniformBuffer = null;
     this.gpu.destroy();
+    this.gpu.onuncapturederror = null;
     releaseGpu(this.gpuObject);
   }
 }
