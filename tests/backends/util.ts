@@ -30,30 +30,59 @@ export type Values = Record<string, RefTensor>;
 // ---------------------------------------------------------------------------------------------
 // Device
 
-/** A device shared by a test file, or the reason there is none (tests then skip with it). */
+/** Set to 1 to skip, rather than fail, the WebGPU device tests on a machine without an adapter. */
+export const ALLOW_NO_ADAPTER = "SHOWO_ALLOW_NO_ADAPTER";
+
+/**
+ * The WebGPU device of a test file, or why there is none. Without an adapter the device tests
+ * fail with `fail` (the set-up step to take), unless SHOWO_ALLOW_NO_ADAPTER=1 is set: then they
+ * skip with `skip`.
+ */
+export type TestDevice =
+  | { readonly device: WgslDevice; readonly fail?: undefined; readonly skip?: undefined }
+  | { readonly device: null; readonly fail: string; readonly skip?: undefined }
+  | { readonly device: null; readonly fail?: undefined; readonly skip: string };
+
+export async function openTestDeviceOrReason(): Promise<TestDevice> {
+  try {
+    const device = await openDevice();
+    console.log(`# device: ${device.description}; features: ${[...device.features].sort().join(", ") || "none"}`);
+    return { device };
+  } catch (e) {
+    const why = (e as Error).message;
+    if (process.env[ALLOW_NO_ADAPTER] === "1") {
+      const skip = `cannot open a WebGPU device: ${why}; ${ALLOW_NO_ADAPTER}=1 is set, so the device tests are skipped`;
+      console.log(`# ${skip}`);
+      return { device: null, skip };
+    }
+    const fail = `cannot open a WebGPU device: ${why}. Run \`make test\` (scripts/setup.sh installs Mesa's Vulkan driver ` +
+      `when run as root) or \`sudo scripts/install-mesa.sh\`; set ${ALLOW_NO_ADAPTER}=1 to skip the device tests instead`;
+    console.log(`# ${fail}`);
+    return { device: null, fail };
+  }
+}
+
+/**
+ * A device shared by a test file. Without an adapter every device test fails with the set-up step
+ * to take (`skip` is `{}` and `get()` throws it), or skips when SHOWO_ALLOW_NO_ADAPTER=1.
+ */
 export interface SharedDevice {
   readonly device: WgslDevice | null;
-  /** `{}` when a device is open, else `{ skip: reason }`: spread into test options. */
+  /** `{ skip: reason }` only when there is no adapter and SHOWO_ALLOW_NO_ADAPTER=1, else `{}`: spread into test options. */
   readonly skip: { skip?: string };
   get(): WgslDevice;
   dispose(): void;
 }
 
 export async function sharedDevice(): Promise<SharedDevice> {
-  let device: WgslDevice | null = null;
-  let reason = "";
-  try {
-    device = await openDevice();
-    console.log(`# device: ${device.description}; features: ${[...device.features].sort().join(", ") || "none"}`);
-  } catch (e) {
-    reason = `no WebGPU device: ${(e as Error).message}`;
-    console.log(`# skipping device tests: ${reason}`);
-  }
+  const opened = await openTestDeviceOrReason();
+  let device = opened.device;
+  const reason = opened.fail ?? opened.skip ?? "";
   return {
-    device,
-    skip: device ? {} : { skip: reason },
+    get device() { return device; },
+    skip: opened.skip !== undefined ? { skip: opened.skip } : {},
     get(): WgslDevice {
-      if (!device) throw new Error(reason);
+      if (!device) throw new Error(reason || "the shared WebGPU device was disposed");
       return device;
     },
     dispose(): void {

@@ -1,8 +1,8 @@
 // The attention kernel on a WebGPU device against the reference interpreter, on fresh random
 // inputs: every mask layout of mask.ts (none, causal, decode, T2I, MMU, GLOBAL, random segments),
 // fully masked rows (exact zeros), head sizes 64 and 5, a key length longer than one chunk, fused
-// q producers (still one dispatch), and the VJP graph of attention. Skipped, with the reason,
-// where no WebGPU adapter is available.
+// q producers (still one dispatch), and the VJP graph of attention. Without a WebGPU adapter the
+// tests fail with the set-up step to take (they skip with SHOWO_ALLOW_NO_ADAPTER=1).
 //
 // Tolerance: max |device − reference| ≤ 1e-4 · max(1, max |reference|) (f32 scores and softmax
 // statistics against float64).
@@ -10,8 +10,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { run } from "../../backends/reference/interpreter.ts";
-import type { WgslDevice } from "../../backends/wgsl/device.ts";
-import { openDevice } from "../../backends/wgsl/device.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";
 import { Graph } from "../../compiler/ir/graph.ts";
@@ -29,16 +27,9 @@ import { simplify } from "../../compiler/passes/simplify.ts";
 import { compile } from "../../runtime/executable.ts";
 import type { Rng } from "../util/random.ts";
 import { mulberry32, randInt, randomTensor, testSeed } from "../util/random.ts";
+import { openTestDevice } from "./graph-check.ts";
 
-let dev: WgslDevice | null = null;
-let noDevice = "";
-try {
-  dev = await openDevice();
-  console.log(`# device: ${dev.description}`);
-} catch (e) {
-  noDevice = `no WebGPU device: ${(e as Error).message}`;
-  console.log(`# skipping: ${noDevice}`);
-}
+const { dev, reason: noDevice } = await openTestDevice();
 after(() => dev?.dispose());
 const skip = noDevice ? { skip: noDevice } : {};
 
@@ -320,8 +311,8 @@ function vjpCase(): Built {
 
 const vjp = vjpCase();
 const vjpMissing = missingBuilders(vjp.graph);
-const vjpSkip = noDevice ? { skip: noDevice } : vjpMissing.length ? { skip: `the VJP graph needs kernel builders not written yet: ${vjpMissing.join(", ")}` } : {};
 
-test("the VJP graph of masked attention (grad of sum(attention · cotangent))", vjpSkip, async () => {
+test("the VJP graph of masked attention (grad of sum(attention · cotangent))", skip, async () => {
+  if (vjpMissing.length) assert.fail(`the VJP graph needs kernel builders not written yet: ${vjpMissing.join(", ")}`);
   await check(vjp, "attention VJP");
 });

@@ -1,31 +1,43 @@
 // Running a traced graph on the WebGPU device and on the reference interpreter, and comparing
-// them: the harness of the kernel-builder tests. One device is opened per test file; tests skip,
-// with the reason, where no adapter is available.
+// them: the harness of the kernel-builder tests. One device is opened per test file; without an
+// adapter the device tests fail with the set-up step to take (skip with SHOWO_ALLOW_NO_ADAPTER=1).
 
 import assert from "node:assert/strict";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import type { WgslDevice } from "../../backends/wgsl/device.ts";
-import { openDevice } from "../../backends/wgsl/device.ts";
 import { run as reference } from "../../backends/reference/interpreter.ts";
 import { compile } from "../../runtime/executable.ts";
+import { openTestDeviceOrReason } from "../backends/util.ts";
 
 export interface DeviceHandle {
+  /**
+   * The device; null only when the tests skip. Without an adapter (and SHOWO_ALLOW_NO_ADAPTER
+   * unset) a stand-in whose every use throws the set-up step to take, so each device test fails.
+   */
   readonly dev: WgslDevice | null;
-  /** Why device tests are skipped ("" when there is a device). */
+  /** Why device tests are skipped: "" unless there is no adapter and SHOWO_ALLOW_NO_ADAPTER=1. */
   readonly reason: string;
 }
 
 export async function openTestDevice(): Promise<DeviceHandle> {
-  try {
-    const dev = await openDevice();
-    console.log(`# device: ${dev.description}; features: ${[...dev.features].sort().join(", ")}`);
-    return { dev, reason: "" };
-  } catch (e) {
-    const reason = `no WebGPU device: ${(e as Error).message}`;
-    console.log(`# skipping device tests: ${reason}`);
-    return { dev: null, reason };
-  }
+  const opened = await openTestDeviceOrReason();
+  if (opened.device) return { dev: opened.device, reason: "" };
+  if (opened.skip !== undefined) return { dev: null, reason: opened.skip };
+  return { dev: failingDevice(opened.fail), reason: "" };
+}
+
+/**
+ * A WgslDevice stand-in that throws `message` on any use, except dispose() (a no-op) and
+ * `features.has()` (true, so the tests that a missing feature would skip run, and fail, too).
+ */
+function failingDevice(message: string): WgslDevice {
+  const fail = (): never => { throw new Error(message); };
+  return new Proxy({}, {
+    get: (_target, key) =>
+      key === "dispose" ? () => {} : key === "features" ? { has: () => true } : key === "then" ? undefined : fail(),
+    has: fail, ownKeys: fail, getPrototypeOf: fail, set: fail,
+  }) as WgslDevice;
 }
 
 export interface CheckOptions {
