@@ -15,6 +15,8 @@
 // Decoding is greedy by default; `sample` switches to temperature / top-k / top-p sampling with
 // Philox draws keyed by the seed, counter (step, row), so a seed fixes the answer on every backend.
 // Generation stops at <|endoftext|> (50256) or after maxNewTokens.
+// A logit row holding NaN or ±Inf stops generation with an error naming the step, the row and the
+// token id: NaN fails every comparison, so argmax chose token 0 and the sampler its last candidate.
 
 import { run as interpret } from "../../backends/reference/interpreter.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
@@ -89,7 +91,27 @@ export interface SampleOptions {
   readonly seed?: number;
 }
 
-/** Index of the first largest value. */
+/** Index of the first NaN or ±Inf of xs[from, to), or −1. */
+function firstNonFinite(xs: ArrayLike<number>, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (!Number.isFinite(xs[i]!)) return i;
+  return -1;
+}
+
+/**
+ * Refuses a logit row [from, to) holding NaN or ±Inf: the forward produced it (non-finite weights
+ * or activations), and no token can be chosen from it.
+ */
+export function checkLogitsRow(logits: ArrayLike<number>, from: number, to: number, step: number, row: number): void {
+  const i = firstNonFinite(logits, from, to);
+  if (i < 0) return;
+  const x = logits[i]!;
+  throw new Error(`mmu step ${step}, row ${row}: the logits hold ${Number.isNaN(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf"} at token id ${i - from}; the forward produced a non-finite value (check the weights and inputs)`);
+}
+
+/**
+ * Index of the first largest value, for finite values (NaN compares false: a NaN first would win,
+ * which is why the picker refuses non-finite rows before it asks).
+ */
 export function argmax(xs: ArrayLike<number>, from = 0, to = xs.length): number {
   let best = from;
   for (let i = from + 1; i < to; i++) if (xs[i]! > xs[best]!) best = i;
@@ -109,11 +131,14 @@ function checkSample(s: SampleOptions): void {
  * probability (ties by id), and u ∈ (0, 1) from Philox picks by inverse CDF in that order.
  */
 export function sampleToken(logits: ArrayLike<number>, from: number, to: number, s: SampleOptions, step: number, row: number): number {
+  checkLogitsRow(logits, from, to, step, row);
   const n = to - from, T = s.temperature ?? 1;
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => (logits[from + b]! - logits[from + a]!) || a - b);
   const keep = Math.min(n, s.topK ?? n);
   const top = logits[from + order[0]!]! / T;
+  // A tiny temperature can take finite logits past the float range: e^(∞ − ∞) is NaN.
+  if (!Number.isFinite(top)) throw new Error(`mmu step ${step}, row ${row}: temperature ${T} overflows the largest logit (${logits[from + order[0]!]} / ${T} is ${top > 0 ? "+Inf" : "-Inf"})`);
   const w: number[] = [];
   let total = 0;
   for (let i = 0; i < keep; i++) {
@@ -212,6 +237,7 @@ class Picker {
   pick(b: number, logits: ArrayLike<number>, offset: number, step: number): void {
     if (this.done[b]) return;
     const V = this.#o.cfg.vocab;
+    if (!this.#o.sample) checkLogitsRow(logits, offset, offset + V, step, b); // sampleToken checks its own
     const t = this.#o.sample ? sampleToken(logits, offset, offset + V, this.#o.sample, step, b) : argmax(logits, offset, offset + V);
     this.tokens[b]!.push(t);
     this.generated++;

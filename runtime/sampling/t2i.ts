@@ -15,6 +15,10 @@
 //      below the mask_len-th smallest (strict <) go back to [MASK], the others are fixed
 //   τ_s = τ_{s−1}·(1 − (s+1)/T) from τ₋₁ = temperature (or MaskGIT's τ₋₁·(1 − (s+1)/T)).
 // The result is the last step's sampled codes at all N positions.
+// Every ℓ that enters the softmax must be finite: a NaN or ±Inf from the forward (non-finite
+// weights or activations), or from the guidance combination overflowing (g = 1e308), stops the
+// sampling with an error naming the step, the row, the image position and the code. Left alone,
+// NaN fails every comparison of the inverse CDF and the draw became the last code (8191) everywhere.
 
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
@@ -95,13 +99,32 @@ function checkOptions(o: T2IOptions): void {
   if (!(o.temperature >= 0) || !Number.isFinite(o.temperature)) throw new Error(`temperature must be a finite number ≥ 0, got ${o.temperature}`);
 }
 
+/** A non-finite number as messages name it. */
+function kindOf(x: number): string {
+  return Number.isNaN(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf";
+}
+
+/** Index of the first NaN or ±Inf of xs[from, to), or −1. */
+function firstNonFinite(xs: ArrayLike<number>, from = 0, to = xs.length): number {
+  for (let j = from; j < to; j++) if (!Number.isFinite(xs[j]!)) return j;
+  return -1;
+}
+
 /**
  * One categorical draw by inverse CDF: the first index whose cumulative probability exceeds
  * u·total (total = the last cumulative value); the last index if rounding leaves none.
+ * Weights must be finite and ≥ 0 with a positive total, u in [0, 1): otherwise an error (prefixed
+ * by `where`), since a NaN weight or total fails every comparison and would draw the last index.
  */
-export function inverseCdf(probs: ArrayLike<number>, u: number): number {
+export function inverseCdf(probs: ArrayLike<number>, u: number, where = "inverse CDF"): number {
+  if (!(u >= 0 && u < 1)) throw new Error(`${where}: the uniform is ${u}, not in [0, 1)`);
   let total = 0;
-  for (let j = 0; j < probs.length; j++) total += probs[j]!;
+  for (let j = 0; j < probs.length; j++) {
+    const x = probs[j]!;
+    if (!(x >= 0 && x < Infinity)) throw new Error(`${where}: probability ${j} is ${Number.isNaN(x) || x === Infinity ? kindOf(x) : x}; a draw needs finite weights ≥ 0`);
+    total += x;
+  }
+  if (!(total > 0 && total < Infinity)) throw new Error(`${where}: the probabilities sum to ${total === Infinity ? "+Inf" : total}; a draw needs a positive finite total`);
   const target = u * total;
   let c = 0;
   for (let j = 0; j < probs.length; j++) {
@@ -111,7 +134,10 @@ export function inverseCdf(probs: ArrayLike<number>, u: number): number {
   return probs.length - 1;
 }
 
-/** softmax of a row in float64. */
+/**
+ * softmax of a row in float64. The row must be finite (checkLogits): a NaN or +Inf makes the max
+ * NaN or +Inf and every probability NaN.
+ */
 function softmaxInto(l: Float64Array, out: Float64Array): void {
   let m = -Infinity;
   for (let j = 0; j < l.length; j++) m = Math.max(m, l[j]!);
@@ -122,6 +148,22 @@ function softmaxInto(l: Float64Array, out: Float64Array): void {
     sum += e;
   }
   for (let j = 0; j < l.length; j++) out[j] = out[j]! / sum;
+}
+
+/**
+ * Refuses a combined logit row ℓ holding a NaN or ±Inf. `cond` and `uncond` are the offsets of
+ * the row's conditional and unconditional logits (uncond < 0: no guidance), so the message can
+ * say whether the forward produced the value or the guidance combination overflowed.
+ */
+function checkLogits(l: Float64Array, logits: ArrayLike<number>, cond: number, uncond: number, g: number, where: string): void {
+  const j = firstNonFinite(l);
+  if (j < 0) return;
+  const c = logits[cond + j]!, u = uncond >= 0 ? logits[uncond + j]! : 0;
+  if (!Number.isFinite(c) || !Number.isFinite(u)) {
+    const which = !Number.isFinite(c) ? (uncond >= 0 ? "conditional " : "") : "unconditional ";
+    throw new Error(`${where}: the ${which}logits hold ${kindOf(Number.isFinite(c) ? u : c)} at code ${j}; the forward produced a non-finite value (check the weights and inputs)`);
+  }
+  throw new Error(`${where}: guidance ${g} overflows: (1 + g)·ℓ_cond − g·ℓ_uncond is ${kindOf(l[j]!)} at code ${j} (ℓ_cond ${c}, ℓ_uncond ${u}); use a smaller guidance`);
 }
 
 /**
@@ -160,8 +202,10 @@ export async function sampleT2I(cfg: ShowoConfig, cond: readonly (readonly numbe
       for (let n = 0; n < N; n++) {
         const oc = (b * N + n) * C, ou = ((B + b) * N + n) * C;
         for (let j = 0; j < C; j++) l[j] = guided ? (1 + g) * logits[oc + j]! - g * logits[ou + j]! : logits[oc + j]!;
+        const where = `t2i step ${s + 1}/${T}, row ${b}, image position ${n}`;
+        checkLogits(l, logits, oc, guided ? ou : -1, g, where);
         softmaxInto(l, p);
-        const drawn = inverseCdf(p, noise.data[noiseIndex(noise, s, b, n, 0)]!);
+        const drawn = inverseCdf(p, noise.data[noiseIndex(noise, s, b, n, 0)]!, where);
         const input = ids[b]![s0 + n]!;
         const isUnknown = input === MASK;
         if (isUnknown) unknown++;

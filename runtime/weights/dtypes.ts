@@ -117,3 +117,38 @@ export function encodeInto(dtype: StDType, values: ArrayLike<number>, count: num
     }
   }
 }
+
+/** What a non-finite float is, as messages name it. */
+export type NonFiniteKind = "NaN" | "+Inf" | "-Inf";
+
+/** The first non-finite element of a float tensor's bytes: its index in `bytes` and its kind. */
+export interface NonFinite {
+  readonly index: number;
+  readonly kind: NonFiniteKind;
+}
+
+/** Exponent, mantissa and sign masks of each float dtype's bit pattern (an all-ones exponent is ±Inf or NaN). */
+const FLOAT_BITS: Readonly<Record<"F32" | "F16" | "BF16", { readonly exp: number; readonly mant: number; readonly sign: number }>> = {
+  F32: { exp: 0x7f800000, mant: 0x007fffff, sign: 0x80000000 },
+  F16: { exp: 0x7c00, mant: 0x03ff, sign: 0x8000 },
+  BF16: { exp: 0x7f80, mant: 0x007f, sign: 0x8000 },
+};
+
+/**
+ * The first NaN or ±Inf among `count` elements of `bytes` (which must start at a multiple of 8 in
+ * its buffer), or undefined; always undefined for integer dtypes. One pass over the raw bits, no
+ * decoding: an element is non-finite exactly when its exponent bits are all ones, so the loop is
+ * one AND and one compare per element (a whole checkpoint costs about as much as reading it).
+ */
+export function firstNonFinite(dtype: StDType, bytes: Uint8Array, count: number): NonFinite | undefined {
+  if (dtype !== "F32" && dtype !== "F16" && dtype !== "BF16") return undefined;
+  const { exp, mant, sign } = FLOAT_BITS[dtype];
+  const v = dtype === "F32" ? new Uint32Array(bytes.buffer, bytes.byteOffset, count) : new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+  for (let i = 0; i < count; i++) {
+    // `&` works on int32: for F32 both sides are the same positive int32, so the compare holds.
+    if ((v[i]! & exp) !== exp) continue;
+    const bits = v[i]!;
+    return { index: i, kind: (bits & mant) !== 0 ? "NaN" : (bits & sign) !== 0 ? "-Inf" : "+Inf" };
+  }
+  return undefined;
+}

@@ -6,6 +6,12 @@
 // collected and reported together in one CheckpointError. Only a checkpoint that passes is read,
 // tensor by tensor and chunk by chunk, converted to the parameter's dtype: float64 RefTensors for
 // the reference interpreter, or Float32Arrays for device uploads.
+//
+// Non-finite values are refused as they are read: a float tensor holding NaN or ±Inf (checked on
+// its raw bits), or a value that overflows the parameter's narrower dtype (f16), is a
+// CheckpointError naming the file, the tensor, the first bad element and its kind. Such weights
+// used to load silently and give all-NaN logits, which sampling turned into the last code or
+// token 0. `allowNonFinite` lets them through (to study a diverged run).
 
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -16,7 +22,7 @@ import { isFloat } from "../../compiler/ir/types.ts";
 import { isStFloat } from "./dtypes.ts";
 import type { KeyMap, KeyTarget } from "./keymap.ts";
 import type { SafetensorsHeader, TensorEntry } from "./safetensors.ts";
-import { CheckpointError, SafetensorsFile, truncationMessage } from "./safetensors.ts";
+import { CheckpointError, SafetensorsFile, nonFiniteMessage, truncationMessage } from "./safetensors.ts";
 
 /** A parameter as a model declares it (Module.namedParameters() entries fit). */
 export interface ExpectedTensor {
@@ -118,16 +124,37 @@ export function checkAgainst(header: SafetensorsHeader, expected: readonly Expec
   return { problems, sources, buffers };
 }
 
+export interface LoadOptions {
+  /** Load NaN and ±Inf values instead of refusing them (default false: refused). */
+  readonly allowNonFinite?: boolean;
+}
+
+/**
+ * Refuses a value that became non-finite when rounded to the parameter's dtype (a finite F32 value
+ * beyond f16's 65504): the source was checked finite, so this is the narrowing's overflow.
+ */
+function checkRounded(file: string, e: TensorEntry, p: ExpectedTensor, data: Float64Array | Float32Array): void {
+  if (p.dtype !== "f16" && p.dtype !== "bf16") return;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]!;
+    if (Number.isFinite(x)) continue;
+    throw new CheckpointError(file, [`${nonFiniteMessage(e, i, x > 0 ? "+Inf" : "-Inf")} (a finite ${e.dtype} value that overflows the ${p.dtype} parameter '${p.name}')`]);
+  }
+}
+
 /** A checkpoint that fits the model, open for reading tensor by tensor. */
 export class WeightsReader {
   readonly file: SafetensorsFile;
   readonly #expected: ReadonlyMap<string, ExpectedTensor>;
   readonly #sources: ReadonlyMap<string, TensorEntry>;
+  /** Whether reads refuse non-finite values (LoadOptions.allowNonFinite unset). */
+  readonly #finite: boolean;
 
-  constructor(file: SafetensorsFile, expected: readonly ExpectedTensor[], sources: ReadonlyMap<string, TensorEntry>) {
+  constructor(file: SafetensorsFile, expected: readonly ExpectedTensor[], sources: ReadonlyMap<string, TensorEntry>, opts: LoadOptions = {}) {
     this.file = file;
     this.#expected = new Map(expected.map((p) => [p.name, p]));
     this.#sources = sources;
+    this.#finite = opts.allowNonFinite !== true;
   }
 
   /** Our parameter names, in the model's order. */
@@ -146,14 +173,18 @@ export class WeightsReader {
   async read(name: string): Promise<RefTensor> {
     const p = this.#expected.get(name)!;
     const e = this.source(name);
-    const data = await this.file.read(e.name, "f64", { round: (x) => roundTo(p.dtype, x) });
+    const data = await this.file.read(e.name, "f64", { round: (x) => roundTo(p.dtype, x), finite: this.#finite });
+    if (this.#finite) checkRounded(this.file.header.file, e, p, data);
     return { dtype: p.dtype, shape: [...e.shape], data };
   }
 
   /** A parameter as float32 values rounded to its dtype, for device uploads. */
   async readF32(name: string): Promise<Float32Array> {
     const p = this.#expected.get(name)!;
-    return this.file.read(this.source(name).name, "f32", { round: (x) => roundTo(p.dtype, x) });
+    const e = this.source(name);
+    const data = await this.file.read(e.name, "f32", { round: (x) => roundTo(p.dtype, x), finite: this.#finite });
+    if (this.#finite) checkRounded(this.file.header.file, e, p, data);
+    return data;
   }
 
   async readAll(): Promise<Record<string, RefTensor>> {
@@ -170,9 +201,9 @@ export class WeightsReader {
 /**
  * Open a checkpoint (file or folder) for a model's parameters. Throws CheckpointError listing
  * every problem, before any tensor data is read (except the few small recomputed buffers, whose
- * values are checked here).
+ * values are checked here). Non-finite values are refused as each tensor is read (LoadOptions).
  */
-export async function openWeights(path: string, expected: readonly ExpectedTensor[], keyMap: KeyMap): Promise<WeightsReader> {
+export async function openWeights(path: string, expected: readonly ExpectedTensor[], keyMap: KeyMap, opts: LoadOptions = {}): Promise<WeightsReader> {
   const { weights } = resolveCheckpoint(path);
   const file = await SafetensorsFile.open(weights);
   try {
@@ -180,12 +211,12 @@ export async function openWeights(path: string, expected: readonly ExpectedTenso
     if (problems.length === 0) {
       for (const b of buffers) {
         if (b.target?.kind !== "buffer") continue;
-        const bad = b.target.check.values(await file.read(b.entry.name, "f64"));
+        const bad = b.target.check.values(await file.read(b.entry.name, "f64", { finite: opts.allowNonFinite !== true }));
         if (bad !== undefined) problems.push(`'${b.entry.name}' (${b.target.reason}): ${bad}`);
       }
     }
     if (problems.length > 0) throw new CheckpointError(weights, problems);
-    return new WeightsReader(file, expected, sources);
+    return new WeightsReader(file, expected, sources, opts);
   } catch (e) {
     await file.close();
     throw e;
@@ -193,8 +224,8 @@ export async function openWeights(path: string, expected: readonly ExpectedTenso
 }
 
 /** Every parameter of a model from a checkpoint, as RefTensors keyed by our names. */
-export async function loadWeights(path: string, expected: readonly ExpectedTensor[], keyMap: KeyMap): Promise<Record<string, RefTensor>> {
-  const r = await openWeights(path, expected, keyMap);
+export async function loadWeights(path: string, expected: readonly ExpectedTensor[], keyMap: KeyMap, opts: LoadOptions = {}): Promise<Record<string, RefTensor>> {
+  const r = await openWeights(path, expected, keyMap, opts);
   try {
     return await r.readAll();
   } finally {

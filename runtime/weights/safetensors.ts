@@ -13,7 +13,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import type { StDType } from "./dtypes.ts";
-import { SPEC_DTYPE_BYTES, ST_DTYPES, decodeInto, isStDType, stBytes } from "./dtypes.ts";
+import { SPEC_DTYPE_BYTES, ST_DTYPES, decodeInto, firstNonFinite, isStDType, stBytes } from "./dtypes.ts";
 
 /** The reference implementation refuses headers over 100 MB; so do we. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -211,6 +211,28 @@ export interface ReadOptions {
   readonly round?: (x: number) => number;
   /** Bytes per read; a multiple of 8 (default 8 MiB). */
   readonly chunkBytes?: number;
+  /**
+   * Refuse a float tensor holding NaN or ±Inf (CheckpointError naming the tensor, the first bad
+   * element and its kind), checked on the raw bits before decoding. Off by default: this is the
+   * raw reader (inspection, training checkpoints check their own); loading weights turns it on.
+   */
+  readonly finite?: boolean;
+}
+
+/** Row-major multi-index of flat element `i` of `shape`. */
+function multiIndex(shape: readonly number[], i: number): number[] {
+  const at = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at[d] = i % shape[d]!;
+    i = Math.floor(i / shape[d]!);
+  }
+  return at;
+}
+
+/** The problem of a tensor whose element `index` is non-finite. */
+export function nonFiniteMessage(t: TensorEntry, index: number, kind: string): string {
+  const at = t.shape.length > 1 ? ` [${multiIndex(t.shape, index).join(", ")}]` : "";
+  return `tensor '${t.name}' ${t.dtype}[${t.shape.join(", ")}] holds ${kind} at flat index ${index}${at}: non-finite weights are refused (a diverged or corrupt checkpoint?)`;
 }
 
 /** An open safetensors file: the validated header and chunked reads of tensor data. */
@@ -261,6 +283,8 @@ export class SafetensorsFile {
       const bytes = raw.subarray(0, count * el);
       const got = await readFully(this.#fh, bytes, h.dataStart + t.begin + start * el);
       if (got < bytes.length) throw new CheckpointError(h.file, [`tensor '${name}': the file ended after ${start * el + got} of its ${t.end - t.begin} bytes (was it changed while being read?)`]);
+      const bad = opts.finite ? firstNonFinite(t.dtype, bytes, count) : undefined;
+      if (bad) throw new CheckpointError(h.file, [nonFiniteMessage(t, start + bad.index, bad.kind)]);
       decodeInto(t.dtype, bytes, count, out, 0, round);
       onChunk(count === perChunk ? out : out.subarray(0, count), start);
     }

@@ -35,6 +35,10 @@
 //             ℓ = αℓ + Σp, acc = α·acc + Σ p·v (unnormalized).
 //   epilogue  one division by ℓ; a row with nothing allowed has ℓ = 0 and writes zeros. Masked
 //             scores are a large finite negative (no infinities in WGSL).
+// NaN: a NaN score (NaN in q or k) propagates as in the reference. Masked is tested as s ≤ REAL
+// and empty as ℓ == 0, comparisons NaN fails, so a NaN score is neither masked (p = NaN) nor its
+// row empty (ℓ = NaN divides the accumulator); the opposite tests (s > REAL, ℓ > 0) turned NaN
+// rows into zeros.
 // With the `lse` attribute the output rows are Dv + 1 wide: column Dv is m + log ℓ.
 
 import type { Node } from "../../ir/graph.ts";
@@ -300,7 +304,8 @@ export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Parti
       acc.each(cb, (b, c) => acc.set(b, c, K.mul(acc.get(c), alpha)));
       cb.for("jj", K.u32(0), n, (jb, jj) => {
         const sv = jb.let("s", K.load(scS, K.add(so, jj)));
-        const p = jb.let("p", masked === false ? K.exp(K.sub(sv, mNew)) : K.select(K.gt(sv, K.f32(REAL)), K.exp(K.sub(sv, mNew)), K.f32(0)));
+        // Masked is s ≤ REAL, so that a NaN score is kept (and propagates), not dropped.
+        const p = jb.let("p", masked === false ? K.exp(K.sub(sv, mNew)) : K.select(K.le(sv, K.f32(REAL)), K.f32(0), K.exp(K.sub(sv, mNew))));
         jb.assign(l, K.add(l, p));
         const vo = jb.let("vo", K.mul(jj, K.u32(Dv)));
         acc.each(jb, (b, c) => acc.set(b, c, K.fma(p, K.load(vS, K.add(vo, c)), acc.get(c))));
@@ -317,16 +322,17 @@ export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Parti
   const out = ctx.tensor(root, "read_write");
   const outType = ctx.typeOf(root);
   // NOTE: an empty row writes a literal 0, not acc·0: shader compilers may drop "+ 0" (no signed
-  // zeros), leaving −0 from 0·v in the accumulator.
-  const any = body.let("any", K.gt(l, K.f32(0)));
-  const inv = body.let("inv_l", K.select(any, K.div(K.f32(1), l), K.f32(0)));
+  // zeros), leaving −0 from 0·v in the accumulator. Empty is ℓ == 0 exactly (a row with an allowed
+  // key has ℓ ≥ 1); a NaN ℓ is not empty and divides into NaN, as the reference gives.
+  const empty = body.let("empty", K.eq(l, K.f32(0)));
+  const inv = body.let("inv_l", K.select(empty, K.f32(0), K.div(K.f32(1), l)));
   // With `lse` the row is Dv + 1 wide; column Dv is m + log ℓ (scaled scores), or the mask value.
   const lse = a["lse"] === true;
   const W = lse ? Dv + 1 : Dv;
   body.if(live, (sb) => {
     const o = sb.let("o", imul(iadd(imul(iadd(imul(bi, H), h), Lq), i), W));
-    acc.each(sb, (b, c) => ctx.store(b, out, K.add(o, c), K.cast(outType, K.select(any, K.mul(acc.get(c), inv), K.f32(0)))));
-    if (lse) ctx.store(sb, out, K.add(o, K.u32(Dv)), K.cast(outType, K.select(any, K.add(m, K.log(l)), K.f32(maskValue(root.dtype)))));
+    acc.each(sb, (b, c) => ctx.store(b, out, K.add(o, c), K.cast(outType, K.select(empty, K.f32(0), K.mul(acc.get(c), inv)))));
+    if (lse) ctx.store(sb, out, K.add(o, K.u32(Dv)), K.cast(outType, K.select(empty, K.f32(maskValue(root.dtype)), K.add(m, K.log(l)))));
   });
   return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash ${tq}×${CK}; ${walk})`, { head_dim: D, head_dim_v: Dv, ...(fused ? { rotary_half: (a["rotary_dim"] as number) / 2 } : {}) });
 }

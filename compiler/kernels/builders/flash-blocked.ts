@@ -30,6 +30,9 @@
 //             output tile (NC = CK/KB column groups): acc = α·acc + P·V from the tile and V rows.
 //   epilogue  one division by ℓ; rows with nothing allowed (ℓ = 0) write zeros; with `lse`,
 //             m + log ℓ (or the mask value). Masked scores are a large finite negative.
+// NaN: a NaN score (NaN in q or k) propagates as in the reference: a masked score is told by
+// s ≤ REAL and an empty row by ℓ == 0, comparisons NaN fails (s > REAL and ℓ > 0 turned NaN rows
+// into zeros).
 // Which chunks, with which loop (lists, causal, dense, segments without lists): as in the row
 // kernel; `keyRange` generates both inner loops from one template. Tiles come from the target's
 // caps (blockedPlan): the largest score tile whose arrays fit its workgroup memory.
@@ -615,7 +618,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
           const sv = lb.let("sv", K.load(pS, K.add(o, c)));
           const p = lb.let("p", K.vec(V4, ...[0, 1, 2, 3].map((j) => {
             const x = K.lane(sv, j as 0 | 1 | 2 | 3);
-            return K.select(K.gt(x, K.f32(REAL)), K.exp(K.sub(x, mx)), K.f32(0));
+            return K.select(K.le(x, K.f32(REAL)), K.f32(0), K.exp(K.sub(x, mx))); // NaN is kept, not masked
           })));
           lb.store(pS, K.add(o, c), p);
           lb.assign(sum, K.add(sum, p));
@@ -664,25 +667,27 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
     walkKeys(body, { ctx, lists, bi, qt, row0: row0, KT, tq, tk, Lq, Lk, off, keyOrigin, dense, hasSegments: seg !== undefined }, keyRange);
   }
 
-  // ---- Epilogue. One invocation per row turns ℓ into 1/ℓ (0 for a row with nothing allowed:
-  // ℓ ≤ Lk, so 1/ℓ > 0 otherwise) and, with `lse`, writes column Dv: m + log ℓ over the scaled
-  // scores, or the mask value. NOTE: one division per row, not per output block: CUDA's IEEE
-  // division has a slow path that is a real call, and more of them make ptxas spill.
+  // ---- Epilogue. One invocation per row turns ℓ into 1/ℓ (0 for a row with nothing allowed, ℓ = 0
+  // exactly; otherwise 1 ≤ ℓ ≤ Lk, so 1/ℓ > 0, or NaN when a score was) and, with `lse`, writes
+  // column Dv: m + log ℓ over the scaled scores, or the mask value. Emptiness is tested as
+  // equality with 0, which a NaN ℓ or 1/ℓ fails: it propagates instead of becoming zeros.
+  // NOTE: one division per row, not per output block: CUDA's IEEE division has a slow path that
+  // is a real call, and more of them make ptxas spill.
   const out = ctx.tensor(root, "read_write");
   const outType = ctx.typeOf(root);
   const rowBase = imul(iadd(imul(bi, H), h), Lq);
   if (sgRows) {
     for (const i of ROWS) {
       const r = body.let("row", K.add(row0, localRow(i)));
-      const any = body.let("any", K.gt(rowL[i]!, K.f32(0)));
-      const inv = body.let("inv_l", K.select(any, K.div(K.f32(1), rowL[i]!), K.f32(0)));
+      const empty = body.let("empty", K.eq(rowL[i]!, K.f32(0)));
+      const inv = body.let("inv_l", K.select(empty, K.f32(0), K.div(K.f32(1), rowL[i]!)));
       body.if(K.lt(r, K.u32(Lq)), (sb) => {
         const o = sb.let("o", imul(K.add(rowBase, r), W));
         rowAcc[i]!.forEach((a_, c) => {
           const y = sb.let("y", K.mul(a_, inv));
-          for (let x = 0; x < 4; x++) ctx.store(sb, out, K.add(o, K.u32(4 * c + x)), K.cast(outType, K.select(any, K.lane(y, x as 0 | 1 | 2 | 3), K.f32(0))));
+          for (let x = 0; x < 4; x++) ctx.store(sb, out, K.add(o, K.u32(4 * c + x)), K.cast(outType, K.select(empty, K.f32(0), K.lane(y, x as 0 | 1 | 2 | 3))));
         });
-        if (lse) ctx.store(sb, out, K.add(o, K.u32(Dv)), K.cast(outType, K.select(any, K.add(rowM[i]!, K.log(rowL[i]!)), K.f32(maskValue(root.dtype)))));
+        if (lse) ctx.store(sb, out, K.add(o, K.u32(Dv)), K.cast(outType, K.select(empty, K.f32(maskValue(root.dtype)), K.add(rowM[i]!, K.log(rowL[i]!)))));
       });
     }
     const groups = grouped ? `, ${QG} query tiles per workgroup sharing each normalized K chunk` : "";
@@ -690,12 +695,12 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   }
   spread(body, "r", tq, (rb, r) => {
     const l = rb.let("l", K.load(lS!, r));
-    const any = rb.let("any", K.gt(l, K.f32(0)));
-    rb.store(aS!, r, K.select(any, K.div(K.f32(1), l), K.f32(0)));
+    const empty = rb.let("empty", K.eq(l, K.f32(0)));
+    rb.store(aS!, r, K.select(empty, K.f32(0), K.div(K.f32(1), l)));
     if (lse) {
       const row = rb.let("row", K.add(row0, r));
       rb.if(K.lt(row, K.u32(Lq)), (sb) => {
-        const v_ = K.select(any, K.add(K.load(mS!, r), K.log(l)), K.f32(maskValue(root.dtype)));
+        const v_ = K.select(empty, K.f32(maskValue(root.dtype)), K.add(K.load(mS!, r), K.log(l)));
         ctx.store(sb, out, K.add(imul(K.add(rowBase, row), W), K.u32(Dv)), K.cast(outType, v_));
       });
     }
@@ -706,13 +711,13 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   for (let i = 0; i < 4; i++) {
     const r = body.let("row", K.add(row0, K.add(or0, K.u32(i))));
     const inv = body.let("inv_l", K.load(aS!, K.add(or0, K.u32(i))));
-    const any = body.let("any", K.gt(inv, K.f32(0)));
+    const empty = body.let("empty", K.eq(inv, K.f32(0)));
     body.if(K.lt(r, K.u32(Lq)), (sb) => {
       const o = sb.let("o", imul(K.add(rowBase, r), W));
       for (let u = 0; u < CPI; u++) {
         const put = (x: Block): void => {
           const y = x.let("y", K.mul(acc[i]![u]!, inv));
-          for (let c = 0; c < 4; c++) ctx.store(x, out, K.add(o, K.add(K.mul(oc[u]!, K.u32(4)), K.u32(c))), K.cast(outType, K.select(any, K.lane(y, c as 0 | 1 | 2 | 3), K.f32(0))));
+          for (let c = 0; c < 4; c++) ctx.store(x, out, K.add(o, K.add(K.mul(oc[u]!, K.u32(4)), K.u32(c))), K.cast(outType, K.select(empty, K.f32(0), K.lane(y, c as 0 | 1 | 2 | 3))));
         };
         if (Dv4 % NC === 0) put(sb);
         else sb.if(ocIn[u]!, put);

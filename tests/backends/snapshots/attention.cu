@@ -160,35 +160,35 @@ extern "C" __global__ void __launch_bounds__(16) attention_flash(
         const float alpha = (m_old > (-5e+29f) ? expf(m_old - mx) : 0.0f);
         sk::f32x4 sum = sk::splat<4>(0.0f);
         const sk::f32x4 sv_8 = p_tile[o + 0u];
-        const sk::f32x4 p = sk::f32x4{(sv_8.x > (-5e+29f) ? expf(sv_8.x - mx) : 0.0f), (sv_8.y > (-5e+29f) ? expf(sv_8.y - mx) : 0.0f), (sv_8.z > (-5e+29f) ? expf(sv_8.z - mx) : 0.0f), (sv_8.w > (-5e+29f) ? expf(sv_8.w - mx) : 0.0f)};
+        const sk::f32x4 p = sk::f32x4{(sv_8.x <= (-5e+29f) ? 0.0f : expf(sv_8.x - mx)), (sv_8.y <= (-5e+29f) ? 0.0f : expf(sv_8.y - mx)), (sv_8.z <= (-5e+29f) ? 0.0f : expf(sv_8.z - mx)), (sv_8.w <= (-5e+29f) ? 0.0f : expf(sv_8.w - mx))};
         p_tile[o + 0u] = p;
         sum = sum + p;
         const sk::f32x4 sv_9 = p_tile[o + 1u];
-        const sk::f32x4 p_1 = sk::f32x4{(sv_9.x > (-5e+29f) ? expf(sv_9.x - mx) : 0.0f), (sv_9.y > (-5e+29f) ? expf(sv_9.y - mx) : 0.0f), (sv_9.z > (-5e+29f) ? expf(sv_9.z - mx) : 0.0f), (sv_9.w > (-5e+29f) ? expf(sv_9.w - mx) : 0.0f)};
+        const sk::f32x4 p_1 = sk::f32x4{(sv_9.x <= (-5e+29f) ? 0.0f : expf(sv_9.x - mx)), (sv_9.y <= (-5e+29f) ? 0.0f : expf(sv_9.y - mx)), (sv_9.z <= (-5e+29f) ? 0.0f : expf(sv_9.z - mx)), (sv_9.w <= (-5e+29f) ? 0.0f : expf(sv_9.w - mx))};
         p_tile[o + 1u] = p_1;
         sum = sum + p_1;
         const sk::f32x4 sv_10 = p_tile[o + 2u];
-        const sk::f32x4 p_2 = sk::f32x4{(sv_10.x > (-5e+29f) ? expf(sv_10.x - mx) : 0.0f), (sv_10.y > (-5e+29f) ? expf(sv_10.y - mx) : 0.0f), (sv_10.z > (-5e+29f) ? expf(sv_10.z - mx) : 0.0f), (sv_10.w > (-5e+29f) ? expf(sv_10.w - mx) : 0.0f)};
+        const sk::f32x4 p_2 = sk::f32x4{(sv_10.x <= (-5e+29f) ? 0.0f : expf(sv_10.x - mx)), (sv_10.y <= (-5e+29f) ? 0.0f : expf(sv_10.y - mx)), (sv_10.z <= (-5e+29f) ? 0.0f : expf(sv_10.z - mx)), (sv_10.w <= (-5e+29f) ? 0.0f : expf(sv_10.w - mx))};
         p_tile[o + 2u] = p_2;
         sum = sum + p_2;
         const sk::f32x4 sv_11 = p_tile[o + 3u];
-        const sk::f32x4 p_3 = sk::f32x4{(sv_11.x > (-5e+29f) ? expf(sv_11.x - mx) : 0.0f), (sv_11.y > (-5e+29f) ? expf(sv_11.y - mx) : 0.0f), (sv_11.z > (-5e+29f) ? expf(sv_11.z - mx) : 0.0f), (sv_11.w > (-5e+29f) ? expf(sv_11.w - mx) : 0.0f)};
+        const sk::f32x4 p_3 = sk::f32x4{(sv_11.x <= (-5e+29f) ? 0.0f : expf(sv_11.x - mx)), (sv_11.y <= (-5e+29f) ? 0.0f : expf(sv_11.y - mx)), (sv_11.z <= (-5e+29f) ? 0.0f : expf(sv_11.z - mx)), (sv_11.w <= (-5e+29f) ? 0.0f : expf(sv_11.w - mx))};
         p_tile[o + 3u] = p_3;
         sum = sum + p_3;
         const sk::f32x4 sv_12 = p_tile[o + 4u];
-        const sk::f32x4 p_4 = sk::f32x4{(sv_12.x > (-5e+29f) ? expf(sv_12.x - mx) : 0.0f), (sv_12.y > (-5e+29f) ? expf(sv_12.y - mx) : 0.0f), (sv_12.z > (-5e+29f) ? expf(sv_12.z - mx) : 0.0f), (sv_12.w > (-5e+29f) ? expf(sv_12.w - mx) : 0.0f)};
+        const sk::f32x4 p_4 = sk::f32x4{(sv_12.x <= (-5e+29f) ? 0.0f : expf(sv_12.x - mx)), (sv_12.y <= (-5e+29f) ? 0.0f : expf(sv_12.y - mx)), (sv_12.z <= (-5e+29f) ? 0.0f : expf(sv_12.z - mx)), (sv_12.w <= (-5e+29f) ? 0.0f : expf(sv_12.w - mx))};
         p_tile[o + 4u] = p_4;
         sum = sum + p_4;
         const sk::f32x4 sv_13 = p_tile[o + 5u];
-        const sk::f32x4 p_5 = sk::f32x4{(sv_13.x > (-5e+29f) ? expf(sv_13.x - mx) : 0.0f), (sv_13.y > (-5e+29f) ? expf(sv_13.y - mx) : 0.0f), (sv_13.z > (-5e+29f) ? expf(sv_13.z - mx) : 0.0f), (sv_13.w > (-5e+29f) ? expf(sv_13.w - mx) : 0.0f)};
+        const sk::f32x4 p_5 = sk::f32x4{(sv_13.x <= (-5e+29f) ? 0.0f : expf(sv_13.x - mx)), (sv_13.y <= (-5e+29f) ? 0.0f : expf(sv_13.y - mx)), (sv_13.z <= (-5e+29f) ? 0.0f : expf(sv_13.z - mx)), (sv_13.w <= (-5e+29f) ? 0.0f : expf(sv_13.w - mx))};
         p_tile[o + 5u] = p_5;
         sum = sum + p_5;
         const sk::f32x4 sv_14 = p_tile[o + 6u];
-        const sk::f32x4 p_6 = sk::f32x4{(sv_14.x > (-5e+29f) ? expf(sv_14.x - mx) : 0.0f), (sv_14.y > (-5e+29f) ? expf(sv_14.y - mx) : 0.0f), (sv_14.z > (-5e+29f) ? expf(sv_14.z - mx) : 0.0f), (sv_14.w > (-5e+29f) ? expf(sv_14.w - mx) : 0.0f)};
+        const sk::f32x4 p_6 = sk::f32x4{(sv_14.x <= (-5e+29f) ? 0.0f : expf(sv_14.x - mx)), (sv_14.y <= (-5e+29f) ? 0.0f : expf(sv_14.y - mx)), (sv_14.z <= (-5e+29f) ? 0.0f : expf(sv_14.z - mx)), (sv_14.w <= (-5e+29f) ? 0.0f : expf(sv_14.w - mx))};
         p_tile[o + 6u] = p_6;
         sum = sum + p_6;
         const sk::f32x4 sv_15 = p_tile[o + 7u];
-        const sk::f32x4 p_7 = sk::f32x4{(sv_15.x > (-5e+29f) ? expf(sv_15.x - mx) : 0.0f), (sv_15.y > (-5e+29f) ? expf(sv_15.y - mx) : 0.0f), (sv_15.z > (-5e+29f) ? expf(sv_15.z - mx) : 0.0f), (sv_15.w > (-5e+29f) ? expf(sv_15.w - mx) : 0.0f)};
+        const sk::f32x4 p_7 = sk::f32x4{(sv_15.x <= (-5e+29f) ? 0.0f : expf(sv_15.x - mx)), (sv_15.y <= (-5e+29f) ? 0.0f : expf(sv_15.y - mx)), (sv_15.z <= (-5e+29f) ? 0.0f : expf(sv_15.z - mx)), (sv_15.w <= (-5e+29f) ? 0.0f : expf(sv_15.w - mx))};
         p_tile[o + 7u] = p_7;
         sum = sum + p_7;
         row_sum[r_1] = fmaf(row_sum[r_1], alpha, (sum.x + sum.y) + (sum.z + sum.w));
@@ -239,60 +239,60 @@ extern "C" __global__ void __launch_bounds__(16) attention_flash(
   }
   for (unsigned r_2 = t; r_2 < 8u; r_2 += 16u) {
     const float l = row_sum[r_2];
-    const bool any = l > 0.0f;
-    row_alpha[r_2] = (any ? 1.0f / l : 0.0f);
+    const bool empty = l == 0.0f;
+    row_alpha[r_2] = (empty ? 0.0f : 1.0f / l);
   }
   __syncthreads();
   const unsigned row = row0 + (or0 + 0u);
   const float inv_l = row_alpha[or0 + 0u];
-  const bool any_1 = inv_l > 0.0f;
+  const bool empty_1 = inv_l == 0.0f;
   if (row < 7u) {
     const unsigned o_1 = ((((b * 2u) + h) * 7u) + row) * 8u;
     if (oc_in) {
       const sk::f32x4 y = acc * inv_l;
-      y3[o_1 + ((oc * 4u) + 0u)] = (any_1 ? y.x : 0.0f);
-      y3[o_1 + ((oc * 4u) + 1u)] = (any_1 ? y.y : 0.0f);
-      y3[o_1 + ((oc * 4u) + 2u)] = (any_1 ? y.z : 0.0f);
-      y3[o_1 + ((oc * 4u) + 3u)] = (any_1 ? y.w : 0.0f);
+      y3[o_1 + ((oc * 4u) + 0u)] = (empty_1 ? 0.0f : y.x);
+      y3[o_1 + ((oc * 4u) + 1u)] = (empty_1 ? 0.0f : y.y);
+      y3[o_1 + ((oc * 4u) + 2u)] = (empty_1 ? 0.0f : y.z);
+      y3[o_1 + ((oc * 4u) + 3u)] = (empty_1 ? 0.0f : y.w);
     }
   }
   const unsigned row_1 = row0 + (or0 + 1u);
   const float inv_l_1 = row_alpha[or0 + 1u];
-  const bool any_2 = inv_l_1 > 0.0f;
+  const bool empty_2 = inv_l_1 == 0.0f;
   if (row_1 < 7u) {
     const unsigned o_2 = ((((b * 2u) + h) * 7u) + row_1) * 8u;
     if (oc_in) {
       const sk::f32x4 y_1 = acc_1 * inv_l_1;
-      y3[o_2 + ((oc * 4u) + 0u)] = (any_2 ? y_1.x : 0.0f);
-      y3[o_2 + ((oc * 4u) + 1u)] = (any_2 ? y_1.y : 0.0f);
-      y3[o_2 + ((oc * 4u) + 2u)] = (any_2 ? y_1.z : 0.0f);
-      y3[o_2 + ((oc * 4u) + 3u)] = (any_2 ? y_1.w : 0.0f);
+      y3[o_2 + ((oc * 4u) + 0u)] = (empty_2 ? 0.0f : y_1.x);
+      y3[o_2 + ((oc * 4u) + 1u)] = (empty_2 ? 0.0f : y_1.y);
+      y3[o_2 + ((oc * 4u) + 2u)] = (empty_2 ? 0.0f : y_1.z);
+      y3[o_2 + ((oc * 4u) + 3u)] = (empty_2 ? 0.0f : y_1.w);
     }
   }
   const unsigned row_2 = row0 + (or0 + 2u);
   const float inv_l_2 = row_alpha[or0 + 2u];
-  const bool any_3 = inv_l_2 > 0.0f;
+  const bool empty_3 = inv_l_2 == 0.0f;
   if (row_2 < 7u) {
     const unsigned o_3 = ((((b * 2u) + h) * 7u) + row_2) * 8u;
     if (oc_in) {
       const sk::f32x4 y_2 = acc_2 * inv_l_2;
-      y3[o_3 + ((oc * 4u) + 0u)] = (any_3 ? y_2.x : 0.0f);
-      y3[o_3 + ((oc * 4u) + 1u)] = (any_3 ? y_2.y : 0.0f);
-      y3[o_3 + ((oc * 4u) + 2u)] = (any_3 ? y_2.z : 0.0f);
-      y3[o_3 + ((oc * 4u) + 3u)] = (any_3 ? y_2.w : 0.0f);
+      y3[o_3 + ((oc * 4u) + 0u)] = (empty_3 ? 0.0f : y_2.x);
+      y3[o_3 + ((oc * 4u) + 1u)] = (empty_3 ? 0.0f : y_2.y);
+      y3[o_3 + ((oc * 4u) + 2u)] = (empty_3 ? 0.0f : y_2.z);
+      y3[o_3 + ((oc * 4u) + 3u)] = (empty_3 ? 0.0f : y_2.w);
     }
   }
   const unsigned row_3 = row0 + (or0 + 3u);
   const float inv_l_3 = row_alpha[or0 + 3u];
-  const bool any_4 = inv_l_3 > 0.0f;
+  const bool empty_4 = inv_l_3 == 0.0f;
   if (row_3 < 7u) {
     const unsigned o_4 = ((((b * 2u) + h) * 7u) + row_3) * 8u;
     if (oc_in) {
       const sk::f32x4 y_3 = acc_3 * inv_l_3;
-      y3[o_4 + ((oc * 4u) + 0u)] = (any_4 ? y_3.x : 0.0f);
-      y3[o_4 + ((oc * 4u) + 1u)] = (any_4 ? y_3.y : 0.0f);
-      y3[o_4 + ((oc * 4u) + 2u)] = (any_4 ? y_3.z : 0.0f);
-      y3[o_4 + ((oc * 4u) + 3u)] = (any_4 ? y_3.w : 0.0f);
+      y3[o_4 + ((oc * 4u) + 0u)] = (empty_4 ? 0.0f : y_3.x);
+      y3[o_4 + ((oc * 4u) + 1u)] = (empty_4 ? 0.0f : y_3.y);
+      y3[o_4 + ((oc * 4u) + 2u)] = (empty_4 ? 0.0f : y_3.z);
+      y3[o_4 + ((oc * 4u) + 3u)] = (empty_4 ? 0.0f : y_3.w);
     }
   }
 }

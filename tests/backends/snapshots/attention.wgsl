@@ -208,7 +208,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         var sum: vec4<f32> = vec4<f32>(0.0f);
         for (var c_1: u32 = 0u; c_1 < params.key_groups; c_1 += 1u) {
           let sv_1: vec4<f32> = p_tile[o + c_1];
-          let p: vec4<f32> = vec4<f32>(select(0.0f, exp(sv_1.x - mx), sv_1.x > -5e+29f), select(0.0f, exp(sv_1.y - mx), sv_1.y > -5e+29f), select(0.0f, exp(sv_1.z - mx), sv_1.z > -5e+29f), select(0.0f, exp(sv_1.w - mx), sv_1.w > -5e+29f));
+          let p: vec4<f32> = vec4<f32>(select(exp(sv_1.x - mx), 0.0f, sv_1.x <= -5e+29f), select(exp(sv_1.y - mx), 0.0f, sv_1.y <= -5e+29f), select(exp(sv_1.z - mx), 0.0f, sv_1.z <= -5e+29f), select(exp(sv_1.w - mx), 0.0f, sv_1.w <= -5e+29f));
           p_tile[o + c_1] = p;
           sum = sum + p;
         }
@@ -260,60 +260,60 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   }
   for (var r_2: u32 = t; r_2 < 8u; r_2 += 8u) {
     let l: f32 = row_sum[r_2];
-    let any: bool = l > 0.0f;
-    row_alpha[r_2] = select(0.0f, 1.0f / l, any);
+    let empty: bool = l == 0.0f;
+    row_alpha[r_2] = select(1.0f / l, 0.0f, empty);
   }
   workgroupBarrier();
   let row: u32 = row0 + (or0 + 0u);
   let inv_l: f32 = row_alpha[or0 + 0u];
-  let any_1: bool = inv_l > 0.0f;
+  let empty_1: bool = inv_l == 0.0f;
   if (row < 7u) {
     let o_1: u32 = ((((b * 2u) + h) * 7u) + row) * 8u;
     if (oc_in) {
       let y: vec4<f32> = acc * inv_l;
-      y3[o_1 + ((oc * 4u) + 0u)] = select(0.0f, y.x, any_1);
-      y3[o_1 + ((oc * 4u) + 1u)] = select(0.0f, y.y, any_1);
-      y3[o_1 + ((oc * 4u) + 2u)] = select(0.0f, y.z, any_1);
-      y3[o_1 + ((oc * 4u) + 3u)] = select(0.0f, y.w, any_1);
+      y3[o_1 + ((oc * 4u) + 0u)] = select(y.x, 0.0f, empty_1);
+      y3[o_1 + ((oc * 4u) + 1u)] = select(y.y, 0.0f, empty_1);
+      y3[o_1 + ((oc * 4u) + 2u)] = select(y.z, 0.0f, empty_1);
+      y3[o_1 + ((oc * 4u) + 3u)] = select(y.w, 0.0f, empty_1);
     }
   }
   let row_1: u32 = row0 + (or0 + 1u);
   let inv_l_1: f32 = row_alpha[or0 + 1u];
-  let any_2: bool = inv_l_1 > 0.0f;
+  let empty_2: bool = inv_l_1 == 0.0f;
   if (row_1 < 7u) {
     let o_2: u32 = ((((b * 2u) + h) * 7u) + row_1) * 8u;
     if (oc_in) {
       let y_1: vec4<f32> = acc_1 * inv_l_1;
-      y3[o_2 + ((oc * 4u) + 0u)] = select(0.0f, y_1.x, any_2);
-      y3[o_2 + ((oc * 4u) + 1u)] = select(0.0f, y_1.y, any_2);
-      y3[o_2 + ((oc * 4u) + 2u)] = select(0.0f, y_1.z, any_2);
-      y3[o_2 + ((oc * 4u) + 3u)] = select(0.0f, y_1.w, any_2);
+      y3[o_2 + ((oc * 4u) + 0u)] = select(y_1.x, 0.0f, empty_2);
+      y3[o_2 + ((oc * 4u) + 1u)] = select(y_1.y, 0.0f, empty_2);
+      y3[o_2 + ((oc * 4u) + 2u)] = select(y_1.z, 0.0f, empty_2);
+      y3[o_2 + ((oc * 4u) + 3u)] = select(y_1.w, 0.0f, empty_2);
     }
   }
   let row_2: u32 = row0 + (or0 + 2u);
   let inv_l_2: f32 = row_alpha[or0 + 2u];
-  let any_3: bool = inv_l_2 > 0.0f;
+  let empty_3: bool = inv_l_2 == 0.0f;
   if (row_2 < 7u) {
     let o_3: u32 = ((((b * 2u) + h) * 7u) + row_2) * 8u;
     if (oc_in) {
       let y_2: vec4<f32> = acc_2 * inv_l_2;
-      y3[o_3 + ((oc * 4u) + 0u)] = select(0.0f, y_2.x, any_3);
-      y3[o_3 + ((oc * 4u) + 1u)] = select(0.0f, y_2.y, any_3);
-      y3[o_3 + ((oc * 4u) + 2u)] = select(0.0f, y_2.z, any_3);
-      y3[o_3 + ((oc * 4u) + 3u)] = select(0.0f, y_2.w, any_3);
+      y3[o_3 + ((oc * 4u) + 0u)] = select(y_2.x, 0.0f, empty_3);
+      y3[o_3 + ((oc * 4u) + 1u)] = select(y_2.y, 0.0f, empty_3);
+      y3[o_3 + ((oc * 4u) + 2u)] = select(y_2.z, 0.0f, empty_3);
+      y3[o_3 + ((oc * 4u) + 3u)] = select(y_2.w, 0.0f, empty_3);
     }
   }
   let row_3: u32 = row0 + (or0 + 3u);
   let inv_l_3: f32 = row_alpha[or0 + 3u];
-  let any_4: bool = inv_l_3 > 0.0f;
+  let empty_4: bool = inv_l_3 == 0.0f;
   if (row_3 < 7u) {
     let o_4: u32 = ((((b * 2u) + h) * 7u) + row_3) * 8u;
     if (oc_in) {
       let y_3: vec4<f32> = acc_3 * inv_l_3;
-      y3[o_4 + ((oc * 4u) + 0u)] = select(0.0f, y_3.x, any_4);
-      y3[o_4 + ((oc * 4u) + 1u)] = select(0.0f, y_3.y, any_4);
-      y3[o_4 + ((oc * 4u) + 2u)] = select(0.0f, y_3.z, any_4);
-      y3[o_4 + ((oc * 4u) + 3u)] = select(0.0f, y_3.w, any_4);
+      y3[o_4 + ((oc * 4u) + 0u)] = select(y_3.x, 0.0f, empty_4);
+      y3[o_4 + ((oc * 4u) + 1u)] = select(y_3.y, 0.0f, empty_4);
+      y3[o_4 + ((oc * 4u) + 2u)] = select(y_3.z, 0.0f, empty_4);
+      y3[o_4 + ((oc * 4u) + 3u)] = select(y_3.w, 0.0f, empty_4);
     }
   }
 }
