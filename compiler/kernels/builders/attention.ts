@@ -166,7 +166,8 @@ export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Parti
     const lsum = cb.var("lsum", K.f32(0));
     cb.for("jj", t, n, (lb, jj) => {
       const s = lb.let("s", K.load(scores, jj));
-      const p = lb.let("p", K.select(K.gt(s, K.f32(REAL)), K.exp(K.sub(s, mNew)), K.f32(0)));
+      // Masked is s ≤ REAL, so that a NaN score is kept (and propagates, as in the reference).
+      const p = lb.let("p", K.select(K.le(s, K.f32(REAL)), K.f32(0), K.exp(K.sub(s, mNew))));
       lb.store(scores, jj, p);
       lb.assign(lsum, K.add(lsum, p));
     }, WG);
@@ -174,7 +175,7 @@ export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Parti
     reduce(cb, K.add); // its last barrier also publishes the probabilities
 
     // 3. Online softmax: rescale what came before, then add this chunk's p·v.
-    const alpha = cb.let("alpha", K.select(K.gt(m, K.f32(REAL)), K.exp(K.sub(m, mNew)), K.f32(0)));
+    const alpha = cb.let("alpha", K.select(K.le(m, K.f32(REAL)), K.f32(0), K.exp(K.sub(m, mNew))));
     cb.assign(l, K.fma(l, alpha, K.load(red, 0)));
     cb.assign(m, mNew);
     for (const a of acc) cb.assign(a, K.mul(a, alpha));
@@ -192,10 +193,11 @@ export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Parti
     cb.barrier(); // the next chunk overwrites scores and red
   }, C);
 
-  // Normalize; a row with nothing allowed has l = 0 and writes zeros.
+  // Normalize; a row with nothing allowed has l = 0 exactly and writes zeros (a row with an allowed
+  // key has l ≥ 1; a NaN l is not empty and divides into NaN, as the reference gives).
   const out = ctx.tensor(root, "read_write");
   const outType = ctx.typeOf(root);
-  const inv = body.let("inv_l", K.select(K.gt(l, K.f32(0)), K.div(K.f32(1), l), K.f32(0)));
+  const inv = body.let("inv_l", K.select(K.eq(l, K.f32(0)), K.f32(0), K.div(K.f32(1), l)));
   // With `lse` the row is Dv + 1 wide: column Dv is log Σ exp(scaled score) over allowed keys,
   // m + log ℓ, or the mask value for a row with nothing allowed.
   const lse = root.attrs["lse"] === true;
@@ -207,7 +209,7 @@ export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Parti
   });
   if (lse) {
     body.if(K.eq(t, K.u32(0)), (sb) => {
-      const v = K.select(K.gt(l, K.f32(0)), K.add(m, K.log(l)), K.f32(maskValue(root.dtype)));
+      const v = K.select(K.eq(l, K.f32(0)), K.f32(maskValue(root.dtype)), K.add(m, K.log(l)));
       ctx.store(sb, out, iadd(imul(row, W), Dv), K.cast(outType, v));
     });
   }
