@@ -15,6 +15,7 @@
 
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { decode, encode } from "fast-png";
+import { writeFileAtomic } from "./files.ts";
 
 export interface Image {
   readonly channels: number;
@@ -198,7 +199,7 @@ export function writePng(path: string, img: Image): void {
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < img.channels; c++) out[i * img.channels + c] = Math.min(255, Math.max(0, Math.floor(img.data[c * n + i]!)));
   }
-  writeFileSync(path, encode({ width: img.width, height: img.height, data: out, channels: img.channels, depth: 8 }));
+  writeFileAtomic(path, encode({ width: img.width, height: img.height, data: out, channels: img.channels, depth: 8 }));
 }
 
 /** A decoded image [3, H, W] in nominal [−1, 1] → pixels floor(clamp((x + 1)/2, 0, 1)·255) (§7.4). */

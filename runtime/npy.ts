@@ -12,6 +12,7 @@
 // C order; Fortran order and big-endian data are refused by name.
 
 import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileAtomic } from "./files.ts";
 
 /** The element types handled, by NumPy's type string without the byte-order character. */
 export type NpyDType = "f2" | "f4" | "f8" | "i1" | "i2" | "i4" | "i8" | "u1" | "u2" | "u4" | "b1";
@@ -172,8 +173,9 @@ export function encodeNpy(a: { readonly shape: readonly number[]; readonly data:
   return out;
 }
 
+/** Writes a .npy file atomically (temporary name, then rename). */
 export function writeNpy(path: string, a: { readonly shape: readonly number[]; readonly data: NpyData; readonly dtype?: NpyDType }): void {
-  writeFileSync(path, encodeNpy(a));
+  writeFileAtomic(path, encodeNpy(a));
 }
 
 /** Values as float64 (int64 converted exactly when within ±2^53, else an error). */

@@ -43,6 +43,7 @@ import { decays } from "../../runtime/training/optim.ts";
 import { TRAIN_SEGMENT_SLOTS } from "../../runtime/training/trainer.ts";
 import type { CompiledGraph, ExecutableSummary } from "../../runtime/executable.ts";
 import { capsOf, lower } from "../../runtime/executable.ts";
+import { ensureOutputFolder } from "../../runtime/files.ts";
 
 export interface CompileCommandOptions {
   readonly target: string;
@@ -168,7 +169,9 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   const target: "wgsl" | "cuda" = o.target;
   if (target === "cuda" && o.device) throw new Error("--device is not supported with --target cuda yet (lowering uses DEFAULT_CUDA_CAPS)");
   const t0 = performance.now();
+  ensureOutputFolder(o.out, "--out");
   const { graph, dims, state } = loadGraph(model, o);
+  checkDimNames(graph, o.dims ?? {});
   const device = o.device ? await openDevice() : undefined;
   try {
     const caps: TargetCaps = device ? capsOf(device) : target === "cuda" ? DEFAULT_CUDA_CAPS : DEFAULT_WGSL_CAPS;
@@ -240,6 +243,23 @@ function positiveInt(v: string, what: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive integer, got '${v}'`);
   return n;
+}
+
+/** The symbolic dimensions the graph's inputs and parameters are declared with. */
+function graphSymbols(graph: Graph): Set<string> {
+  const out = new Set<string>();
+  for (const n of [...graph.inputs, ...graph.params]) {
+    for (const d of n.shape) if (typeof d === "string") for (const m of d.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) out.add(m[0]);
+  }
+  return out;
+}
+
+/** --dim must name a dimension the graph has (a typo would otherwise be ignored silently). */
+function checkDimNames(graph: Graph, dims: Readonly<Record<string, number>>): void {
+  const known = graphSymbols(graph);
+  for (const name of Object.keys(dims)) {
+    if (!known.has(name)) throw new Error(`--dim ${name}: the graph has no dimension ${name} (its symbolic dimensions: ${[...known].sort().join(", ") || "none"})`);
+  }
 }
 
 function collectDim(v: string, prev: Record<string, number>): Record<string, number> {

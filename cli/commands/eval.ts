@@ -12,8 +12,9 @@
 // Writes a table to stdout and eval.json; the last line is the one-line summary.
 
 import type { Command } from "commander";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { checkOutputFile, ensureOutputFolder, writeFileAtomic } from "../../runtime/files.ts";
 import { openDevice } from "../../backends/wgsl/device.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
@@ -228,12 +229,9 @@ export function summaryLine(r: EvalReport): string {
   return `eval shapes: t2i ${fmtRate(s.overall)} (color ${fmtRate(s.color)}, shape ${fmtRate(s.shape)}, count ${fmtRate(s.count)}, position ${fmtRate(s.position)}), mmu ${fmtRate(r.mmu.overall)}, psnr ${r.tokenizer.psnr.toFixed(1)} dB`;
 }
 
-/** Writes JSON atomically (temp file + rename). */
+/** Writes JSON atomically (temp file + rename); an infinite PSNR (a perfect reconstruction) as "Infinity". */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path) || ".", { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, (_k, v: unknown) => (v === Infinity ? "Infinity" : v), 2) + "\n");
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(value, (_k, v: unknown) => (v === Infinity ? "Infinity" : v), 2) + "\n");
 }
 
 function int(flag: string, min: number): (v: string) => number {
@@ -288,6 +286,8 @@ export function register(program: Command): void {
       const vq = magvit2ConfigFor(o.vqModel ?? cfg.vqModel);
       const weights = weightsFor(cfg.name, o.weights, "--weights");
       const vqWeights = weightsFor(vq.name, o.vqWeights, "--vq-weights");
+      checkOutputFile(o.json, "--json");
+      if (o.images !== undefined) ensureOutputFolder(o.images, "--images");
       const device = await openDevice();
       try {
         const t0 = performance.now();

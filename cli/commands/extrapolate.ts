@@ -18,7 +18,7 @@ import { SHOWO_CONFIGS, imageGrid } from "../../models/showo.ts";
 import { vocabIds } from "../../models/showo-vocab.ts";
 import { MAGVIT2_CONFIGS, downFactor } from "../../models/magvit2.ts";
 import { writeNpy } from "../../runtime/npy.ts";
-import { philoxNoise } from "../../runtime/sampling/noise.ts";
+import { checkNoiseShape, philoxNoise } from "../../runtime/sampling/noise.ts";
 import { T2IForward, t2iRows } from "../../runtime/sampling/t2i.ts";
 import { showoConfigFor } from "./forward.ts";
 import type { SamplingFlags } from "./generate.ts";
@@ -26,6 +26,7 @@ import { collect, defaultVqModel, generateCodes, parseSampling, samplingOptions,
 import { encodeImage } from "./inpaint.ts";
 import { magvit2ConfigFor } from "./vq.ts";
 import { DEFAULT_SHOWO_MODEL, weightsFor } from "../../runtime/weights/shipped.ts";
+import { checkOutputFile, ensureOutputFolder } from "../../runtime/files.ts";
 
 export const DIRECTIONS = ["left", "right", "up", "down"] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -109,6 +110,9 @@ async function extrapolate(o: ExtrapolateFlags): Promise<void> {
   if (o.direction.length === 0) throw new Error(`give --direction (${DIRECTIONS.join(", ")}; repeat to chain)`);
   for (const d of o.direction) if (!(DIRECTIONS as readonly string[]).includes(d)) throw new Error(`--direction must be one of ${DIRECTIONS.join(", ")}, got '${d}'`);
   if (o.prompt.length !== 1 && o.prompt.length !== o.direction.length) throw new Error(`give one --prompt, or one per --direction (${o.direction.length}); got ${o.prompt.length}`);
+  if (o.codesOut !== undefined) checkOutputFile(o.codesOut, "--codes-out");
+  checkNoiseShape({ steps: opts.steps, batch: 1, tokens: cfg.imageTokens });
+  ensureOutputFolder(o.out, "--out");
   // The whole chain's geometry is checked before any work.
   let dims: Canvas = masks(W, W);
   for (const d of o.direction as Direction[]) dims = extendCanvas(dims, extrapolationWindow(dims, d, W, offset), d, W, offset);
@@ -134,12 +138,13 @@ async function extrapolate(o: ExtrapolateFlags): Promise<void> {
   } finally {
     forward.dispose();
   }
+  // The image first (decoding can still fail), then the codes: a failed run writes neither.
+  const [path] = await writeImages(Int32Array.from(canvas.codes), 1, [canvas.h, canvas.w], vqModel, vqWeights, o.out, ["000.png"]);
+  console.log(`wrote ${path} (${canvas.h * f}×${canvas.w * f})`);
   if (o.codesOut !== undefined) {
     writeNpy(o.codesOut, { shape: [canvas.h, canvas.w], data: Int32Array.from(canvas.codes) });
     console.log(`wrote codes int32 [${canvas.h}, ${canvas.w}] to ${o.codesOut}`);
   }
-  const [path] = await writeImages(Int32Array.from(canvas.codes), 1, [canvas.h, canvas.w], vqModel, vqWeights, o.out, ["000.png"]);
-  console.log(`wrote ${path} (${canvas.h * f}×${canvas.w * f})`);
 }
 
 export function register(program: Command): void {

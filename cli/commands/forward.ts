@@ -24,6 +24,7 @@ import { compile } from "../../runtime/executable.ts";
 import { describeNpy, writeNpy } from "../../runtime/npy.ts";
 import { SHOWO_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
 import { DEFAULT_SHOWO_MODEL, weightsFor } from "../../runtime/weights/shipped.ts";
+import { checkOutputFile } from "../../runtime/files.ts";
 
 export const FORWARD_TASKS = ["t2i", "mmu", "lm"] as const;
 export type ForwardTask = (typeof FORWARD_TASKS)[number];
@@ -155,6 +156,7 @@ export function register(program: Command): void {
       const cfg = showoConfigFor(o.model);
       const weights = weightsFor(cfg.name, o.weights, "--weights");
       checkTask(o.task);
+      checkOutputFile(o.out, "--out");
       const ids = readIdRows(o.ids, cfg.vocab);
       const r = await runForward({ model: o.model, weights, task: o.task, ids });
       writeNpy(o.out, { shape: r.shape, data: r.logits });

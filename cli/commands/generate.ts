@@ -27,7 +27,8 @@ import type { Device } from "../../runtime/device.ts";
 import { fromSigned, writePng } from "../../runtime/image.ts";
 import { describeNpy, writeNpy } from "../../runtime/npy.ts";
 import type { SamplingNoise } from "../../runtime/sampling/noise.ts";
-import { philoxNoise, readNoise } from "../../runtime/sampling/noise.ts";
+import { checkNoiseShape, philoxNoise, readNoise } from "../../runtime/sampling/noise.ts";
+import { checkOutputFile, ensureOutputFolder } from "../../runtime/files.ts";
 import type { Annealing } from "../../runtime/sampling/schedule.ts";
 import { maskSchedule } from "../../runtime/sampling/schedule.ts";
 import type { T2IOptions } from "../../runtime/sampling/t2i.ts";
@@ -197,6 +198,7 @@ export async function generate(o: GenerateFlags): Promise<void> {
   if (o.ids === undefined && o.prompt.length === 0) throw new Error("nothing to generate: give --prompt \"…\" (repeatable) or --ids IDS.json");
   if (o.uncondIds !== undefined && o.ids === undefined) throw new Error("--uncond-ids goes with --ids");
   if (o.codesOut === undefined && o.out === undefined) throw new Error("give --out DIR to write PNGs (or --codes-out CODES.npy for the codes alone)");
+  if (o.codesOut !== undefined) checkOutputFile(o.codesOut, "--codes-out");
   const vqModel = o.vqModel ?? defaultVqModel(cfg);
   const weights = weightsFor(cfg.name, o.weights, "--weights");
   const vqWeights = o.out !== undefined ? (magvit2ConfigFor(vqModel), weightsFor(vqModel, o.vqWeights, "--vq-weights")) : undefined;
@@ -216,19 +218,22 @@ export async function generate(o: GenerateFlags): Promise<void> {
     ({ cond, uncond } = t2iRows(cfg, tokenize(o.prompt, cfg)));
   }
   const shape = { steps: opts.steps, batch: cond.length, tokens: cfg.imageTokens };
+  checkNoiseShape(shape);
+  if (o.out !== undefined) ensureOutputFolder(o.out, "--out");
   const noise = o.noise !== undefined ? readNoise(o.noise, shape) : philoxNoise(seed, shape);
   const r = await generateCodes({ cfg, weights, cond, uncond, opts, noise, progress: o.progress, label: cfg.name, reuse: o.reuse });
   const B = cond.length;
-  if (o.codesOut !== undefined) {
-    writeNpy(o.codesOut, { shape: [B, cfg.imageTokens], data: r.codes });
-    console.log(`wrote codes ${describeNpy({ dtype: "i4", shape: [B, cfg.imageTokens] })} to ${o.codesOut}`);
-  }
+  // Images first (decoding can still fail), then the codes: a failed run writes neither.
   if (o.out !== undefined && vqWeights !== undefined) {
     const g = imageGrid(cfg);
     const names = cond.map((_, b) => `${String(b).padStart(3, "0")}.png`);
     const paths = await writeImages(r.codes, B, [g, g], vqModel, vqWeights, o.out, names);
     const px = g * downFactor(MAGVIT2_CONFIGS[vqModel]!);
     paths.forEach((p, b) => console.log(`wrote ${p} (${px}×${px})${o.prompt[b] !== undefined ? `: ${JSON.stringify(o.prompt[b])}` : ""}`));
+  }
+  if (o.codesOut !== undefined) {
+    writeNpy(o.codesOut, { shape: [B, cfg.imageTokens], data: r.codes });
+    console.log(`wrote codes ${describeNpy({ dtype: "i4", shape: [B, cfg.imageTokens] })} to ${o.codesOut}`);
   }
   console.log(`${cfg.name}: ${summary(cfg, r, opts)}`);
 }

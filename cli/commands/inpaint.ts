@@ -15,13 +15,14 @@ import { vocabIds } from "../../models/showo-vocab.ts";
 import { MAGVIT2_CONFIGS, downFactor } from "../../models/magvit2.ts";
 import { readPng, resizeAndCrop, resizeBicubic, threshold, toGrey, toSigned } from "../../runtime/image.ts";
 import { describeNpy, writeNpy } from "../../runtime/npy.ts";
-import { philoxNoise, readNoise } from "../../runtime/sampling/noise.ts";
+import { checkNoiseShape, philoxNoise, readNoise } from "../../runtime/sampling/noise.ts";
 import { t2iRows } from "../../runtime/sampling/t2i.ts";
 import { showoConfigFor } from "./forward.ts";
 import type { SamplingFlags } from "./generate.ts";
 import { collect, defaultVqModel, generateCodes, parseSampling, samplingOptions, summary, tokenize, writeImages } from "./generate.ts";
 import { magvit2ConfigFor, vqEncode } from "./vq.ts";
 import { DEFAULT_SHOWO_MODEL, weightsFor } from "../../runtime/weights/shipped.ts";
+import { checkOutputFile, ensureOutputFolder } from "../../runtime/files.ts";
 
 /** An image file → its codes [N] at the model's resolution (grid × the tokenizer's factor). */
 export async function encodeImage(path: string, cfg: ShowoConfig, vqModel: string, vqWeights: string): Promise<Int32Array> {
@@ -61,6 +62,9 @@ async function inpaint(o: InpaintFlags): Promise<void> {
   const holes = hole.reduce((a, b) => a + b, 0);
   if (holes === 0) throw new Error(`${o.mask}: the mask selects no code to regenerate (white = regenerate; after resizing to the ${imageGrid(cfg)}×${imageGrid(cfg)} code grid and thresholding at 0.5 nothing is left)`);
   const weights = weightsFor(cfg.name, o.weights, "--weights"), vqWeights = weightsFor(vqModel, o.vqWeights, "--vq-weights");
+  if (o.codesOut !== undefined) checkOutputFile(o.codesOut, "--codes-out");
+  checkNoiseShape({ steps: opts.steps, batch: o.prompt.length, tokens: cfg.imageTokens });
+  ensureOutputFolder(o.out, "--out");
   const codes = await encodeImage(o.image, cfg, vqModel, vqWeights);
   const { MASK, IMAGE_OFFSET } = vocabIds(cfg);
   const image = Array.from(codes, (c, n) => (hole[n] ? MASK : c + IMAGE_OFFSET));
@@ -69,13 +73,14 @@ async function inpaint(o: InpaintFlags): Promise<void> {
   const noise = o.noise !== undefined ? readNoise(o.noise, shape) : philoxNoise(seed, shape);
   const r = await generateCodes({ cfg, weights, cond, uncond, opts, noise, progress: o.progress, label: "inpainting" });
   const B = cond.length;
+  const g = imageGrid(cfg);
+  // Images first (decoding can still fail), then the codes: a failed run writes neither.
+  const paths = await writeImages(r.codes, B, [g, g], vqModel, vqWeights, o.out, cond.map((_, b) => `${String(b).padStart(3, "0")}.png`));
+  paths.forEach((p, b) => console.log(`wrote ${p} (${res}×${res}, ${holes} of ${cfg.imageTokens} codes regenerated): ${JSON.stringify(o.prompt[b])}`));
   if (o.codesOut !== undefined) {
     writeNpy(o.codesOut, { shape: [B, cfg.imageTokens], data: r.codes });
     console.log(`wrote codes ${describeNpy({ dtype: "i4", shape: [B, cfg.imageTokens] })} to ${o.codesOut}`);
   }
-  const g = imageGrid(cfg);
-  const paths = await writeImages(r.codes, B, [g, g], vqModel, vqWeights, o.out, cond.map((_, b) => `${String(b).padStart(3, "0")}.png`));
-  paths.forEach((p, b) => console.log(`wrote ${p} (${res}×${res}, ${holes} of ${cfg.imageTokens} codes regenerated): ${JSON.stringify(o.prompt[b])}`));
   console.log(`${cfg.name}: ${summary(cfg, r, opts)}`);
 }
 

@@ -18,7 +18,8 @@
 // --no-cache runs Show-o's way (the whole sequence per token, one question at a time).
 
 import type { Command } from "commander";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { checkOutputFile, writeFileAtomic } from "../../runtime/files.ts";
 import { openDevice } from "../../backends/wgsl/device.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import type { Magvit2Config } from "../../models/magvit2.ts";
@@ -191,6 +192,7 @@ async function action(o: CliOptions): Promise<void> {
   const maxNewTokens = intOption(o.maxNewTokens, "max-new-tokens", 1);
   const sample = samplingOf(o);
   const weights = weightsFor(cfg.name, o.weights, "--weights");
+  if (o.tokensOut !== undefined) checkOutputFile(o.tokensOut, "--tokens-out");
   if (o.ids !== undefined && (o.image !== undefined || o.question.length > 0)) throw new Error("give either --ids or --image with --question, not both");
   const device = await openDevice();
   try {
@@ -218,7 +220,7 @@ async function action(o: CliOptions): Promise<void> {
       r.tokens.forEach((t, b) => console.log(`${questions[b] !== undefined ? `Q: ${questions[b]}\nA: ` : `[${b}] `}${answerText(t, cfg)}`));
     }
     if (o.tokensOut !== undefined) {
-      writeFileSync(o.tokensOut, JSON.stringify(r.tokens) + "\n");
+      writeFileAtomic(o.tokensOut, JSON.stringify(r.tokens) + "\n");
       console.log(`wrote ${r.tokens.length} rows of generated ids to ${o.tokensOut}`);
     }
     const stopped = r.tokens.filter((t) => t[t.length - 1] === vocabIds(cfg).EOS).length;

@@ -23,6 +23,7 @@ import type { NpyArray } from "../../runtime/npy.ts";
 import { describeNpy, npyToFloat64, readNpy, writeNpy } from "../../runtime/npy.ts";
 import { MAGVIT2_KEYMAP, loadWeights } from "../../runtime/weights/index.ts";
 import { weightsFor } from "../../runtime/weights/shipped.ts";
+import { checkOutputFile } from "../../runtime/files.ts";
 
 export function magvit2ConfigFor(name: string): Magvit2Config {
   const cfg = MAGVIT2_CONFIGS[name];
@@ -124,6 +125,7 @@ export function register(program: Command): void {
   common(vq.command("encode").description("images float32 [B, 3, H, W] in [−1, 1] → codes int32 [B, h·w] (row-major over the code grid)"))
     .action(async (o: { model: string; weights?: string; in: string; out: string }) => {
       magvit2ConfigFor(o.model);
+      checkOutputFile(o.out, "--out");
       const r = await vqEncode(readNpy(o.in), { model: o.model, weights: weightsFor(o.model, o.weights, "--weights") }, o.in);
       writeNpy(o.out, { shape: r.shape, data: r.codes });
       console.log(`wrote codes ${describeNpy({ dtype: "i4", shape: r.shape })} to ${o.out}`);
@@ -132,6 +134,7 @@ export function register(program: Command): void {
     .option("--grid <HxW>", "code grid height × width (default: square, √N × √N)")
     .action(async (o: { model: string; weights?: string; in: string; out: string; grid?: string }) => {
       magvit2ConfigFor(o.model);
+      checkOutputFile(o.out, "--out");
       const grid = o.grid !== undefined ? parseGrid(o.grid) : undefined;
       const r = await vqDecode(readNpy(o.in), { model: o.model, weights: weightsFor(o.model, o.weights, "--weights"), ...(grid ? { grid } : {}) }, o.in);
       writeNpy(o.out, { shape: r.shape, data: r.image });

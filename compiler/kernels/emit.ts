@@ -183,7 +183,11 @@ export class KernelContext {
       this.tensors.push({ binding: b.name, node: base, shard: s, access });
     }
     if (this.tensors.length > this.caps.maxStorageBindings) {
-      throw new Error(`kernel ${this.kb.name} needs ${this.tensors.length} storage bindings; the device allows ${this.caps.maxStorageBindings}`);
+      const big = this.tensors.reduce((m, t) => (t.shard > m.shard ? t : m), this.tensors[0]!);
+      const why = big.shard > 0
+        ? `: ${big.node.dtype}[${big.node.shape.join(", ")}] takes ${big.shard + 1} bindings, since one binding holds at most ${fmtBytes(this.caps.maxBindingBytes)} (maxStorageBufferBindingSize); a smaller batch or sequence fits`
+        : "";
+      throw new Error(`kernel ${this.kb.name} needs ${this.tensors.length} storage bindings; the device allows ${this.caps.maxStorageBindings}${why}`);
     }
     const t: TensorAccess = { node: base, shards, plan, type: this.typeOf(base), lanes };
     if (views) views.set(lanes, t);
@@ -297,4 +301,8 @@ export class KernelContext {
 /** A short description of a node for kernel docs: `matmul f32[2, 3]`. */
 export function describe(n: Node): string {
   return `${n.op} ${formatType(n.dtype, n.shape)}`;
+}
+
+function fmtBytes(n: number): string {
+  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : `${(n / 2 ** 20).toFixed(0)} MiB`;
 }

@@ -27,9 +27,21 @@ export function noiseIndex(n: NoiseShape, step: number, row: number, token: numb
   return ((step * n.batch + row) * n.tokens + token) * 2 + which;
 }
 
+/** The largest noise tensor a run may ask for (1 GiB of f32: far beyond any useful step count). */
+export const MAX_NOISE_BYTES = 2 ** 30;
+
+/** Refuses a noise shape too large to allocate, naming the sizes (before any work). */
+export function checkNoiseShape(shape: NoiseShape): void {
+  const bytes = shape.steps * shape.batch * shape.tokens * 2 * 4;
+  if (!(bytes <= MAX_NOISE_BYTES)) {
+    throw new Error(`the sampling noise for ${shape.steps} steps × ${shape.batch} rows × ${shape.tokens} image tokens × 2 would be ${(bytes / 2 ** 30).toFixed(1)} GiB (at most ${MAX_NOISE_BYTES / 2 ** 30} GiB): lower --steps or the batch`);
+  }
+}
+
 /** Philox uniforms for a seed (a non-negative integer below 2⁵³). */
 export function philoxNoise(seed: number, shape: NoiseShape): SamplingNoise {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
+  checkNoiseShape(shape);
   const k0 = seed % 0x100000000, k1 = Math.floor(seed / 0x100000000);
   const data = new Float32Array(shape.steps * shape.batch * shape.tokens * 2);
   for (let s = 0; s < shape.steps; s++) {
