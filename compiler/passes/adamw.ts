@@ -3,7 +3,7 @@
 //
 // shapes: the loss graph's inputs + optim f32[4] → its outputs + grad_norm f32[] + the new state
 //
-//   g      = ∂loss/∂p for every trainable p                        (autodiff's backprop)
+//   g      = ∂loss/∂p for every trainable p                        (the IR's backprop)
 //   norm   = √(Σ_p Σ g²)                                           (reported before clipping)
 //   c      = min(1, max_norm / (norm + 1e-6))                      (clip_grad_norm_; max_norm huge: off)
 //   m'     = β₁·m + (1 − β₁)·c·g
@@ -20,11 +20,11 @@
 // which is what lets the update run after every read of the old parameters.
 
 import { Tensor } from "../dsl/tensor.ts";
+import { backprop } from "../ir/backprop.ts";
 import { apply, constant, input } from "../ir/build.ts";
 import type { GraphOutput, Node } from "../ir/graph.ts";
 import { Graph } from "../ir/graph.ts";
 import { formatType, isFloat } from "../ir/types.ts";
-import { backprop } from "./autodiff.ts";
 
 export interface AdamWOptions {
   /** The scalar output to minimise. */

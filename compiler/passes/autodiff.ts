@@ -1,7 +1,7 @@
 // Reverse-mode automatic differentiation as a graph → graph pass.
 //
-// The backward graph is built from each op's VJP column in the op table (composites use their own
-// VJP, never their decomposition). The walk:
+// The backward graph is built by backprop (compiler/ir/backprop.ts) from each op's VJP column in the
+// op table (composites use their own VJP, never their decomposition). The walk:
 //   1. order the loss's ancestors topologically;
 //   2. mark the float nodes that depend on a differentiated leaf (params in `wrt`, inputs in
 //      `inputsWrt`): only those can carry a gradient, so no VJP is built for anything else;
@@ -10,11 +10,11 @@
 // A `null` from a VJP means "no contribution". Leaves with no path to the loss get a zero gradient.
 // The result holds the original outputs plus `grad.<leaf name>` for every differentiated leaf.
 
-import { add, constant, input } from "../ir/build.ts";
+import { backprop } from "../ir/backprop.ts";
+import { constant, input } from "../ir/build.ts";
 import type { GraphOutput, Node } from "../ir/graph.ts";
-import { Graph, topoSort } from "../ir/graph.ts";
-import { getOp } from "../ir/ops.ts";
-import { formatType, isFloat, shapeEq } from "../ir/types.ts";
+import { Graph } from "../ir/graph.ts";
+import { formatType, isFloat } from "../ir/types.ts";
 
 export interface GradOptions {
   /** Output to differentiate: a float scalar (every dimension 1). */
@@ -86,46 +86,4 @@ function withGradOutputs(outputs: readonly GraphOutput[], leaves: readonly Node[
     result.push({ name, node: grads[i] ?? constant(0, leaf.dtype, leaf.shape) });
   });
   return result;
-}
-
-/**
- * Gradients of `root` (seeded with `seed`, of root's type) with respect to each leaf, or null
- * for a leaf with no differentiable path to `root`.
- */
-export function backprop(root: Node, seed: Node, leaves: readonly Node[]): (Node | null)[] {
-  if (seed.dtype !== root.dtype || !shapeEq(seed.shape, root.shape)) {
-    throw new Error(`autodiff: seed ${formatType(seed.dtype, seed.shape)} does not match ${formatType(root.dtype, root.shape)}`);
-  }
-  const order = topoSort([root]);
-  const leafSet = new Set(leaves);
-  // Float nodes on a path from a leaf: the only ones whose gradient anything needs.
-  const active = new Set<Node>();
-  for (const n of order) {
-    if (leafSet.has(n) || (isFloat(n.dtype) && n.inputs.some((i) => active.has(i)))) active.add(n);
-  }
-  const grads = new Map<Node, Node>();
-  if (active.has(root)) grads.set(root, seed);
-  for (let k = order.length - 1; k >= 0; k--) {
-    const n = order[k]!;
-    const g = grads.get(n);
-    if (!g || n.inputs.length === 0) continue;
-    const def = getOp(n.op);
-    if (!def.differentiable) continue;
-    const vjps = def.vjp({ inputs: n.inputs, out: n, grad: g, attrs: n.attrs });
-    if (vjps.length !== n.inputs.length) {
-      throw new Error(`autodiff: the VJP of ${n.op} returned ${vjps.length} gradients for ${n.inputs.length} inputs`);
-    }
-    n.inputs.forEach((x, i) => {
-      const gx = vjps[i];
-      if (!gx || !active.has(x)) return;
-      if (gx.dtype !== x.dtype || !shapeEq(gx.shape, x.shape)) {
-        throw new Error(`autodiff: the VJP of ${n.op} gave input ${i} (${formatType(x.dtype, x.shape)}) `
-          + `a gradient of type ${formatType(gx.dtype, gx.shape)}`);
-      }
-      const prev = grads.get(x);
-      grads.set(x, prev ? add(prev, gx) : gx);
-    });
-    grads.delete(n); // its contributions are passed on; leaves keep theirs
-  }
-  return leaves.map((l) => grads.get(l) ?? null);
 }

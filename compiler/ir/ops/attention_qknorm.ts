@@ -36,8 +36,8 @@ import { tensor } from "../ref.ts";
 import type { Dim, Shape } from "../types.ts";
 import { dimEq, formatShape, isFloat } from "../types.ts";
 import { topoSort } from "../graph.ts";
-// autodiff.ts imports the op table too; it is only called inside the VJP, after every module has loaded.
-import { backprop } from "../../passes/autodiff.ts";
+// backprop.ts imports the op table too; it is only called inside the VJP, after every module has loaded.
+import { backprop } from "../backprop.ts";
 import { attentionGrads, packedShape } from "./attention.ts";
 import { ex, sameDType } from "./util.ts";
 
@@ -332,8 +332,9 @@ defineOp({
   // The attention's gradients with respect to the normalized, rotated q and k come from the flash
   // backward ops (attention_grad.ts) on the packed attention_qknorm{lse} (which share-attention-lse
   // makes the forward's own node); they then flow through the LayerNorm and rotary VJPs, built by
-  // the autodiff pass's backprop on placeholders (so the walk never leaves this op) and put on the
-  // real inputs. The backward recomputes the normalized q and k; v's gradient needs no chain.
+  // backprop (../backprop.ts, the autodiff pass's walk) on placeholders (so the walk never leaves
+  // this op) and put on the real inputs. The backward recomputes the normalized q and k; v's
+  // gradient needs no chain.
   vjp: ({ inputs, out, grad, attrs }) => {
     const packed = attrs["lse"] ? out : apply("attention_qknorm", inputs, { ...attrs, lse: true });
     const [qn, kn] = normalizedQK(inputs, attrs);
