@@ -1,7 +1,8 @@
 // Kernel IR → CUDA C++ source text.
 //
 // Thin and mechanical like the WGSL printer (backends/wgsl/print.ts), and deterministic: the same
-// kernel prints the same text. Each kernel becomes
+// kernel prints the same text. Statements and operators are printed by the C-like printer shared
+// with WGSL (backends/c-like/print.ts); this file holds CUDA's dialect of it. Each kernel becomes
 //
 //   struct <name>_Params { ...fields of uniformLayout(kernel), in order... };
 //   extern "C" __global__ void __launch_bounds__(<invocations>) <name>(<bindings...>, const <name>_Params params)
@@ -24,10 +25,11 @@
 //
 // Where the hardware truly differs from WGSL, see docs/architecture.md, "Target differences".
 
-import type { Expr, Kernel, ScalarType, Stmt, Type } from "../../compiler/kernels/kernel-ir.ts";
+import type { Expr, Kernel, ScalarType, Type } from "../../compiler/kernels/kernel-ir.ts";
 import { forEachStmt, isVector, kernelFeatures, lanesOf, scalarOf, uniformLayout } from "../../compiler/kernels/kernel-ir.ts";
 import type { TargetCaps } from "../../compiler/kernels/target.ts";
-import { literal as wgslLiteral } from "../wgsl/print.ts";
+import type { Dialect, ExprOf } from "../c-like/print.ts";
+import { CLikePrinter, floatText } from "../c-like/print.ts";
 
 /**
  * Limits for lowering without a device (`showo compile --target cuda`, the nvcc tests): an
@@ -368,7 +370,7 @@ export function printCudaKernel(kernel: Kernel, name: string = kernel.name): str
   const features = kernelFeatures(kernel);
   const layout = uniformLayout(kernel);
   const [wx, wy, wz] = kernel.workgroupSize;
-  const p = new Printer(kernel.workgroupSize);
+  const p = new CLikePrinter(cudaDialect(kernel.workgroupSize));
   const out: string[] = [];
 
   out.push(`// kernel ${name}`);
@@ -423,10 +425,10 @@ export function cudaLiteral(type: ScalarType, value: number | boolean): string {
     case "u32": return `${value}u`;
     // -2147483648 would be unary minus applied to a literal too large for int.
     case "i32": return value === -(2 ** 31) ? "(-2147483647 - 1)" : `${value}`;
-    // The decimal WGSL prints is valid C and exact; an f16 value is exact in f32, so converting
-    // its f32 spelling rounds nothing.
-    case "f32": return wgslLiteral("f32", value);
-    case "f16": return `__half(${wgslLiteral("f32", value)})`;
+    // The shortest decimal is valid C and exact; an f16 value is exact in f32, so converting its
+    // f32 spelling rounds nothing.
+    case "f32": return `${floatText(value as number, "f32")}f`;
+    case "f16": return `__half(${floatText(value as number, "f32")}f)`;
   }
 }
 
@@ -470,13 +472,7 @@ function checkNames(k: Kernel, fnName: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Statements and expressions
-
-const BINARY_OPS: Readonly<Record<string, string>> = {
-  add: "+", sub: "-", mul: "*", div: "/", rem: "%",
-  eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=",
-  and: "&&", or: "||", bitand: "&", bitor: "|", bitxor: "^", shl: "<<", shr: ">>",
-};
+// The dialect: how CUDA spells statements and expressions
 
 // f32 scalars call CUDA's functions directly; everything else goes through the prelude's overloads.
 const F32_FNS: Readonly<Record<string, string>> = {
@@ -493,169 +489,114 @@ const BITCAST_INTRINSICS: Readonly<Record<string, string>> = {
 
 const isConst = (e: Expr): e is Extract<Expr, { kind: "const" }> => e.kind === "const";
 
-class Printer {
-  readonly #wg: readonly [number, number, number];
-  readonly #mask: string;
-
-  constructor(workgroupSize: readonly [number, number, number]) {
-    this.#wg = workgroupSize;
-    this.#mask = `sk::lane_mask<${workgroupSize[0] * workgroupSize[1] * workgroupSize[2]}u>()`;
-  }
-
-  stmts(stmts: readonly Stmt[], depth: number, out: string[]): void {
-    const pad = "  ".repeat(depth);
-    for (const s of stmts) {
-      switch (s.kind) {
-        case "let": out.push(`${pad}const ${ctype(s.type)} ${s.name} = ${this.expr(s.value)};`); break;
-        case "var": {
-          const zero = zeroOf(s.type);
-          if (s.init) out.push(`${pad}${ctype(s.type)} ${s.name} = ${this.expr(s.init)};`);
-          else out.push(zero === null ? `${pad}${ctype(s.type)} ${s.name}{};` : `${pad}${ctype(s.type)} ${s.name} = ${zero};`);
-          break;
-        }
-        case "array": out.push(`${pad}${ctype(s.type)} ${s.name}[${s.length}] = {};`); break;
-        case "assign": out.push(`${pad}${s.name} = ${this.expr(s.value)};`); break;
-        case "store": out.push(`${pad}${s.array.name}[${this.expr(s.index)}] = ${this.expr(s.value)};`); break;
-        case "if":
-          out.push(`${pad}if (${this.expr(s.cond)}) {`);
-          this.stmts(s.then, depth + 1, out);
-          if (s.else.length > 0) {
-            out.push(`${pad}} else {`);
-            this.stmts(s.else, depth + 1, out);
-          }
-          out.push(`${pad}}`);
-          break;
-        case "for": {
-          // i32 loop variables step with the wrapping add (C++ signed overflow is undefined).
-          const step = s.type === "i32" ? `${s.name} = sk::add(${s.name}, ${this.expr(s.step)})` : `${s.name} += ${this.operand(s.step)}`;
-          out.push(`${pad}for (${ctype(s.type)} ${s.name} = ${this.expr(s.start)}; ${s.name} < ${this.operand(s.end)}; ${step}) {`);
-          this.stmts(s.body, depth + 1, out);
-          out.push(`${pad}}`);
-          break;
-        }
-        case "while":
-          out.push(`${pad}while (${this.expr(s.cond)}) {`);
-          this.stmts(s.body, depth + 1, out);
-          out.push(`${pad}}`);
-          break;
-        case "break": out.push(`${pad}break;`); break;
-        case "continue": out.push(`${pad}continue;`); break;
-        case "return": out.push(`${pad}return;`); break;
-        // __syncthreads orders shared and global memory for the block, so it serves both scopes.
-        case "barrier": out.push(`${pad}__syncthreads();`); break;
-        case "comment": for (const line of s.text.split("\n")) out.push(`${pad}${comment(line)}`); break;
+/** CUDA's spellings for one kernel (builtins and warp masks depend on its workgroup size). */
+function cudaDialect(wg: readonly [number, number, number]): Dialect {
+  const mask = `sk::lane_mask<${wg[0] * wg[1] * wg[2]}u>()`;
+  return {
+    parenthesizeNegativeOperands: true,
+    let: (s, p) => `const ${ctype(s.type)} ${s.name} = ${p.expr(s.value)};`,
+    var: (s, p) => {
+      const zero = zeroOf(s.type);
+      if (s.init) return `${ctype(s.type)} ${s.name} = ${p.expr(s.init)};`;
+      return zero === null ? `${ctype(s.type)} ${s.name}{};` : `${ctype(s.type)} ${s.name} = ${zero};`;
+    },
+    array: (s) => `${ctype(s.type)} ${s.name}[${s.length}] = {};`,
+    forInit: (s, p) => `${ctype(s.type)} ${s.name} = ${p.expr(s.start)}`,
+    // i32 loop variables step with the wrapping add (C++ signed overflow is undefined).
+    forStep: (s, p) => (s.type === "i32" ? `${s.name} = sk::add(${s.name}, ${p.expr(s.step)})` : `${s.name} += ${p.operand(s.step)}`),
+    // __syncthreads orders shared and global memory for the block, so it serves both scopes.
+    barrier: () => "__syncthreads();",
+    comment,
+    literal: (e) => cudaLiteral(e.type, e.value),
+    builtin: (e) => builtin(wg, e.name, e.axis),
+    unary: (e, p) => (e.type === "i32" && e.op === "neg" ? `sk::neg(${p.expr(e.arg)})` : p.prefix(e)),
+    binary,
+    call: (e, p) => {
+      const args = e.args.map((a) => p.expr(a));
+      if (e.type === "f32") {
+        if (e.fn === "clamp") return `fminf(fmaxf(${args[0]}, ${args[1]}), ${args[2]})`;
+        return `${F32_FNS[e.fn]}(${args.join(", ")})`;
       }
-    }
-  }
+      return `sk::${SK_FNS[e.fn] ?? e.fn}(${args.join(", ")})`;
+    },
+    select: (e, p) => `(${p.expr(e.cond)} ? ${p.expr(e.ifTrue)} : ${p.expr(e.ifFalse)})`,
+    cast: (e, p) => `sk::to_${scalarOf(e.type)}(${p.expr(e.arg)})`,
+    bitcast: (e, p) => {
+      const intrinsic = BITCAST_INTRINSICS[`${e.arg.type}>${e.type}`];
+      if (intrinsic) return `${intrinsic}(${p.expr(e.arg)})`;
+      return `sk::bitcast<${ctype(e.type)}>(${p.expr(e.arg)})`;
+    },
+    vector: (e, p) => {
+      const parts = e.parts.map((a) => p.expr(a));
+      return parts.length === 1 ? `sk::splat<${lanesOf(e.type)}>(${parts[0]})` : `${ctype(e.type)}{${parts.join(", ")}}`;
+    },
+    subgroup: (e, p) => {
+      const x = p.expr(e.arg);
+      const lane = e.lane ? p.expr(e.lane) : "";
+      switch (e.op) {
+        case "add": return `sk::warp_add(${x}, ${mask})`;
+        case "min": return `sk::warp_min(${x}, ${mask})`;
+        case "max": return `sk::warp_max(${x}, ${mask})`;
+        case "shuffle": case "broadcast": return `sk::shfl(${x}, ${lane}, ${mask})`;
+        case "shuffleXor": return `sk::shfl_xor(${x}, ${lane}, ${mask})`;
+        case "broadcastFirst": return `sk::warp_first(${x}, ${mask})`;
+      }
+    },
+  };
+}
 
-  /** An expression as an operand of an operator: parenthesized unless atomic. */
-  operand(e: Expr): string {
-    const text = this.expr(e);
-    if (e.kind === "binary" || e.kind === "unary") return `(${text})`;
-    if (e.kind === "const" && text.startsWith("-")) return `(${text})`;
-    return text;
+/**
+ * A binary operator: native where C++ agrees with the IR (floats, unsigned arithmetic, a constant
+ * divisor or shift that needs no guard, vectors through the prelude's operators), otherwise the
+ * prelude's helper with the IR's integer semantics.
+ */
+function binary(e: ExprOf<"binary">, p: CLikePrinter): string {
+  const { op, lhs, rhs } = e;
+  const native = p.infix(e);
+  // Vectors: the prelude's operators (lane-wise, with the integer rules below).
+  if (isVector(lhs.type) || isVector(rhs.type)) return native;
+  const s = scalarOf(lhs.type);
+  const helper = (fn: string): string => `sk::${fn}(${p.expr(lhs)}, ${p.expr(rhs)})`;
+  // A constant divisor that is neither 0 nor -1 needs no guard.
+  const safeDivisor = isConst(rhs) && rhs.value !== 0 && rhs.value !== -1;
+  const smallShift = isConst(rhs) && (rhs.value as number) < 32;
+  switch (op) {
+    case "add": case "sub": case "mul": return s === "i32" ? helper(op) : native;
+    case "div": return s === "f32" || s === "f16" || safeDivisor ? native : helper("div");
+    case "rem":
+      if (s === "f32") return `fmodf(${p.expr(lhs)}, ${p.expr(rhs)})`;
+      return s !== "f16" && safeDivisor ? native : helper("rem");
+    case "shl": return s === "u32" && smallShift ? native : helper("shl");
+    case "shr": return smallShift ? native : helper("shr");
+    default: return native;
   }
+}
 
-  expr(e: Expr): string {
-    switch (e.kind) {
-      case "const": return cudaLiteral(e.type, e.value);
-      case "local": return e.name;
-      case "param": return `params.${e.name}`;
-      case "builtin": return this.builtin(e.name, e.axis);
-      case "load": return `${e.array.name}[${this.expr(e.index)}]`;
-      case "unary": {
-        if (e.op === "not") return `!${this.operand(e.arg)}`;
-        if (e.op === "bitnot") return `~${this.operand(e.arg)}`;
-        return e.type === "i32" ? `sk::neg(${this.expr(e.arg)})` : `-${this.operand(e.arg)}`;
-      }
-      case "binary": return this.binary(e);
-      case "call": {
-        const args = e.args.map((a) => this.expr(a));
-        if (e.type === "f32") {
-          if (e.fn === "clamp") return `fminf(fmaxf(${args[0]}, ${args[1]}), ${args[2]})`;
-          return `${F32_FNS[e.fn]}(${args.join(", ")})`;
-        }
-        return `sk::${SK_FNS[e.fn] ?? e.fn}(${args.join(", ")})`;
-      }
-      case "select": return `(${this.expr(e.cond)} ? ${this.expr(e.ifTrue)} : ${this.expr(e.ifFalse)})`;
-      case "cast": return `sk::to_${scalarOf(e.type)}(${this.expr(e.arg)})`;
-      case "bitcast": {
-        const intrinsic = BITCAST_INTRINSICS[`${e.arg.type}>${e.type}`];
-        if (intrinsic) return `${intrinsic}(${this.expr(e.arg)})`;
-        return `sk::bitcast<${ctype(e.type)}>(${this.expr(e.arg)})`;
-      }
-      case "vector": {
-        const parts = e.parts.map((p) => this.expr(p));
-        return parts.length === 1 ? `sk::splat<${lanesOf(e.type)}>(${parts[0]})` : `${ctype(e.type)}{${parts.join(", ")}}`;
-      }
-      case "lane": {
-        const v = e.vec.kind === "select" ? this.expr(e.vec) : this.operand(e.vec);
-        return `${v}.${"xyzw"[e.lane]}`;
-      }
-      case "subgroup": {
-        const x = this.expr(e.arg);
-        const lane = e.lane ? this.expr(e.lane) : "";
-        switch (e.op) {
-          case "add": return `sk::warp_add(${x}, ${this.#mask})`;
-          case "min": return `sk::warp_min(${x}, ${this.#mask})`;
-          case "max": return `sk::warp_max(${x}, ${this.#mask})`;
-          case "shuffle": case "broadcast": return `sk::shfl(${x}, ${lane}, ${this.#mask})`;
-          case "shuffleXor": return `sk::shfl_xor(${x}, ${lane}, ${this.#mask})`;
-          case "broadcastFirst": return `sk::warp_first(${x}, ${this.#mask})`;
-        }
-      }
-    }
+function builtin(wg: readonly [number, number, number], name: string, axis: number): string {
+  const c = "xyz"[axis]!;
+  switch (name) {
+    case "global_invocation_id": return `(blockIdx.${c} * ${wg[axis]}u + threadIdx.${c})`;
+    case "local_invocation_id": return `threadIdx.${c}`;
+    case "workgroup_id": return `blockIdx.${c}`;
+    case "num_workgroups": return `gridDim.${c}`;
+    case "logical_workgroup_id":
+      if (axis === 2) throw new Error("logical_workgroup_id has axes x and y only");
+      return axis === 0 ? "wg_linear" : "blockIdx.z";
+    case "logical_num_workgroups":
+      if (axis === 2) throw new Error("logical_num_workgroups has axes x and y only");
+      return axis === 0 ? "params.grid_x" : "gridDim.z";
+    case "local_invocation_index": return localIndex(wg);
+    case "subgroup_size": return "32u";
+    case "subgroup_invocation_id": return `(${localIndex(wg)} & 31u)`;
+    default: throw new Error(`unknown builtin '${name}'`);
   }
+}
 
-  binary(e: Extract<Expr, { kind: "binary" }>): string {
-    const { op, lhs, rhs } = e;
-    const l = this.operand(lhs), r = this.operand(rhs);
-    const native = `${l} ${BINARY_OPS[op]} ${r}`;
-    // Vectors: the prelude's operators (lane-wise, with the integer rules below).
-    if (isVector(lhs.type) || isVector(rhs.type)) return native;
-    const s = scalarOf(lhs.type);
-    const helper = (fn: string): string => `sk::${fn}(${this.expr(lhs)}, ${this.expr(rhs)})`;
-    // A constant divisor that is neither 0 nor -1 needs no guard.
-    const safeDivisor = isConst(rhs) && rhs.value !== 0 && rhs.value !== -1;
-    const smallShift = isConst(rhs) && (rhs.value as number) < 32;
-    switch (op) {
-      case "add": case "sub": case "mul": return s === "i32" ? helper(op) : native;
-      case "div": return s === "f32" || s === "f16" || safeDivisor ? native : helper("div");
-      case "rem":
-        if (s === "f32") return `fmodf(${this.expr(lhs)}, ${this.expr(rhs)})`;
-        return s !== "f16" && safeDivisor ? native : helper("rem");
-      case "shl": return s === "u32" && smallShift ? native : helper("shl");
-      case "shr": return smallShift ? native : helper("shr");
-      default: return native;
-    }
-  }
-
-  builtin(name: string, axis: number): string {
-    const c = "xyz"[axis]!;
-    switch (name) {
-      case "global_invocation_id": return `(blockIdx.${c} * ${this.#wg[axis]}u + threadIdx.${c})`;
-      case "local_invocation_id": return `threadIdx.${c}`;
-      case "workgroup_id": return `blockIdx.${c}`;
-      case "num_workgroups": return `gridDim.${c}`;
-      case "logical_workgroup_id":
-        if (axis === 2) throw new Error("logical_workgroup_id has axes x and y only");
-        return axis === 0 ? "wg_linear" : "blockIdx.z";
-      case "logical_num_workgroups":
-        if (axis === 2) throw new Error("logical_num_workgroups has axes x and y only");
-        return axis === 0 ? "params.grid_x" : "gridDim.z";
-      case "local_invocation_index": return this.localIndex();
-      case "subgroup_size": return "32u";
-      case "subgroup_invocation_id": return `(${this.localIndex()} & 31u)`;
-      default: throw new Error(`unknown builtin '${name}'`);
-    }
-  }
-
-  localIndex(): string {
-    const [wx, wy, wz] = this.#wg;
-    if (wy === 1 && wz === 1) return "threadIdx.x";
-    const terms = ["threadIdx.x"];
-    if (wy > 1) terms.push(`threadIdx.y * ${wx}u`);
-    if (wz > 1) terms.push(`threadIdx.z * ${wx * wy}u`);
-    return `(${terms.join(" + ")})`;
-  }
+function localIndex(wg: readonly [number, number, number]): string {
+  const [wx, wy, wz] = wg;
+  if (wy === 1 && wz === 1) return "threadIdx.x";
+  const terms = ["threadIdx.x"];
+  if (wy > 1) terms.push(`threadIdx.y * ${wx}u`);
+  if (wz > 1) terms.push(`threadIdx.z * ${wx * wy}u`);
+  return `(${terms.join(" + ")})`;
 }

@@ -4,11 +4,14 @@
 // it). Layout of the output, top to bottom: the kernel's doc comment (what it computes, its
 // shapes), `enable` directives, the uniform struct, storage bindings in group 0 numbered in
 // declaration order with the uniform last, workgroup arrays, helper functions, then `main`.
-// Nested operators are always parenthesized, which also keeps WGSL's no-mixing rules for
-// `&&`/`||` and the bitwise operators.
+// Statements and operators are printed by the C-like printer shared with CUDA
+// (backends/c-like/print.ts); this file holds WGSL's dialect of it. Nested operators are always
+// parenthesized, which also keeps WGSL's no-mixing rules for `&&`/`||` and the bitwise operators.
 
-import type { Expr, Kernel, Stmt, Type } from "../../compiler/kernels/kernel-ir.ts";
+import type { Kernel, Type } from "../../compiler/kernels/kernel-ir.ts";
 import { forEachExpr, kernelFeatures, uniformLayout } from "../../compiler/kernels/kernel-ir.ts";
+import type { Dialect } from "../c-like/print.ts";
+import { CLikePrinter, floatText } from "../c-like/print.ts";
 
 // Entry-point builtins by IR name: the WGSL builtin, the parameter name and its type.
 const ENTRY_BUILTINS = [
@@ -20,12 +23,6 @@ const ENTRY_BUILTINS = [
   ["subgroup_size", "sg_size", "u32"],
   ["subgroup_invocation_id", "sg_lane", "u32"],
 ] as const;
-
-const BINARY_OPS: Readonly<Record<string, string>> = {
-  add: "+", sub: "-", mul: "*", div: "/", rem: "%",
-  eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=",
-  and: "&&", or: "||", bitand: "&", bitor: "|", bitxor: "^", shl: "<<", shr: ">>",
-};
 
 const SUBGROUP_FNS: Readonly<Record<string, string>> = {
   add: "subgroupAdd", min: "subgroupMin", max: "subgroupMax", shuffle: "subgroupShuffle",
@@ -113,73 +110,37 @@ export function printWgsl(kernel: Kernel): string {
     out.push("  let wg_linear = wid.x + wid.y * params.grid_fold_x;");
     out.push("  if (wg_linear >= params.grid_x) {", "    return;", "  }");
   }
-  printStmts(kernel.body, 1, out);
+  printer.stmts(kernel.body, 1, out);
   out.push("}");
   return out.join("\n") + "\n";
 }
 
-function printStmts(stmts: readonly Stmt[], depth: number, out: string[]): void {
-  const pad = "  ".repeat(depth);
-  for (const s of stmts) {
-    switch (s.kind) {
-      case "let": out.push(`${pad}let ${s.name}: ${s.type} = ${expr(s.value)};`); break;
-      case "var": out.push(`${pad}var ${s.name}: ${s.type}${s.init ? ` = ${expr(s.init)}` : ""};`); break;
-      case "array": out.push(`${pad}var ${s.name}: array<${s.type}, ${s.length}>;`); break;
-      case "assign": out.push(`${pad}${s.name} = ${expr(s.value)};`); break;
-      case "store": out.push(`${pad}${s.array.name}[${expr(s.index)}] = ${expr(s.value)};`); break;
-      case "if":
-        out.push(`${pad}if (${expr(s.cond)}) {`);
-        printStmts(s.then, depth + 1, out);
-        if (s.else.length > 0) {
-          out.push(`${pad}} else {`);
-          printStmts(s.else, depth + 1, out);
-        }
-        out.push(`${pad}}`);
-        break;
-      case "for":
-        out.push(`${pad}for (var ${s.name}: ${s.type} = ${expr(s.start)}; ${s.name} < ${operand(s.end)}; ${s.name} += ${operand(s.step)}) {`);
-        printStmts(s.body, depth + 1, out);
-        out.push(`${pad}}`);
-        break;
-      case "while":
-        out.push(`${pad}while (${expr(s.cond)}) {`);
-        printStmts(s.body, depth + 1, out);
-        out.push(`${pad}}`);
-        break;
-      case "break": out.push(`${pad}break;`); break;
-      case "continue": out.push(`${pad}continue;`); break;
-      case "return": out.push(`${pad}return;`); break;
-      case "barrier": out.push(`${pad}${s.scope === "workgroup" ? "workgroupBarrier" : "storageBarrier"}();`); break;
-      case "comment": for (const line of s.text.split("\n")) out.push(`${pad}// ${line}`); break;
-    }
-  }
-}
+// WGSL's spellings; the statement walk, operators and operand parentheses are CLikePrinter's.
+const WGSL: Dialect = {
+  parenthesizeNegativeOperands: false,
+  let: (s, p) => `let ${s.name}: ${s.type} = ${p.expr(s.value)};`,
+  var: (s, p) => `var ${s.name}: ${s.type}${s.init ? ` = ${p.expr(s.init)}` : ""};`,
+  array: (s) => `var ${s.name}: array<${s.type}, ${s.length}>;`,
+  forInit: (s, p) => `var ${s.name}: ${s.type} = ${p.expr(s.start)}`,
+  forStep: (s, p) => `${s.name} += ${p.operand(s.step)}`,
+  barrier: (s) => `${s.scope === "workgroup" ? "workgroupBarrier" : "storageBarrier"}();`,
+  comment: (line) => `// ${line}`,
+  literal: (e) => literal(e.type, e.value),
+  builtin: (e) => builtinText(e.name, e.axis),
+  unary: (e, p) => p.prefix(e),
+  binary: (e, p) => p.infix(e),
+  call: (e, p) => {
+    if (e.fn === "erf") return e.type === "f32" ? `erf_f32(${p.expr(e.args[0]!)})` : `f16(erf_f32(f32(${p.expr(e.args[0]!)})))`;
+    return `${e.fn}(${e.args.map((a) => p.expr(a)).join(", ")})`;
+  },
+  select: (e, p) => `select(${p.expr(e.ifFalse)}, ${p.expr(e.ifTrue)}, ${p.expr(e.cond)})`,
+  cast: (e, p) => `${e.type}(${p.expr(e.arg)})`,
+  bitcast: (e, p) => `bitcast<${e.type}>(${p.expr(e.arg)})`,
+  vector: (e, p) => `${e.type}(${e.parts.map((a) => p.expr(a)).join(", ")})`,
+  subgroup: (e, p) => `${SUBGROUP_FNS[e.op]}(${p.expr(e.arg)}${e.lane ? `, ${p.expr(e.lane)}` : ""})`,
+};
 
-/** An expression as an operand of an operator: parenthesized unless it is atomic. */
-function operand(e: Expr): string {
-  return e.kind === "binary" || e.kind === "unary" ? `(${expr(e)})` : expr(e);
-}
-
-function expr(e: Expr): string {
-  switch (e.kind) {
-    case "const": return literal(e.type, e.value);
-    case "local": return e.name;
-    case "param": return `params.${e.name}`;
-    case "builtin": return builtinText(e.name, e.axis);
-    case "load": return `${e.array.name}[${expr(e.index)}]`;
-    case "unary": return `${e.op === "neg" ? "-" : e.op === "not" ? "!" : "~"}${operand(e.arg)}`;
-    case "binary": return `${operand(e.lhs)} ${BINARY_OPS[e.op]} ${operand(e.rhs)}`;
-    case "call":
-      if (e.fn === "erf") return e.type === "f32" ? `erf_f32(${expr(e.args[0]!)})` : `f16(erf_f32(f32(${expr(e.args[0]!)})))`;
-      return `${e.fn}(${e.args.map(expr).join(", ")})`;
-    case "select": return `select(${expr(e.ifFalse)}, ${expr(e.ifTrue)}, ${expr(e.cond)})`;
-    case "cast": return `${e.type}(${expr(e.arg)})`;
-    case "bitcast": return `bitcast<${e.type}>(${expr(e.arg)})`;
-    case "vector": return `${e.type}(${e.parts.map(expr).join(", ")})`;
-    case "lane": return `${operand(e.vec)}.${"xyzw"[e.lane]}`;
-    case "subgroup": return `${SUBGROUP_FNS[e.op]}(${expr(e.arg)}${e.lane ? `, ${expr(e.lane)}` : ""})`;
-  }
-}
+const printer = new CLikePrinter(WGSL);
 
 function builtinText(name: string, axis: number): string {
   const c = "xyz"[axis];
@@ -208,24 +169,8 @@ export function literal(type: Type, value: number | boolean): string {
     case "u32": return `${value}u`;
     // 2147483648i does not exist, so the minimum i32 is written as an expression.
     case "i32": return value === -(2 ** 31) ? "i32(-2147483647 - 1)" : `${value}i`;
-    case "f32": return `${floatText(value as number, Math.fround, 3.4028234663852886e38)}f`;
-    case "f16": return `${floatText(value as number, Math.f16round, 65504)}h`;
+    case "f32": return `${floatText(value as number, "f32")}f`;
+    case "f16": return `${floatText(value as number, "f16")}h`;
     default: throw new Error(`no literal of type ${type}`);
   }
-}
-
-/**
- * The shortest decimal that rounds back to `v` in the target precision and does not exceed the
- * largest finite value (WGSL rejects 3.4028235e+38f although it rounds to the f32 maximum).
- */
-function floatText(v: number, round: (x: number) => number, maxFinite: number): string {
-  let shortest = v;
-  for (let p = 1; p <= 17; p++) {
-    const candidate = Number(v.toPrecision(p));
-    if (round(candidate) === v && Math.abs(candidate) <= maxFinite) { shortest = candidate; break; }
-  }
-  const mag = Math.abs(shortest);
-  // Exponent form for very large or small magnitudes (1e-7, 2.5e+20), positional otherwise.
-  const text = mag !== 0 && (mag >= 1e7 || mag < 1e-4) ? shortest.toExponential() : String(shortest);
-  return /[.e]/.test(text) ? text : `${text}.0`;
 }
