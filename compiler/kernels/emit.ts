@@ -8,14 +8,15 @@
 // fused producer chain.
 
 import type { Node } from "../ir/graph.ts";
-import type { Partition } from "../passes/fuse-elementwise.ts";
-import { reshapeBase } from "../passes/fuse-elementwise.ts";
-import { concreteShape, formatType, strides } from "../ir/types.ts";
+import type { Partition } from "./fuse-elementwise.ts";
+import { reshapeBase } from "./fuse-elementwise.ts";
+import { concreteShape, formatType } from "../ir/types.ts";
 import type { Block, ExprLike, StorageRef } from "./build-kernel.ts";
 import * as K from "./build-kernel.ts";
 import { KernelBuilder } from "./build-kernel.ts";
 import type { Grid } from "./kernel-ir.ts";
 import type { Access, Expr, Kernel, ScalarType } from "./kernel-ir.ts";
+import { flatIndex } from "./index-math.ts";
 import { inlineRule } from "./inline.ts";
 import type { ShardPlan, TargetCaps } from "./target.ts";
 import { computeType, shardPlan } from "./target.ts";
@@ -50,50 +51,9 @@ export interface TensorAccess {
   readonly lanes: 1 | 2 | 4;
 }
 
-// --- index arithmetic on u32 expressions, folding constants so generated code stays readable ---
-
-const isConst = (e: Expr, v?: number): boolean => e.kind === "const" && (v === undefined || e.value === v);
-const cval = (e: Expr): number => (e.kind === "const" ? Number(e.value) : NaN);
-
-export function iadd(a: Expr, b: ExprLike): Expr {
-  const eb = typeof b === "number" ? K.u32(b) : (b as Expr);
-  if (isConst(a, 0)) return eb;
-  if (isConst(eb, 0)) return a;
-  if (isConst(a) && isConst(eb)) return K.u32(cval(a) + cval(eb));
-  return K.add(a, eb);
-}
-export function imul(a: Expr, b: number): Expr {
-  if (b === 0 || isConst(a, 0)) return K.u32(0);
-  if (b === 1) return a;
-  if (isConst(a)) return K.u32(cval(a) * b);
-  return K.mul(a, K.u32(b));
-}
-export function idiv(a: Expr, b: number): Expr {
-  if (b === 1) return a;
-  if (isConst(a)) return K.u32(Math.floor(cval(a) / b));
-  return K.div(a, K.u32(b));
-}
-export function imod(a: Expr, b: number): Expr {
-  if (b === 1) return K.u32(0);
-  if (isConst(a)) return K.u32(cval(a) % b);
-  return K.rem(a, K.u32(b));
-}
-
-/** Row-major flat index of a multi-index. */
-export function flatIndex(idx: readonly Expr[], shape: readonly number[]): Expr {
-  const st = strides(shape);
-  let f: Expr = K.u32(0);
-  idx.forEach((e, i) => {
-    if (shape[i] !== 1) f = iadd(f, imul(e, st[i]!));
-  });
-  return f;
-}
-
-/** Multi-index of a row-major flat index. */
-export function unflatten(flat: Expr, shape: readonly number[]): Expr[] {
-  const st = strides(shape);
-  return shape.map((d, i) => (d === 1 ? K.u32(0) : i === 0 ? idiv(flat, st[i]!) : imod(idiv(flat, st[i]!), d)));
-}
+// The index arithmetic (iadd, imul, idiv, imod, flatIndex, unflatten) lives in index-math.ts, a
+// leaf that the inline rules use too; it is re-exported here for the builders.
+export { flatIndex, iadd, idiv, imod, imul, unflatten } from "./index-math.ts";
 
 export function exprKey(e: Expr): string {
   return JSON.stringify(e);

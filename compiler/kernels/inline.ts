@@ -7,11 +7,21 @@ import { concreteShape } from "../ir/types.ts";
 import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1 } from "../ir/philox.ts";
 import type { Block } from "./build-kernel.ts";
 import * as K from "./build-kernel.ts";
-import type { KernelContext } from "./emit.ts";
-import { flatIndex, iadd, idiv, imul, unflatten } from "./emit.ts";
+import { flatIndex, iadd, idiv, imul, unflatten } from "./index-math.ts";
 import type { Expr, ScalarType } from "./kernel-ir.ts";
 
-export type InlineRule = (ctx: KernelContext, b: Block, node: Node, idx: readonly Expr[]) => Expr;
+/**
+ * What an inline rule needs of the kernel being built: emit.ts's KernelContext provides it (this
+ * file does not import emit.ts, which imports the rules).
+ */
+export interface InlineContext {
+  /** The compute type of a node's dtype on the target. */
+  typeOf(n: Node): ScalarType;
+  /** The value of `node` at the multi-index `idx`, computed inside block `b`. */
+  value(b: Block, node: Node, idx: readonly Expr[]): Expr;
+}
+
+export type InlineRule = (ctx: InlineContext, b: Block, node: Node, idx: readonly Expr[]) => Expr;
 
 const shapeOf = (n: Node): number[] => concreteShape(n.shape);
 const lit = (t: ScalarType, v: number): Expr => K.lit(t, v);
@@ -43,7 +53,7 @@ function roundMantissa(x: Expr, dropBits: number): Expr {
   return K.bitcast("f32", K.bitand(K.add(K.add(bits, K.u32(half)), odd), K.u32(mask)));
 }
 
-function cast(ctx: KernelContext, x: Expr, from: ScalarType, n: Node): Expr {
+function cast(ctx: InlineContext, x: Expr, from: ScalarType, n: Node): Expr {
   const to = ctx.typeOf(n);
   let v: Expr;
   if (from === to) v = x;

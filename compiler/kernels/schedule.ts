@@ -1,7 +1,7 @@
 // schedule: a partitioned graph → the ordered kernel launches of one run. Each fusion group is
 // handed to the builder of its kind; builders return a Launch (kernel + what its bindings hold).
 
-import type { FusionGroup, Partition } from "../passes/fuse-elementwise.ts";
+import type { FusionGroup, Partition } from "./fuse-elementwise.ts";
 import { buildElementwise } from "./builders/elementwise.ts";
 import type { Launch } from "./emit.ts";
 import type { TargetCaps } from "./target.ts";

@@ -15,7 +15,7 @@
 
 import type { Node } from "../ir/graph.ts";
 import { lowering } from "../kernels/lowering.ts";
-import type { Partition } from "./fuse-elementwise.ts";
+import type { Partition } from "../kernels/fuse-elementwise.ts";
 
 export interface StateEntry {
   readonly output: string;

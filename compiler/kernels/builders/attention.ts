@@ -20,7 +20,7 @@ import type { Node } from "../../ir/graph.ts";
 import { SEG_DEAD, SEG_GLOBAL, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
-import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
+import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
 import type { Launch } from "../emit.ts";

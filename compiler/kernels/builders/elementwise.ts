@@ -6,7 +6,7 @@
 // shapes: out [numel] (any shape, flattened row-major); inputs are whatever the fused chain reads.
 
 import { concreteShape, formatType } from "../../ir/types.ts";
-import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
+import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import * as K from "../build-kernel.ts";
 import type { Launch } from "../emit.ts";
 import { KernelContext, unflatten } from "../emit.ts";

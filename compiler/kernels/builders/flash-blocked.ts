@@ -71,7 +71,7 @@ import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
 import { keyTileOrigin, tileCount } from "../../ir/ops/attention_qknorm.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
-import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
+import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
 import type { Launch } from "../emit.ts";

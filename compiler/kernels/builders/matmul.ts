@@ -30,13 +30,13 @@
 //
 // Epilogue: when the group has a producer, the matmul is that producer and the group's root ends
 // a same-shape elementwise region (a chain, or branches that rejoin such as bias + GELU; see
-// passes/fuse-elementwise.ts). For each output element the accumulator lane becomes the
+// ../fuse-elementwise.ts). For each output element the accumulator lane becomes the
 // matmul's value (ctx.override) and the root is computed from it; values that do not depend on
 // the matmul (a bias at column n) are shared between the block's elements by the value cache.
 
 import type { Node } from "../../ir/graph.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
-import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
+import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
 import type { Launch, TensorAccess } from "../emit.ts";

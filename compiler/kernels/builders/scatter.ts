@@ -18,7 +18,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
-import type { FusionGroup, Partition } from "../../passes/fuse-elementwise.ts";
+import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import * as K from "../build-kernel.ts";
 import type { Launch } from "../emit.ts";
 import { KernelContext, flatIndex as flatIndexOf, unflatten } from "../emit.ts";

@@ -47,7 +47,7 @@ import * as gemm from "../../../compiler/kernels/builders/conv-gemm.ts";
 import { buildMatmul } from "../../../compiler/kernels/builders/matmul.ts";
 import type { Launch } from "../../../compiler/kernels/emit.ts";
 import type { TargetCaps } from "../../../compiler/kernels/target.ts";
-import type { FusionGroup, Partition } from "../../../compiler/passes/fuse-elementwise.ts";
+import type { FusionGroup, Partition } from "../../../compiler/kernels/fuse-elementwise.ts";
 import { capsOf, lower } from "../../../runtime/executable.ts";
 
 type Op = "fwd" | "dx" | "dw";

@@ -3,7 +3,7 @@
 //
 // Design note. Every op lowers as a view (index remapping: reshape, permute, broadcast, slice,
 // pad, concat, gather...), an inline expression (elementwise math, casts, random numbers), or a
-// kernel root (reductions, matmul, conv, normalizations, attention); see kernels/lowering.ts.
+// kernel root (reductions, matmul, conv, normalizations, attention); see lowering.ts.
 // A node is *materialized* (written to memory by a kernel) when it is a graph output, a kernel
 // root, or an inline node whose value more than one kernel would need (counting consumers through
 // views, so `exp(x)` read through two different reshapes is computed once). Everything else is
@@ -21,7 +21,7 @@
 import type { Graph, Node } from "../ir/graph.ts";
 import { users } from "../ir/graph.ts";
 import { shapeEq } from "../ir/types.ts";
-import { lowering } from "../kernels/lowering.ts";
+import { lowering } from "./lowering.ts";
 
 export interface FusionGroup {
   /** The materialized node this kernel writes. */
