@@ -26,12 +26,12 @@ import type { VocabIds, VocabLayout } from "./showo-vocab.ts";
 import { vocabIds } from "./showo-vocab.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Token ids (§3.2, §4): the layout is models/showo-vocab.ts; the released model's ids are also
-// constants (runtime/tokenizer/vocab.ts). Every builder takes its ids from the layout it is given.
+// Token ids (§3.2, §4): the layout is models/showo-vocab.ts, with the released model's ids as
+// constants there too. Every builder takes its ids from the layout it is given.
 
 export {
   BOS, CODEBOOK_SIZE, EOI, EOS, EOT, EOV, IMAGE_OFFSET, LLM_VOCAB_SIZE, LVG, MASK, MMU, PAD, SOI, SOT, SOV, T2I, T2V, V2V, VOCAB_SIZE,
-} from "../runtime/tokenizer/vocab.ts";
+} from "./showo-vocab.ts";
 
 /** Label value ignored by the losses. */
 export const IGNORE = -100;

@@ -68,3 +68,30 @@ export function vocabIds(layout: Partial<VocabLayout> = {}): VocabIds {
   }
   return v;
 }
+
+// The released model's ids as constants (runtime/tokenizer/vocab.ts re-exports them beside the
+// tokenizer's own ids).
+const SHOWO = vocabIds(SHOWO_VOCAB);
+/** <|endoftext|>: BOS, EOS, SOT and EOT of the released model. */
+export const BOS = SHOWO.BOS;
+export const EOS = SHOWO.EOS;
+export const SOT = SHOWO.SOT;
+export const EOT = SHOWO.EOT;
+/** len(Phi-1.5 tokenizer) = 50,257 + 38, the config's `llm_vocab_size`. */
+export const LLM_VOCAB_SIZE = SHOWO.textVocab;
+export const PAD = SHOWO.PAD;
+export const SOI = SHOWO.SOI;
+export const EOI = SHOWO.EOI;
+export const SOV = SHOWO.SOV;
+export const EOV = SHOWO.EOV;
+export const T2I = SHOWO.T2I;
+export const MMU = SHOWO.MMU;
+export const T2V = SHOWO.T2V;
+export const V2V = SHOWO.V2V;
+export const LVG = SHOWO.LVG;
+/** len(tokenizer) after Show-o's additions: the offset of image codes. */
+export const IMAGE_OFFSET = SHOWO.IMAGE_OFFSET;
+/** MAGVIT-v2's LFQ codebook: 2^13 codes. */
+export const CODEBOOK_SIZE = SHOWO.codebookSize;
+export const MASK = SHOWO.MASK;
+export const VOCAB_SIZE = SHOWO.VOCAB_SIZE;

@@ -56,15 +56,7 @@ const REQUIRED: readonly { readonly from: string; readonly to: string; readonly 
  * Known exceptions: edges that break a rule today and are left for their owners, each with why.
  * An entry is { from: "<file>", to: "<file>", why: "..." }; the last test fails once it is stale.
  */
-const KNOWN_EXCEPTIONS: readonly { readonly from: string; readonly to: string; readonly why: string }[] = [
-  // models/ ↛ runtime/: showo-prompts.ts re-exports the released model's token-id constants (BOS,
-  // MASK, IMAGE_OFFSET, ...) from the tokenizer for its callers. The fix is for those constants to
-  // come from models/showo-vocab.ts (vocabIds(SHOWO_VOCAB)), which vocab.ts already imports.
-  {
-    from: "models/showo-prompts.ts", to: "runtime/tokenizer/vocab.ts",
-    why: "re-exports Show-o's token-id constants from the tokenizer (to be taken from models/showo-vocab.ts)",
-  },
-];
+const KNOWN_EXCEPTIONS: readonly { readonly from: string; readonly to: string; readonly why: string }[] = [];
 
 // ---------------------------------------------------------------------------------------------
 // The graph

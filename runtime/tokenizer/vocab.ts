@@ -10,7 +10,11 @@
 //
 // V = 50295 + 10 + 8192 + 1 = 58498.
 
-import { SHOWO_VOCAB, vocabIds } from "../../models/showo-vocab.ts";
+import { CODEBOOK_SIZE, EOI, EOV, IMAGE_OFFSET, LVG, MMU, PAD, SHOWO_VOCAB, SOI, SOV, T2I, T2V, V2V, vocabIds } from "../../models/showo-vocab.ts";
+
+export {
+  BOS, CODEBOOK_SIZE, EOI, EOS, EOT, EOV, IMAGE_OFFSET, LLM_VOCAB_SIZE, LVG, MASK, MMU, PAD, SOI, SOT, SOV, T2I, T2V, V2V, VOCAB_SIZE,
+} from "../../models/showo-vocab.ts";
 
 /** GPT-2's vocabulary: 50,000 merges + 256 bytes + <|endoftext|>. */
 export const GPT2_VOCAB_SIZE = 50257;
@@ -19,10 +23,6 @@ const V = vocabIds(SHOWO_VOCAB);
 
 /** <|endoftext|>: one id serves as BOS, EOS, SOT and EOT (and as the tokenizer's unk). */
 export const ENDOFTEXT = V.endOfText;
-export const BOS = ENDOFTEXT;
-export const EOS = ENDOFTEXT;
-export const SOT = ENDOFTEXT;
-export const EOT = ENDOFTEXT;
 
 /** Phi-1.5's added whitespace tokens: runs of n spaces (n = 2..31) and of n tabs (n = 2..9). */
 export const SPACE_RUN_MIN = 2;
@@ -41,20 +41,6 @@ export function tabRunId(n: number): number {
   if (!Number.isInteger(n) || n < TAB_RUN_MIN || n > TAB_RUN_MAX) throw new Error(`no added token for a run of ${n} tabs (runs of ${TAB_RUN_MIN}..${TAB_RUN_MAX} have one)`);
   return 50296 - n;
 }
-
-/** len(Phi-1.5 tokenizer) = 50257 + 38 = 50295, the config's `llm_vocab_size`. */
-export const LLM_VOCAB_SIZE = V.textVocab;
-
-export const PAD = V.PAD;
-export const SOI = V.SOI;
-export const EOI = V.EOI;
-export const SOV = V.SOV;
-export const EOV = V.EOV;
-export const T2I = V.T2I;
-export const MMU = V.MMU;
-export const T2V = V.T2V;
-export const V2V = V.V2V;
-export const LVG = V.LVG;
 
 export interface NamedToken {
   readonly content: string;
@@ -81,13 +67,6 @@ export const SHOWO_TOKENS: readonly NamedToken[] = [
 ];
 
 export const ENDOFTEXT_TOKEN: NamedToken = { content: "<|endoftext|>", id: ENDOFTEXT, special: true };
-
-/** len(tokenizer) after Show-o's additions: the offset of image codes. */
-export const IMAGE_OFFSET = V.IMAGE_OFFSET;
-/** MAGVIT-v2's LFQ codebook: 2^13 codes. */
-export const CODEBOOK_SIZE = V.codebookSize;
-export const MASK = V.MASK;
-export const VOCAB_SIZE = V.VOCAB_SIZE;
 
 export function imageId(code: number): number {
   if (!Number.isInteger(code) || code < 0 || code >= CODEBOOK_SIZE) throw new Error(`image code ${code} is outside [0, ${CODEBOOK_SIZE})`);
