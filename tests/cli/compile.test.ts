@@ -111,7 +111,7 @@ test("showo compile reports unknown models, unsupported targets and bad sizes", 
   try {
     const unknown = showo("compile", "nope", "--out", dir);
     assert.equal(unknown.status, 1);
-    assert.match(unknown.stderr, /unknown model 'nope' \(models: phi-block, mlp, showo-tiny, showo-256, showo-512\)/);
+    assert.match(unknown.stderr, /unknown model 'nope' \(models: phi-block, mlp, showo-tiny, showo-256, showo-512, showo-shapes, magvit2, magvit2-encoder, magvit2-tiny, magvit2-tiny-encoder, magvit2-shapes, magvit2-shapes-encoder\)/);
     const metal = showo("compile", fixture, "--target", "metal", "--out", dir);
     assert.equal(metal.status, 1);
     assert.match(metal.stderr, /target 'metal' is not supported \(targets: wgsl, cuda\)/);
@@ -129,11 +129,14 @@ test("showo compile reports unknown models, unsupported targets and bad sizes", 
 test("every registry model traces, with values for its symbolic dimensions", () => {
   for (const [name, entry] of Object.entries(MODELS)) {
     assert.ok(entry.description.length > 10, name);
-    const built = entry.build({ batch: 2, seq: 8 });
+    // MAGVIT-v2 entries are fixed-size graphs whose `seq` is the image side in pixels.
+    const magvit = name.startsWith("magvit2");
+    const built = entry.build({ batch: 2, seq: magvit ? 32 : 8 });
     assert.ok(built.graph.outputs.length >= 1, name);
-    assert.deepEqual(built.dims, { B: 2, L: 8 }, name);
+    assert.deepEqual(built.dims, magvit ? undefined : { B: 2, L: 8 }, name);
     assert.ok(built.graph.params.length > 0, name);
   }
+  assert.throws(() => MODELS["magvit2"]!.build({ seq: 40 }), /magvit2: image side 40 is not a multiple of its downsampling factor 16/);
   assert.throws(() => MODELS["mlp"]!.build({ seq: 0 }), /seq must be a positive integer, got 0/);
 });
 

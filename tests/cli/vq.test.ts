@@ -67,7 +67,7 @@ test("showo vq: wrong shapes, values out of range and unknown models fail with c
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, pattern);
   };
-  fails(showo("vq", "encode", "--model", "magvit3", "--weights", weights, "--in", fixturePath(index.encode.images), "--out", out), /unknown model 'magvit3' \(MAGVIT-v2 models: magvit2, magvit2-tiny\)/);
+  fails(showo("vq", "encode", "--model", "magvit3", "--weights", weights, "--in", fixturePath(index.encode.images), "--out", out), /unknown model 'magvit3' \(MAGVIT-v2 models: magvit2, magvit2-tiny, magvit2-shapes\)/);
   fails(vq("encode", write("gray.npy", { shape: [1, 1, 16, 16], data: new Float32Array(256) }), out), /images must be NCHW \[B, 3, H, W\]; got float32 \[1, 1, 16, 16\]/);
   fails(vq("encode", write("odd.npy", { shape: [1, 3, 16, 18], data: new Float32Array(3 * 16 * 18) }), out), /H, W positive multiples of 4; got float32 \[1, 3, 16, 18\]/);
   fails(vq("encode", write("bytes.npy", { shape: [1, 3, 4, 4], data: new Float32Array(48).fill(255) }), out), /value 255 .* outside \[−1, 1\]/);
