@@ -19,6 +19,7 @@ import type { OpDef, OpExample } from "../../compiler/ir/op.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import type { DType } from "../../compiler/ir/types.ts";
 import type { WgslDevice } from "../../backends/wgsl/device.ts";
+import type { OpenOptions } from "../../backends/wgsl/device.ts";
 import { openDevice } from "../../backends/wgsl/device.ts";
 import { run as runReference } from "../../backends/reference/interpreter.ts";
 import { compile } from "../../runtime/executable.ts";
@@ -34,18 +35,18 @@ export type Values = Record<string, RefTensor>;
 export const ALLOW_NO_ADAPTER = "SHOWO_ALLOW_NO_ADAPTER";
 
 /**
- * The WebGPU device of a test file, or why there is none. Without an adapter the device tests
- * fail with `fail` (the set-up step to take), unless SHOWO_ALLOW_NO_ADAPTER=1 is set: then they
- * skip with `skip`.
+ * The WebGPU device of a test file (opened with `options`), or why there is none. Without an
+ * adapter the device tests fail with `fail` (the set-up step to take), unless
+ * SHOWO_ALLOW_NO_ADAPTER=1 is set: then they skip with `skip`.
  */
 export type TestDevice =
   | { readonly device: WgslDevice; readonly fail?: undefined; readonly skip?: undefined }
   | { readonly device: null; readonly fail: string; readonly skip?: undefined }
   | { readonly device: null; readonly fail?: undefined; readonly skip: string };
 
-export async function openTestDeviceOrReason(): Promise<TestDevice> {
+export async function openTestDeviceOrReason(options: OpenOptions = {}): Promise<TestDevice> {
   try {
-    const device = await openDevice();
+    const device = await openDevice(options);
     console.log(`# device: ${device.description}; features: ${[...device.features].sort().join(", ") || "none"}`);
     return { device };
   } catch (e) {

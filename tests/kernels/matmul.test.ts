@@ -18,10 +18,10 @@ import type { RefTensor } from "../../compiler/ir/ref.ts";
 import type { DType } from "../../compiler/ir/types.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
 import type { WgslDevice } from "../../backends/wgsl/device.ts";
-import { openDevice } from "../../backends/wgsl/device.ts";
 import { run as reference } from "../../backends/reference/interpreter.ts";
 import { compile, lower } from "../../runtime/executable.ts";
 import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
+import { openTestDeviceOrReason } from "../backends/util.ts";
 import { checkGraph, openTestDevice } from "./graph-check.ts";
 
 const { dev, reason } = await openTestDevice();
@@ -176,7 +176,10 @@ test("subgroup-shared rows at ragged sizes, batched, with an epilogue", sgSkip, 
 });
 
 test("the same shapes on a device without subgroups (plain register-blocked form)", skip, async () => {
-  const plain = await openDevice({ features: ["shader-f16"], label: "no-subgroups" });
+  // Through the suite's opener, so that without an adapter the test fails naming the set-up step.
+  const opened = await openTestDeviceOrReason({ features: ["shader-f16"], label: "no-subgroups" });
+  if (!opened.device) throw new Error(opened.fail ?? opened.skip);
+  const plain = opened.device;
   try {
     assert.equal(plain.features.has("subgroups"), false);
     await sharedShapes(plain, testSeed());
