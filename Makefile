@@ -40,13 +40,15 @@ distclean: clean
 # committed files byte for byte (tests/golden/sampler.py makes the T2I sampling fixtures, sample*). To replace them:
 # /usr/bin/python3 tests/golden/reference.py --out tests/golden/fixtures (and sampler.py --out tests/golden/fixtures)
 # (and tests/golden/mmu.py --out tests/golden/mmu-fixtures for the greedy MMU answers,
+# tests/golden/image_transform.py --out tests/golden/mmu-fixtures for PIL's resize and crop,
 # tests/golden/train.py --out tests/golden/train-fixtures for the training losses, gradients and AdamW steps).
 .PHONY: golden
 golden:
-	@dpkg -s python3-torch python3-numpy libopenblas0-pthread >/dev/null 2>&1 || { \
+	@dpkg -s python3-torch python3-numpy python3-pil libopenblas0-pthread >/dev/null 2>&1 || { \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch python3-numpy libopenblas0-pthread; }
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch python3-numpy python3-pil libopenblas0-pthread; }
 	/usr/bin/python3 tests/golden/reference.py --check tests/golden/fixtures
 	/usr/bin/python3 tests/golden/sampler.py --check tests/golden/fixtures
 	/usr/bin/python3 tests/golden/mmu.py --check tests/golden/mmu-fixtures
+	/usr/bin/python3 tests/golden/image_transform.py --check tests/golden/mmu-fixtures
 	/usr/bin/python3 tests/golden/train.py --check tests/golden/train-fixtures
