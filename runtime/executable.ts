@@ -8,9 +8,6 @@
 // `runKeeping(inputs, keep)` leaves the named outputs on the device as DeviceTensors, which
 // another executable on the same device takes as inputs: its launches bind their ranges directly,
 // with no host round trip (a prefix's K/V cache handed to the step that reads it).
-// `runKeeping(inputs, keep)` leaves the named outputs on the device as DeviceTensors, which
-// another executable on the same device takes as inputs: its launches bind their ranges directly,
-// with no host round trip (a prefix's K/V cache handed to the step that reads it).
 //
 // Targets: "wgsl" (WebGPU through Dawn, backends/wgsl/device.ts) and "cuda" (the driver API
 // through the addon, backends/cuda/device.ts). The executable only uses the target-neutral
