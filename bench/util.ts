@@ -25,6 +25,24 @@ export interface BenchOptions {
   readonly quick: boolean;
 }
 
+/**
+ * A bench file's own command line (`node bench/x.ts --quick --reps 5 --warmup 2 ...`): the
+ * options with `showo bench`'s defaults (reps 5 and warmup 2, with --quick 3 and 1), and `value`
+ * for the file's other `--name N` flags.
+ */
+export function benchArgs(args: readonly string[]): { opts: BenchOptions; value(flag: string): number | undefined; has(flag: string): boolean } {
+  const has = (flag: string) => args.includes(flag);
+  const value = (flag: string): number | undefined => {
+    const i = args.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = Number(args[i + 1]);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got '${args[i + 1] ?? ""}'`);
+    return v;
+  };
+  const quick = has("--quick");
+  return { opts: { reps: value("--reps") ?? (quick ? 3 : 5), warmup: value("--warmup") ?? (quick ? 1 : 2), quick }, value, has };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The GPU object
 
@@ -156,6 +174,45 @@ export async function timePair(a: () => Promise<void>, b: () => Promise<void>, o
     }
   }
   return [stats(sa, firstA), stats(sb, firstB)];
+}
+
+/**
+ * Times several sides in rounds after warming each up (`warmup` runs, at least one), the order
+ * reversing every round (A B C, C B A, A B C, ...), so that a burst of load from other processes
+ * lands on every side alike and no side always runs first or last. Sample i of every side comes
+ * from round i (see roundRatios). A side may return its own measure in ms (say, the run phase of a
+ * loop whose host-side set-up should not count); otherwise its wall time is taken.
+ */
+export async function timeRounds(sides: readonly (() => Promise<number | void>)[], opts: { reps: number; warmup: number }): Promise<Timing[]> {
+  const waits = sides.map(() => new WaitHistory());
+  const firsts: number[] = [];
+  for (let s = 0; s < sides.length; s++) {
+    firsts.push(await measure(sides[s]!, waits[s]!));
+    for (let i = 1; i < opts.warmup; i++) await quietly(sides[s]!, waits[s]!);
+  }
+  const samples: number[][] = sides.map(() => []);
+  for (let r = 0; r < Math.max(1, opts.reps); r++) {
+    const order = sides.map((_, s) => (r % 2 === 0 ? s : sides.length - 1 - s));
+    for (const s of order) samples[s]!.push(await measure(sides[s]!, waits[s]!));
+  }
+  return samples.map((xs, s) => stats(xs, firsts[s]!));
+}
+
+/** a's sample over b's, round by round (timings from one timeRounds call). */
+export function roundRatios(a: Timing, b: Timing): number[] {
+  if (a.samples.length !== b.samples.length) throw new Error(`round ratios of ${a.samples.length} and ${b.samples.length} samples`);
+  return a.samples.map((x, i) => x / b.samples[i]!);
+}
+
+/** "1.52 (per round 1.31–1.70)": the ratio of medians and the range of the round-by-round ratios. */
+export function describeRatio(ratio: number, perRound: readonly number[]): string {
+  return `${ratio.toFixed(2)} (per round ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}, n=${perRound.length})`;
+}
+
+async function measure(fn: () => Promise<number | void>, waits: WaitHistory): Promise<number> {
+  const t0 = performance.now();
+  const own = await quietly(fn, waits);
+  return typeof own === "number" ? own : performance.now() - t0;
 }
 
 // Every timed or warm-up call runs inside quietly(), each side with its own history of waits:

@@ -1,9 +1,9 @@
-// The benchmark helpers that need no GPU: the result line's format, medians, size parsing, and
-// the comparison that must never let NaN pass.
+// The benchmark helpers that need no GPU: the result line's format, medians, size parsing, timing
+// in alternating rounds, a bench file's own flags, and the comparison that must never let NaN pass.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deviceName, maxAbsDiff, median, resultLine, uniformF32 } from "../../bench/util.ts";
+import { benchArgs, describeRatio, deviceName, maxAbsDiff, median, resultLine, roundRatios, timeRounds, uniformF32 } from "../../bench/util.ts";
 import { parseSizes } from "../../cli/commands/bench.ts";
 
 test("the result line has the fixed format scripts grep for", () => {
@@ -46,4 +46,31 @@ test("uniformF32 is seeded and spans [-1, 1)", () => {
 test("the device is named from the adapter description, else vendor and device", () => {
   assert.equal(deviceName({ vendor: "mesa", architecture: "software", device: "llvmpipe", description: "llvmpipe:  Mesa 25.0.7 (LLVM 15.0.6)" }), "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)");
   assert.equal(deviceName({ vendor: "nvidia", architecture: "hopper", device: "", description: "" }), "nvidia hopper");
+});
+
+test("timeRounds warms each side up, then alternates the order every round; a side may report its own ms", async () => {
+  const calls: string[] = [];
+  const side = (name: string, ms?: number) => () => {
+    calls.push(name);
+    return Promise.resolve(ms);
+  };
+  const [a, b, c] = await timeRounds([side("a", 7), side("b", 3), side("c")], { reps: 3, warmup: 2 });
+  assert.deepEqual(calls.join(""), "aabbcc" + "abc" + "cba" + "abc");
+  assert.deepEqual(a!.samples, [7, 7, 7]);
+  assert.equal(a!.first, 7);
+  assert.deepEqual(roundRatios(a!, b!).map((r) => r.toFixed(3)), ["2.333", "2.333", "2.333"]);
+  assert.equal(c!.samples.length, 3);
+  assert.equal(describeRatio(2.3333, [2.1, 2.6, 2.3]), "2.33 (per round 2.10–2.60, n=3)");
+});
+
+test("benchArgs: showo bench's defaults, --quick, and positive integer flags", () => {
+  assert.deepEqual(benchArgs([]).opts, { reps: 5, warmup: 2, quick: false });
+  assert.deepEqual(benchArgs(["--quick"]).opts, { reps: 3, warmup: 1, quick: true });
+  const a = benchArgs(["--warmup", "4", "--mid", "--steps", "2"]);
+  assert.deepEqual(a.opts, { reps: 5, warmup: 4, quick: false });
+  assert.equal(a.value("--steps"), 2);
+  assert.equal(a.value("--tokens"), undefined);
+  assert.ok(a.has("--mid"));
+  assert.throws(() => benchArgs(["--reps", "0"]), /--reps must be a positive integer, got '0'/);
+  assert.throws(() => benchArgs(["--warmup"]), /--warmup must be a positive integer, got ''/);
 });
