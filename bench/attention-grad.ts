@@ -26,7 +26,9 @@
 import { Graph } from "../compiler/ir/graph.ts";
 import { gradName, vjpGraph } from "../compiler/passes/autodiff.ts";
 import type { Device } from "../runtime/device.ts";
+import { withFlashOptions } from "../compiler/kernels/builders/flash-attention.ts";
 import { compile } from "../runtime/executable.ts";
+import { describeFlashOptions, flashOptionsFromEnv } from "./flash-options.ts";
 import type { Layout, LayoutResult } from "./attention.ts";
 import { ATTENTION_SHAPE, layerGraph, layoutInputs, liveRows, logCensus, t2iRows, timeLayout } from "./attention.ts";
 import { LaunchRunner } from "./launches.ts";
@@ -100,7 +102,8 @@ export async function runAttentionGradBench(opts: BenchOptions, log: Log = conso
 async function compilePair(device: Device, log: Log): Promise<{ fused: Exe; dense: Exe }> {
   const { batch: B, heads: H, head: D, seq: L } = ATTENTION_SHAPE;
   const t0 = performance.now();
-  const fused = await compile(layerGradGraph(B, H, L, D, false), { target: "wgsl", device });
+  log(describeFlashOptions(flashOptionsFromEnv()));
+  const fused = await withFlashOptions(flashOptionsFromEnv(), () => compile(layerGradGraph(B, H, L, D, false), { target: "wgsl", device }));
   const dense = await compile(layerGradGraph(B, H, L, D, true), { target: "wgsl", device });
   log(`compiled both sides in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   log(`ours: ${fused.compiled.launches.map((l) => l.label).join("; ")}`);

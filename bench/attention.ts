@@ -37,6 +37,8 @@ import { tensor } from "../compiler/ir/ref.ts";
 import { DEFAULT_TILES } from "../compiler/passes/specialize-masks.ts";
 import type { Device } from "../runtime/device.ts";
 import { compile } from "../runtime/executable.ts";
+import { withFlashOptions } from "../compiler/kernels/builders/flash-attention.ts";
+import { describeFlashOptions, flashOptionsFromEnv } from "./flash-options.ts";
 import { LaunchRunner } from "./launches.ts";
 import type { BenchOptions, Log, ResultLine } from "./util.ts";
 import { describeTiming, hostLoad, maxAbsDiff, median, openBenchGpu, resultLine, timePair, uniformF32 } from "./util.ts";
@@ -164,7 +166,7 @@ async function runLayout(device: Device, lay: Layout, exes: Map<number, { fused:
   const L = lay.L;
   let pair = exes.get(L);
   if (!pair) {
-    pair = { fused: await compile(layerGraph(B, H, L, D, false), { target: "wgsl", device }), dense: await compile(layerGraph(B, H, L, D, true), { target: "wgsl", device }) };
+    pair = { fused: await withFlashOptions(flashOptionsFromEnv(), () => compile(layerGraph(B, H, L, D, false), { target: "wgsl", device })), dense: await compile(layerGraph(B, H, L, D, true), { target: "wgsl", device }) };
     exes.set(L, pair);
     log(`L ${L}: ours: ${pair.fused.compiled.launches.map((l) => l.label).join("; ")}`);
     log(`L ${L}: baseline: ${pair.dense.compiled.launches.map((l) => l.label).join("; ")}`);
@@ -190,6 +192,7 @@ export async function runAttentionBench(opts: BenchOptions, log: Log = console.l
   const { batch: B, heads: H, head: D, seq: L } = ATTENTION_SHAPE;
   const { device, name: deviceName } = await openBenchGpu();
   log(`device: ${deviceName}; ${hostLoad()}`);
+  log(describeFlashOptions(flashOptionsFromEnv()));
   log(`Show-o attention: batch ${B}, ${H} heads, head ${D}, QK-Norm + partial rotary (dim ${D / 2}), f32`);
   const big = { ...ATTENTION_SHAPE, seq: 1155, image: 1024 };
   const pad = t2iRows(ATTENTION_SHAPE, "pad");

@@ -13,7 +13,7 @@
 // attention_qknorm.ts, O(S³) per tile, never an L×L mask), so a new prompt's padding changes the
 // lists and not the kernels. Layouts without segments need no lists: the flash kernel bounds a
 // causal walk itself and runs a non-causal one unmasked. The tiles come from the target's limits
-// (attentionTiles in compiler/kernels/builders/flash-common.ts) when the pass is given its caps
+// (attentionTiles in compiler/kernels/builders/flash-plan.ts) when the pass is given its caps
 // (lowering does), else 32×32.
 //
 // The backward ops get lists of the same tiles: attention_grad_q walks, per query tile, the same
@@ -24,7 +24,7 @@
 
 import { apply } from "../ir/build.ts";
 import type { Graph, Node } from "../ir/graph.ts";
-import { DEFAULT_ATTENTION_TILES, attentionTiles } from "../kernels/builders/flash-common.ts";
+import { DEFAULT_ATTENTION_TILES, attentionTiles } from "../kernels/builders/flash-plan.ts";
 import type { TargetCaps } from "../kernels/target.ts";
 import type { Rule, RewriteOptions } from "./rewrite.ts";
 import { rewrite } from "./rewrite.ts";
@@ -39,7 +39,7 @@ export interface SpecializeMasksOptions {
 }
 
 /**
- * The lists' tiles without a target (32×32). With one, attentionTiles (flash-common.ts) picks them
+ * The lists' tiles without a target (32×32). With one, attentionTiles (kernels/builders/flash-plan.ts) picks them
  * from its limits so that tile_q is the flash kernel's query tile (one workgroup per list row)
  * and tile_k a multiple of its key chunk; the backward ops get the same tiles (same head dims and
  * segments), so they share the forward's lists.

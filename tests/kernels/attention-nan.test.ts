@@ -9,8 +9,8 @@
 // an empty row is ℓ == 0 exactly and a masked score s ≤ REAL, which NaN fails the other way.
 //
 // Each flash form is compiled on its own: the blocked kernel's subgroup row form (where the
-// adapter has subgroups) and its tiled form ($SHOWO_FLASH_SG=0), and the row kernel
-// ($SHOWO_FLASH=rows); each on two layouts: segments (every key through the masked loop, DEAD
+// adapter has subgroups) and its tiled form (subgroupLanes: 0), and the row kernel
+// (form: "rows"); each on two layouts: segments (every key through the masked loop, DEAD
 // rows) and causal with more queries than keys (the unmasked loop below the diagonal, a masked
 // band, and the rows before the first key empty). Tolerance: |wgsl − ref| ≤ 3e-4·max(1, |ref|) per element (exp chains).
 
@@ -23,6 +23,8 @@ import { packSegments } from "../../compiler/ir/mask.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { run as reference } from "../../backends/reference/interpreter.ts";
+import { withFlashOptions } from "../../compiler/kernels/builders/flash-attention.ts";
+import type { FlashOptions } from "../../compiler/kernels/builders/flash-plan.ts";
 import { compile } from "../../runtime/executable.ts";
 import { sharedDevice } from "../backends/util.ts";
 import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
@@ -84,25 +86,16 @@ function inputs(c: Case): Record<string, RefTensor> {
   return out;
 }
 
-/** Compiles with the given environment ($SHOWO_FLASH, $SHOWO_FLASH_SG) set for the build. */
-async function compileWith(g: Graph, env: Record<string, string>): ReturnType<typeof compile> {
-  const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
-  Object.assign(process.env, env);
-  try {
-    return await compile(g, { target: "wgsl", device: dev.get() });
-  } finally {
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+/** Compiles with the given flash options. */
+async function compileWith(g: Graph, opts: Partial<FlashOptions>): ReturnType<typeof compile> {
+  return await withFlashOptions(opts, () => compile(g, { target: "wgsl", device: dev.get() }));
 }
 
-async function check(form: string, env: Record<string, string>, label: RegExp): Promise<void> {
+async function check(form: string, opts: Partial<FlashOptions>, label: RegExp): Promise<void> {
   for (const c of CASES) {
     const what = `${form}, ${c.name}`;
     const g = attentionGraph(c);
-    const exe = await compileWith(g, env);
+    const exe = await compileWith(g, opts);
     try {
       const flash = exe.compiled.launches.find((l) => l.kernel.name === "attention_flash");
       assert.ok(flash, `${what}: kernels ${exe.compiled.launches.map((l) => l.kernel.name).join(", ")}`);
@@ -144,9 +137,9 @@ test("a NaN query row gives NaN, as the reference, on the blocked flash kernel (
 });
 
 test("… on the blocked kernel's tiled form", dev.skip, async () => {
-  await check("blocked, tiled", { SHOWO_FLASH_SG: "0" }, /flash blocked/);
+  await check("blocked, tiled", { subgroupLanes: 0 }, /flash blocked/);
 });
 
 test("… on the row kernel (one query row per invocation)", dev.skip, async () => {
-  await check("rows", { SHOWO_FLASH: "rows" }, /^attention.*\(flash \d+×\d+;/);
+  await check("rows", { form: "rows" }, /^attention.*\(flash \d+×\d+;/);
 });

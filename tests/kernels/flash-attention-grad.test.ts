@@ -17,7 +17,7 @@
 //
 // Two forms (the launch label says which): on llvmpipe (subgroups of 8 lanes, head 64) the row
 // form, R rows per invocation with the walked rows shared by subgroupBroadcast; with
-// SHOWO_FLASH_GRAD_ROWS=0 (and on CUDA) one row per invocation with chunks in workgroup memory.
+// FlashOptions.gradRows false (and on CUDA) one row per invocation with chunks in workgroup memory.
 // Both are checked on the segment layouts; grad_q's lists lay key tiles from the end
 // (keys_from_end, asserted), so at L = 37 its first key tile is the ragged one.
 //
@@ -50,7 +50,7 @@ test("T2I (random padding, PAD and DEAD, guidance twin) and MMU layouts at head 
   await check(dev.get(), rng, seed, "T2I/MMU", { B: 2, H: 2, lq: L, lk: L, D: 64, causal: true, segments: true, lseGrad: true }, [twin("pad"), twin("dead"), mmu]);
 });
 
-test("the one-row-per-invocation form (SHOWO_FLASH_GRAD_ROWS=0): T2I PAD and DEAD and MMU layouts at head 64, L = 37", dev.skip, async () => {
+test("the one-row-per-invocation form (gradRows: false): T2I PAD and DEAD and MMU layouts at head 64, L = 37", dev.skip, async () => {
   const L = 37, image = 16;
   const layouts: Segment[][][] = [
     [t2i(L, image, randInt(rng, 1, 12), "pad"), t2i(L, image, L - image - 3, "pad")],

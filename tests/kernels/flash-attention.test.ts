@@ -26,6 +26,8 @@ import { blockLists } from "../../compiler/ir/ops/attention_qknorm.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { run as reference } from "../../backends/reference/interpreter.ts";
+import { withFlashOptions } from "../../compiler/kernels/builders/flash-attention.ts";
+import type { FlashOptions } from "../../compiler/kernels/builders/flash-plan.ts";
 import { compile } from "../../runtime/executable.ts";
 import { assertClose, sharedDevice } from "../backends/util.ts";
 import type { Rng } from "../util/random.ts";
@@ -68,25 +70,16 @@ function inputsFor(B: number, H: number, L: number, D: number, rows: Segment[][]
 const TOL_ROT = 1e-3, TOL = 3e-4;
 
 /**
- * Compiles `g` with $SHOWO_FLASH_R set to `rows` (query rows per invocation of the row form) and
- * $SHOWO_FLASH_QG to `groups` (query tiles per workgroup) when given.
+ * Compiles `g` with `rows` query rows per invocation of the row form and `groups` query tiles per
+ * workgroup when given (FlashOptions).
  */
-async function compileRows(g: Graph, rows?: number, groups?: number): ReturnType<typeof compile> {
-  const set: [string, number | undefined][] = [["SHOWO_FLASH_R", rows], ["SHOWO_FLASH_QG", groups]];
-  const saved = set.map(([k]) => process.env[k]);
-  for (const [k, v] of set) if (v !== undefined) process.env[k] = String(v);
-  try {
-    return await compile(g, { target: "wgsl", device: dev.get() });
-  } finally {
-    set.forEach(([k], i) => {
-      if (saved[i] === undefined) delete process.env[k];
-      else process.env[k] = saved[i];
-    });
-  }
+async function compileRows(g: Graph, rows?: 1 | 2 | 4, groups?: number): ReturnType<typeof compile> {
+  const opts: Partial<FlashOptions> = { ...(rows !== undefined ? { rowsPerInvocation: rows } : {}), ...(groups !== undefined ? { queryTilesPerWorkgroup: groups } : {}) };
+  return await withFlashOptions(opts, () => compile(g, { target: "wgsl", device: dev.get() }));
 }
 
 /** The flash kernel's label must match `label` (the form chosen) when given. */
-async function checkLayouts(what: string, B: number, H: number, L: number, D: number, layouts: Segment[][][], rows?: number, groups?: number, label?: RegExp): Promise<void> {
+async function checkLayouts(what: string, B: number, H: number, L: number, D: number, layouts: Segment[][][], rows?: 1 | 2 | 4, groups?: number, label?: RegExp): Promise<void> {
   const g = qknormGraph(B, H, L, D);
   const exe = await compileRows(g, rows, groups);
   try {

@@ -11,6 +11,7 @@ import type { Segment } from "../../compiler/ir/mask.ts";
 import { packSegments } from "../../compiler/ir/mask.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
+import { withFlashOptions } from "../../compiler/kernels/builders/flash-attention.ts";
 import { compile } from "../../runtime/executable.ts";
 import { assertClose } from "../backends/util.ts";
 import type { Device } from "../../runtime/device.ts";
@@ -50,19 +51,12 @@ export function inputsFor(s: Shape, rows: Segment[][] | null, rng: Rng): Record<
   return ins;
 }
 
-/** Which backward form: "rows" (SHOWO_FLASH_GRAD_ROWS=1, the default for big problems where subgroups allow) or "rowwise" (SHOWO_FLASH_GRAD_ROWS=0). */
+/** Which backward form: "rows" (the subgroup row form, the default for big problems where subgroups allow) or "rowwise" (one row per invocation). */
 export type Form = "rows" | "rowwise";
 
 export async function compileForm(device: Device, g: Graph, form: Form): ReturnType<typeof compile> {
-  const saved = process.env["SHOWO_FLASH_GRAD_ROWS"];
   // The test shapes are below bigAttention's size, where the row form is not the default: force it.
-  process.env["SHOWO_FLASH_GRAD_ROWS"] = form === "rowwise" ? "0" : "1";
-  try {
-    return await compile(g, { target: "wgsl", device });
-  } finally {
-    if (saved === undefined) delete process.env["SHOWO_FLASH_GRAD_ROWS"];
-    else process.env["SHOWO_FLASH_GRAD_ROWS"] = saved;
-  }
+  return await withFlashOptions({ gradRows: form === "rows" }, () => compile(g, { target: "wgsl", device }));
 }
 
 /** Compiles the backward of `s` in `form` and compares it with the reference on each layout (null: no segments). */

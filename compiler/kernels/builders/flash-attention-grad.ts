@@ -27,10 +27,10 @@
 // and it does about one such access per FMA.
 //
 // Row form (WGSL whose subgroups have ≥ 8 lanes, D and Dv multiples of 32, problems above
-// bigAttention's size; the forward's row form applied to both kernels; $SHOWO_FLASH_GRAD_ROWS=1
+// bigAttention's size; the forward's row form applied to both kernels; FlashOptions.gradRows
 // or 0 forces it or the form above; CUDA keeps the form above).
 // One workgroup of NI = own/R invocations per owned tile; invocation t owns rows t + NI·i
-// (i < R = 4 at 32-row tiles, $SHOWO_FLASH_GRAD_R: 1, 2 or 4). The walked axis comes in chunks
+// (i < R = 4 at 32-row tiles, FlashOptions.gradRowsPerInvocation: 1, 2 or 4). The walked axis comes in chunks
 // of CK = 32 rows read straight from global memory (no staging, no barriers): lane l reads rows
 // c0 + l + 8m only and takes the others from its neighbours by subgroupBroadcast (a register
 // shuffle), so each vector loaded serves R rows × 8 lanes. Per chunk, with the R × CK pairs in
@@ -66,21 +66,14 @@ import * as K from "../build-kernel.ts";
 import type { Launch } from "../emit.ts";
 import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
 import type { ArrayRef, Expr } from "../kernel-ir.ts";
-import { registerBuilder } from "../schedule.ts";
 import type { TargetCaps } from "../target.ts";
 import { shardPlan } from "../target.ts";
-import { MAX_SLOTS, allowedWords, bigAttention, maskWord } from "./flash-common.ts";
+import { allowedWords, maskWord } from "./flash-common.ts";
+import type { FlashOptions } from "./flash-plan.ts";
+import { DEFAULT_FLASH_OPTIONS, GRAD_SG, planFlashGrad } from "./flash-plan.ts";
 
-/** Rows per workgroup when no lists fix the tile. */
-const DEFAULT_TILE = 32;
-/** Longest chunk of keys (grad_q) or queries (grad_kv) staged at once. */
-const MAX_CHUNK = 32;
-/** Longest head a backward invocation keeps (registers or private arrays). */
-const MAX_HEAD = 128;
-/** Longest head kept in registers (one variable per element, loops over it unrolled). */
-const UNROLL_HEAD = 64;
 /** Row form: lanes that share the walked axis' vectors by subgroupBroadcast. */
-const SG = 8;
+const SG = GRAD_SG;
 
 type VT = "f32" | "vec4<f32>";
 
@@ -111,66 +104,28 @@ function sharedRow(arr: ArrayRef, base: Expr, bound: Expr): Row {
   return { each: (b, fn) => b.for("d", K.u32(0), bound, fn), get: (i) => K.load(arr, K.add(base, i)), set: (b, i, v) => b.store(arr, K.add(base, i), v) };
 }
 
-/** Largest power of two ≤ min(limit, MAX_CHUNK) whose staging fits beside `fixed` bytes, or 0. */
-function chunkFor(caps: TargetCaps, fixedBytes: number, bytesPerRow: number, limit: number): number {
-  let c = 0;
-  for (let x = 1; x <= Math.min(MAX_CHUNK, Math.max(1, limit)); x *= 2) if (fixedBytes + x * bytesPerRow <= caps.maxWorkgroupStorageBytes) c = x;
-  return c;
-}
-
-export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, part: Partition): Launch {
+export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, part: Partition, opts: FlashOptions = DEFAULT_FLASH_OPTIONS): Launch {
   const root = fusion.root;
   const forQ = root.op === "attention_grad_q";
-  const [q, k, v, out, dO, seg, lists] = root.inputs as [Node, Node, Node, Node, Node, Node | undefined, Node | undefined];
+  const [q, k, v, out, dO, seg, listsIn] = root.inputs as [Node, Node, Node, Node, Node, Node | undefined, Node | undefined];
+  const lists = opts.tileSkipping ? listsIn : undefined;
   const [B, H, Lq, D] = concreteShape(q.shape) as [number, number, number, number];
   const Lk = concreteShape(k.shape)[2]!, Dv = concreteShape(v.shape)[3]!;
   const G = concreteShape(dO.shape)[3]!; // Dv, or Dv + 1 with the lse cotangent
   const S = seg ? concreteShape(seg.shape)[1]! : 0;
   const a = root.attrs;
   const scale = a["scale"] as number, causal = a["causal"] as boolean;
-  if (D > MAX_HEAD || Dv > MAX_HEAD) throw new Error(`${root.op}: head dims ${D}/${Dv} above ${MAX_HEAD} are not implemented by the flash backward`);
-  if (S > MAX_SLOTS) throw new Error(`${root.op}: ${S} segment slots exceed the ${MAX_SLOTS} a mask word holds`);
-  // Row form (see the header): WGSL whose subgroups have ≥ SG lanes, head dims multiples of
-  // 4·SG, an owned tile of a multiple of SG rows, and a problem big enough to pay for its compile
-  // (bigAttention). $SHOWO_FLASH_GRAD_ROWS=1 forces it where it applies, 0 forces the other form.
-  const rowsEnv = process.env["SHOWO_FLASH_GRAD_ROWS"];
-  if (rowsEnv !== undefined && rowsEnv !== "0" && rowsEnv !== "1") throw new Error(`SHOWO_FLASH_GRAD_ROWS is '${rowsEnv}'; expected 0 or 1`);
-  const listOwn = lists ? (a[forQ ? "tile_q" : "tile_k"] as number) : 0;
-  const wantRows = rowsEnv === undefined ? bigAttention(B, H, Lq, Lk, D, Dv) : rowsEnv === "1";
-  const rowForm = wantRows && caps.target === "wgsl" && caps.subgroups && (caps.minSubgroupSize ?? 0) >= SG && D % (4 * SG) === 0 && Dv % (4 * SG) === 0 && (!lists || listOwn % SG === 0);
-  // Rows per workgroup (the owned axis) and the tile of the walked axis. The row form rounds a
-  // list-free owned tile up to a multiple of SG rows (rows past the end are never stored).
-  const freeTile = (n: number, owned: boolean): number => (rowForm && owned ? Math.min(DEFAULT_TILE, Math.ceil(Math.max(1, n) / SG) * SG) : Math.min(DEFAULT_TILE, Math.max(1, n)));
-  const tq = lists ? (a["tile_q"] as number) : freeTile(Lq, forQ);
-  const tk = lists ? (a["tile_k"] as number) : freeTile(Lk, !forQ);
-  const own = forQ ? tq : tk;
-  // Row form: R owned rows per invocation (up to 4, $SHOWO_FLASH_GRAD_R), NI = own/R invocations
-  // (a multiple of SG); the walked axis in chunks of CK rows (a multiple of SG, at most 32).
-  const rEnv = process.env["SHOWO_FLASH_GRAD_R"];
-  const rWant = rEnv === undefined ? 4 : Number(rEnv);
-  if (!(rWant === 1 || rWant === 2 || rWant === 4)) throw new Error(`SHOWO_FLASH_GRAD_R is '${rEnv}'; expected 1, 2 or 4`);
-  let R = 1;
-  for (let x = 1; x <= rWant; x++) if ((own / SG) % x === 0) R = x;
-  const NI = rowForm ? own / R : own;
-  const walkedLen = lists ? (forQ ? tk : tq) : forQ ? Lk : Lq;
-  const CK = Math.min(MAX_CHUNK, Math.ceil(Math.max(1, walkedLen) / SG) * SG);
-  if (NI > caps.maxInvocationsPerWorkgroup) throw new Error(`${root.op}: a tile of ${own} rows exceeds ${caps.maxInvocationsPerWorkgroup} invocations per workgroup`);
-  // Registers (unrolled) on CUDA, where ptxas keeps them without spills at head 64. WGSL gets
-  // private arrays: LLVM in llvmpipe compiles the unrolled form for 20–35 s per kernel (the
-  // rolled one in ~2 s, and runs it at most 2× slower there).
-  const unroll = (caps.target === "cuda" || process.env["GRAD_UNROLL"] === "1") && D <= UNROLL_HEAD && Dv <= UNROLL_HEAD;
-  // Rows are groups of W floats: vec4 when both head dims allow (4× fewer loads and FMAs).
-  const W = D % 4 === 0 && Dv % 4 === 0 ? 4 : 1;
+  const plan = planFlashGrad(root, caps, opts);
+  const rowForm = plan.form === "grad-rows";
+  const { tq, tk, own } = plan;
+  const R = rowForm ? plan.r : 1;
+  const NI = rowForm ? plan.ni : own;
+  const CK = rowForm ? plan.ck : 0;
+  const unroll = !rowForm && plan.unroll;
+  const W = rowForm ? (D % 4 === 0 && Dv % 4 === 0 ? 4 : 1) : plan.w;
   const VT: VT = W === 4 ? "vec4<f32>" : "f32";
   const D_ = D / W, Dv_ = Dv / W;
-  const masked4 = seg ? 4 : 0;
-  // Workgroup memory: grad_q: own q and dO rows + chunks of (K, V, word); grad_kv: own k and v
-  // rows + chunks of (q, dO, lse, Δ, word). Own rows are padded by one group (no bank conflicts).
-  const fixed = 4 * W * own * (D_ + 1 + Dv_ + 1);
-  const perRow = forQ ? 4 * (D + Dv) + masked4 : 4 * (D + Dv + 2) + masked4;
-  const walkedTile = lists ? (forQ ? tk : tq) : MAX_CHUNK;
-  const CH = chunkFor(caps, fixed, perRow, walkedTile);
-  if (CH === 0 && !rowForm) throw new Error(`${root.op}: tile ${own} with head dims ${D}/${Dv} does not fit ${caps.maxWorkgroupStorageBytes} bytes of workgroup memory`);
+  const CH = rowForm ? 0 : plan.ch;
   const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
   if (!forQ && a["keys_from_end"] === true) throw new Error(`internal: ${root.op} owns key tiles from key 0; its lists cannot lay them from the end`);
   const OT = forQ ? QT : KT; // tiles of the owned axis
@@ -582,5 +537,3 @@ export function buildFlashAttentionGrad(fusion: FusionGroup, caps: TargetCaps, p
   return ctx.launch([B * H * OT], `${root.op} ${formatType(root.dtype, root.shape)} (flash backward ${own} rows; chunks of ${CH}; ${walk})`, { head_dim: D_, head_dim_v: Dv_ });
 }
 
-registerBuilder("attention_grad_q", buildFlashAttentionGrad);
-registerBuilder("attention_grad_kv", buildFlashAttentionGrad);

@@ -6,7 +6,7 @@
 //            rows in workgroup memory); the default wherever the head dims are multiples of 4
 //            (and, with QK-Norm, half the rotary dim too). About 2× the row form on llvmpipe.
 //   rows     this file: one query row per invocation; the fallback for other head dims.
-// $SHOWO_FLASH=rows selects the row form everywhere (for benchmarks). attention falls back to
+// FlashOptions.form "rows" selects the row form everywhere (for benchmarks). attention falls back to
 // the one-row-per-workgroup kernel (attention.ts) when neither fits.
 //
 // The row form:
@@ -54,37 +54,15 @@ import { registerBuilder } from "../schedule.ts";
 import type { TargetCaps } from "../target.ts";
 import { buildAttention } from "./attention.ts";
 import "./block-lists.ts";
-import { MASKED, MAX_SLOTS, REAL, allowedWords, maskWord as wordOf, rotaryFrequencies, sinCos, walkKeys } from "./flash-common.ts";
-import type { BlockedPlan } from "./flash-blocked.ts";
-import { blockedPlan, buildFlashBlocked } from "./flash-blocked.ts";
+import { MASKED, REAL, allowedWords, maskWord as wordOf, rotaryFrequencies, sinCos, walkKeys } from "./flash-common.ts";
+import { buildFlashAttentionGrad } from "./flash-attention-grad.ts";
+import { buildFlashBlocked } from "./flash-blocked.ts";
+import type { FlashOptions, RowsPlan } from "./flash-plan.ts";
+import { DEFAULT_FLASH_OPTIONS, MAX_CHUNK, planFlash } from "./flash-plan.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
 
-/** Query tile (= invocations per workgroup) when no lists fix it. */
-export const DEFAULT_TILE_Q = 32;
-/** Longest key chunk held in workgroup memory at once. */
-const MAX_CHUNK = 32;
-/** Longest q row / output row a flash invocation keeps (registers or a private array). */
-const MAX_HEAD = 128;
 /** Longest row kept in registers, one variable per element; longer rows are private arrays. */
 const UNROLL_HEAD = 64;
-
-interface Plan {
-  readonly tq: number;
-  readonly chunk: number;
-}
-
-/** Tile sizes from the target's caps, or null when the flash form does not fit. */
-export function flashPlan(D: number, Dv: number, tq: number, tk: number, S: number, caps: TargetCaps): Plan | null {
-  if (D > MAX_HEAD || Dv > MAX_HEAD || tq > caps.maxInvocationsPerWorkgroup || S > MAX_SLOTS) return null;
-  // Per key: its K and V rows, its mask word and one score per query row; plus the rotary
-  // frequency table (≤ D/2 floats).
-  const fit = Math.floor((caps.maxWorkgroupStorageBytes - 2 * D) / (4 * (D + Dv + 1 + tq)));
-  if (fit < 1) return null;
-  // A power of two, so a list tile that is one walks in whole chunks.
-  let chunk = 1;
-  while (chunk * 2 <= Math.min(fit, MAX_CHUNK, tk)) chunk *= 2;
-  return { tq, chunk };
-}
 
 /**
  * A per-invocation row of floats (the q row, the output accumulator). Unrolled: one variable per
@@ -122,24 +100,22 @@ function makeRow(body: Block, name: string, n: number, unroll: boolean, bound: E
 }
 
 /** The row form: one query row per invocation (the fallback for shapes the blocked form does not take). */
-export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
+export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Partition, plan: RowsPlan, opts: FlashOptions = DEFAULT_FLASH_OPTIONS): Launch {
   const root = group.root;
   const fused = root.op === "attention_qknorm";
   const ins = root.inputs;
   const [q, k, v] = ins as [Node, Node, Node];
   const [qw, qb, kw, kb, pos] = fused ? (ins.slice(3, 8) as Node[]) : [];
   const seg: Node | undefined = fused ? ins[8] : ins[3];
-  const lists: Node | undefined = fused ? ins[9] : undefined;
+  const lists: Node | undefined = fused && opts.tileSkipping ? ins[9] : undefined;
   const [B, H, Lq, D] = concreteShape(q.shape) as [number, number, number, number];
   const Lk = concreteShape(k.shape)[2]!;
   const Dv = concreteShape(v.shape)[3]!;
   const S = seg ? concreteShape(seg.shape)[1]! : 0;
   const a = root.attrs;
   const scale = a["scale"] as number, causal = a["causal"] as boolean;
-  const tq = lists ? (a["tile_q"] as number) : Math.min(DEFAULT_TILE_Q, Math.max(1, Lq));
+  const tq = plan.tq;
   const tk = lists ? (a["tile_k"] as number) : MAX_CHUNK;
-  const plan = flashPlan(D, Dv, tq, tk, S, caps);
-  if (!plan) throw new Error(`flash attention: head dims ${D}/${Dv}, tile ${tq}×${tk} and ${S} segment slots do not fit ${caps.maxWorkgroupStorageBytes} bytes of workgroup memory and ${caps.maxInvocationsPerWorkgroup} invocations`);
   const CK = plan.chunk;
   const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
   const off = Lk - Lq; // query row i sits at key position off + i
@@ -337,47 +313,36 @@ export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Parti
   return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash ${tq}×${CK}; ${walk})`, { head_dim: D, head_dim_v: Dv, ...(fused ? { rotary_half: (a["rotary_dim"] as number) / 2 } : {}) });
 }
 
-/** Which flash form to build: "blocked" (flash-blocked.ts, the default where its shapes fit) or "rows" (this file). */
-export type FlashForm = "blocked" | "rows";
+/** The forward builder of an attention or attention_qknorm node: the form planFlash picks. */
+export function buildFlash(group: FusionGroup, caps: TargetCaps, part: Partition, opts: FlashOptions = DEFAULT_FLASH_OPTIONS): Launch {
+  const plan = planFlash(group.root, caps, opts);
+  switch (plan.form) {
+    case "dense": return buildAttention(group, caps, part);
+    case "rows": return buildFlashRows(group, caps, part, plan, opts);
+    default: return buildFlashBlocked(group, caps, part, plan, opts);
+  }
+}
 
 /**
- * The form the builders use: $SHOWO_FLASH ("rows" or "blocked"; benchmarks compare them),
- * default blocked.
+ * Registers the flash builders (attention, attention_qknorm and their backward ops) with `opts`.
+ * Importing this module registers them with the defaults; benchmarks and tests that compare
+ * forms register others around a compile (withFlashOptions).
  */
-export function flashFormFromEnv(): FlashForm {
-  const f = process.env["SHOWO_FLASH"] ?? "blocked";
-  if (f !== "rows" && f !== "blocked") throw new Error(`SHOWO_FLASH is '${f}'; expected 'rows' or 'blocked'`);
-  return f;
+export function registerFlashBuilders(opts: FlashOptions = DEFAULT_FLASH_OPTIONS): void {
+  registerBuilder("attention", (g, c, p) => buildFlash(g, c, p, opts));
+  registerBuilder("attention_qknorm", (g, c, p) => buildFlash(g, c, p, opts));
+  registerBuilder("attention_grad_q", (g, c, p) => buildFlashAttentionGrad(g, c, p, opts));
+  registerBuilder("attention_grad_kv", (g, c, p) => buildFlashAttentionGrad(g, c, p, opts));
 }
 
-/** Inputs of the blocked plan for an attention or attention_qknorm node (list tiles fix the query tile). */
-function blockedPlanFor(root: Node, caps: TargetCaps): BlockedPlan | null {
-  const fused = root.op === "attention_qknorm";
-  const [q, , v] = root.inputs as [Node, Node, Node];
-  const seg = fused ? root.inputs[8] : root.inputs[3];
-  const lists = fused ? root.inputs[9] : undefined;
-  const D = concreteShape(q.shape)[3]!, Dv = concreteShape(v.shape)[3]!;
-  const S = seg ? concreteShape(seg.shape)[1]! : 0;
-  const rdim = fused ? (root.attrs["rotary_dim"] as number) : 0;
-  return lists ? blockedPlan(D, Dv, rdim, S, caps, root.attrs["tile_q"] as number, root.attrs["tile_k"] as number) : blockedPlan(D, Dv, rdim, S, caps, undefined, undefined, concreteShape(q.shape)[2]!);
+/** Runs `fn` (a compile) with the flash builders registered with `opts` over the defaults, then puts the defaults back. */
+export async function withFlashOptions<T>(opts: Partial<FlashOptions>, fn: () => Promise<T>): Promise<T> {
+  registerFlashBuilders({ ...DEFAULT_FLASH_OPTIONS, ...opts });
+  try {
+    return await fn();
+  } finally {
+    registerFlashBuilders(DEFAULT_FLASH_OPTIONS);
+  }
 }
 
-/** attention_qknorm: the blocked flash kernel where it fits, else the row form. */
-export function buildFlashAttention(group: FusionGroup, caps: TargetCaps, part: Partition, form: FlashForm = flashFormFromEnv()): Launch {
-  const plan = form === "blocked" ? blockedPlanFor(group.root, caps) : null;
-  return plan ? buildFlashBlocked(group, caps, part, plan) : buildFlashRows(group, caps, part);
-}
-
-/** attention: a flash kernel when its sizes suit one, else the one-row-per-workgroup kernel. */
-function buildAttentionKind(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
-  const [q, , v, seg] = group.root.inputs as [Node, Node, Node, Node | undefined];
-  const D = concreteShape(q.shape)[3]!, Dv = concreteShape(v.shape)[3]!, Lq = concreteShape(q.shape)[2]!;
-  const S = seg ? concreteShape(seg.shape)[1]! : 0;
-  const blocked = flashFormFromEnv() === "blocked" ? blockedPlanFor(group.root, caps) : null;
-  if (blocked) return buildFlashBlocked(group, caps, part, blocked);
-  const plan = flashPlan(D, Dv, Math.min(DEFAULT_TILE_Q, Math.max(1, Lq)), MAX_CHUNK, S, caps);
-  return plan ? buildFlashRows(group, caps, part) : buildAttention(group, caps, part);
-}
-
-registerBuilder("attention", buildAttentionKind);
-registerBuilder("attention_qknorm", (g, c, p) => buildFlashAttention(g, c, p));
+registerFlashBuilders();

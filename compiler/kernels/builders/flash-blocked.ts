@@ -79,67 +79,21 @@ import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
 import type { ArrayRef, Expr } from "../kernel-ir.ts";
 import type { TargetCaps } from "../target.ts";
 import { shardPlan } from "../target.ts";
-import { MASKED, MAX_SLOTS, REAL, allowedWords, bigAttention, maskWord, rotaryFrequencies, sinCos4, walkKeys, walkUnion } from "./flash-common.ts";
+import { MASKED, REAL, allowedWords, maskWord, rotaryFrequencies, sinCos4, walkKeys, walkUnion } from "./flash-common.ts";
+import type { BlockedPlan, FlashOptions, SubgroupRowsPlan } from "./flash-plan.ts";
+import { DEFAULT_FLASH_OPTIONS } from "./flash-plan.ts";
 
-export interface BlockedPlan {
-  /** Query rows per workgroup (multiple of 4). */
-  readonly tq: number;
-  /** Keys per chunk (multiple of 4). */
-  readonly ck: number;
-  /** Keys per score block (4 or 8); each invocation scores 4 rows × kb keys. */
-  readonly kb: number;
-  /** Invocations per workgroup: (tq/4)·(ck/kb). */
-  readonly ni: number;
-}
+/** The forms this builder prints: register-blocked, and the subgroup row forms. */
+export type BlockedFamilyPlan = ({ readonly form: "blocked" } & BlockedPlan) | ({ readonly form: "sg-rows" } & SubgroupRowsPlan) | ({ readonly form: "grouped"; readonly qg: number } & SubgroupRowsPlan);
 
-const TQ_CHOICES = [32, 16, 8, 4];
-/**
- * Keys per score block where the chunk allows: 4×8 blocks on WGSL (llvmpipe: about 10% less CPU
- * time than 4×4 at Show-o's T2I shape, fewer invocations to switch between at barriers); 4×4 on
- * CUDA, the form checked against ptxas' register budget (no spills at sm_80/sm_90).
- */
-const scoreKeys = (caps: TargetCaps): number => (caps.target === "wgsl" ? 8 : 4);
-const CK_CHOICES = [32, 16, 8, 4];
-
-/** Workgroup bytes of a plan (see the arrays declared in buildFlashBlocked). */
-function sharedBytes(tq: number, ck: number, D: number, Dv: number, masked: boolean, rdim: number): number {
-  return 4 * (tq * D + ck * D + ck * Dv + tq * ck + 3 * tq + (masked ? tq + ck : 0) + (rdim > 0 ? rdim / 2 + 4 * D : 0));
-}
-
-/**
- * Tiles for the blocked kernel from the target's caps, or null when the shapes do not suit it
- * (head dims not multiples of 4, a rotary half not a multiple of 4, too many segment slots).
- * `tq` fixes the query tile (the lists' tile_q); `tk` asks for a chunk that divides it; `lq`
- * (the query rows, without lists) caps the query tile.
- */
-export function blockedPlan(D: number, Dv: number, rdim: number, S: number, caps: TargetCaps, tq?: number, tk?: number, lq?: number): BlockedPlan | null {
-  if (D % 4 !== 0 || Dv % 4 !== 0 || D === 0 || Dv === 0 || (rdim / 2) % 4 !== 0 || S > MAX_SLOTS) return null;
-  if (tq !== undefined && tq % 4 !== 0) return null;
-  const cands: BlockedPlan[] = [];
-  // Without lists fixing it, no taller a query tile than the rows (decoding has one).
-  const rowsUp = lq !== undefined ? Math.max(4, Math.ceil(lq / 4) * 4) : Infinity;
-  for (const q of tq !== undefined ? [tq] : TQ_CHOICES.filter((x, i) => x <= rowsUp || i === TQ_CHOICES.length - 1)) {
-    for (const c of CK_CHOICES) {
-      if (tk !== undefined && tk % c !== 0) continue;
-      const kb = c % scoreKeys(caps) === 0 ? scoreKeys(caps) : 4;
-      const ni = (q / 4) * (c / kb);
-      if (ni > caps.maxInvocationsPerWorkgroup || sharedBytes(q, c, D, Dv, S > 0, rdim) > caps.maxWorkgroupStorageBytes) continue;
-      cands.push({ tq: q, ck: c, kb, ni });
-    }
-  }
-  // The largest score tile; among equals, the taller (fewer workgroups re-normalize each K chunk).
-  cands.sort((x, y) => y.tq * y.ck - x.tq * x.ck || y.tq - x.tq);
-  return cands[0] ?? null;
-}
-
-export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Partition, plan: BlockedPlan): Launch {
+export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Partition, plan: BlockedFamilyPlan, opts: FlashOptions = DEFAULT_FLASH_OPTIONS): Launch {
   const root = group.root;
   const fused = root.op === "attention_qknorm";
   const ins = root.inputs;
   const [q, k, v] = ins as [Node, Node, Node];
   const [qw, qb, kw, kb, pos] = fused ? (ins.slice(3, 8) as Node[]) : [];
   const seg: Node | undefined = fused ? ins[8] : ins[3];
-  const lists: Node | undefined = fused ? ins[9] : undefined;
+  const lists: Node | undefined = fused && opts.tileSkipping ? ins[9] : undefined;
   const [B, H, Lq, D] = concreteShape(q.shape) as [number, number, number, number];
   const Lk = concreteShape(k.shape)[2]!;
   const Dv = concreteShape(v.shape)[3]!;
@@ -148,7 +102,7 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const scale = a["scale"] as number, causal = a["causal"] as boolean;
   const { tq, ck: CK, kb: KB } = plan;
   const tk = lists ? (a["tile_k"] as number) : CK;
-  if (lists && (a["tile_q"] as number) !== tq) throw new Error(`internal: blocked flash plan ${tq} rows for lists of ${a["tile_q"]}-row tiles`);
+  if (fused && ins[9] && (a["tile_q"] as number) !== tq) throw new Error(`internal: blocked flash plan ${tq} rows for lists of ${a["tile_q"]}-row tiles`);
   const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
   const off = Lk - Lq; // query row i sits at key position off + i
   const D4 = D / 4, Dv4 = Dv / 4, CK4 = CK / 4, RB = tq / 4;
@@ -158,34 +112,14 @@ export function buildFlashBlocked(group: FusionGroup, caps: TargetCaps, part: Pa
   const half4 = rdim / 8; // rotary pairs are (group g, group g + half4) for g < half4
   const lse = a["lse"] === true;
   const W = lse ? Dv + 1 : Dv;
-  // Row form with subgroup-shared K/V rows (see rowChunk): WGSL whose subgroups have at least 8
-  // lanes (llvmpipe: 1.15–1.8× the blocked form at L = 387; sharing among only 4 lanes was not
-  // faster), one invocation per query row. $SHOWO_FLASH_SG sets the lanes (0: the blocked form).
-  const sgEnv = process.env["SHOWO_FLASH_SG"];
-  const sgWant = sgEnv === undefined ? 8 : Number(sgEnv);
-  if (!(sgWant === 0 || sgWant === 4 || sgWant === 8)) throw new Error(`SHOWO_FLASH_SG is '${sgEnv}'; expected 0, 4 or 8`);
-  const SG = sgWant > 0 && sgWant <= (caps.minSubgroupSize ?? 4) ? sgWant : 0;
-  const sgRows = SG > 0 && caps.target === "wgsl" && caps.subgroups && tq % SG === 0 && CK % SG === 0 && Dv4 % SG === 0;
-  // Query rows per invocation in the row form: up to 4, so that the workgroup is one subgroup of
-  // SG lanes at 32-row tiles. Each K or V vector a lane loads (or takes by broadcast) then serves
-  // R rows: on llvmpipe every load from memory is a loop over the lanes, and loads, not FMAs,
-  // set the kernel's speed. $SHOWO_FLASH_R overrides (1, 2 or 4).
-  const rEnv = process.env["SHOWO_FLASH_R"];
-  // Small problems get one row (bigAttention: the 4-row shader compiles for ~20 s on llvmpipe).
-  const R = !sgRows ? 1 : Math.min(rEnv !== undefined ? Number(rEnv) : bigAttention(B, H, Lq, Lk, D, Dv) ? 4 : 1, tq / SG);
-  if (sgRows && !(R === 1 || R === 2 || R === 4)) throw new Error(`SHOWO_FLASH_R is '${rEnv}'; expected 1, 2 or 4`);
-  // Query tiles per workgroup (row form with lists, subgroups of exactly SG lanes): each tile is
-  // one subgroup's work as before, but the tiles of a workgroup share each K chunk, normalized and
-  // rotated once for all of them (with one tile per workgroup the K prologue was 12–15% of the
-  // kernel at Show-o's T2I shape). The workgroup walks the union of its tiles' lists; a subgroup
-  // skips the chunks its own tile does not list (a branch per subgroup around its broadcasts,
-  // hence exact subgroups). $SHOWO_FLASH_QG overrides (1: the single-tile form).
-  const TI = sgRows ? tq / R : 0; // invocations per query tile in the row form
-  const qgEnv = process.env["SHOWO_FLASH_QG"];
-  const qgWant = qgEnv !== undefined ? Number(qgEnv) : R === 4 ? 4 : 1;
-  if (!(Number.isInteger(qgWant) && qgWant >= 1 && qgWant <= 8)) throw new Error(`SHOWO_FLASH_QG is '${qgEnv}'; expected an integer from 1 to 8`);
-  const exactSg = caps.minSubgroupSize === SG && caps.maxSubgroupSize === SG;
-  const QG = sgRows && lists && exactSg ? Math.max(1, Math.min(qgWant, QT, Math.floor(caps.maxInvocationsPerWorkgroup / TI))) : 1;
+  // Row form with subgroup-shared K/V rows (see rowChunk; planFlash decides): SG lanes share each
+  // K/V vector, R query rows per invocation, TI invocations per query tile, QG query tiles per
+  // workgroup (grouped: they share each normalized K chunk).
+  const sgRows = plan.form !== "blocked";
+  const SG = sgRows ? plan.sg : 0;
+  const R = sgRows ? plan.r : 1;
+  const TI = sgRows ? plan.ti : 0;
+  const QG = plan.form === "grouped" ? plan.qg : 1;
   const grouped = QG > 1;
   const QGN = Math.ceil(QT / QG); // workgroups per (b, h)
   const NI = sgRows ? TI * QG : plan.ni;

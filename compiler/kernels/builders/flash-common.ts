@@ -13,14 +13,10 @@ import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
 import type { KernelContext } from "../emit.ts";
 import type { Expr } from "../kernel-ir.ts";
-import type { TargetCaps } from "../target.ts";
-import { blockedPlan } from "./flash-blocked.ts";
 
 /** The score of a masked pair (f32 statistics); anything above REAL is a real score. */
 export const MASKED = maskValue("f32");
 export const REAL = MASKED / 2;
-/** Most segment slots a mask word holds (32 bits less the PAD, GLOBAL and DEAD bits). */
-export const MAX_SLOTS = 29;
 
 const BIT_PAD = 1, BIT_GLOBAL = 2, BIT_DEAD = 4, SPAN_SHIFT = 3;
 
@@ -103,48 +99,6 @@ export function allowedWords(causal: boolean, qWord: Expr | null, qPos: Expr, kW
   if (!base) return shown;
   const span = K.ne(K.bitand(K.shr(kWord, SPAN_SHIFT), K.shr(qWord, SPAN_SHIFT)), K.u32(0));
   return K.and(shown, K.or(K.or(base, span), has(kWord, BIT_GLOBAL)));
-}
-
-/**
- * Whether an attention problem is big enough for the forms that run fastest on llvmpipe but
- * compile slowest there: the forward's 4 query rows per invocation (~20 s of LLVM per shader,
- * against ~8 s for one row) and the backward's row form (17–50 s, against 3–5 s). Below this a
- * run takes milliseconds and the one-time compile dominates (tests, small models), so the forms
- * that compile in seconds are chosen; Show-o's layers (T2I at L = 387: 2·32·387²·128 ≈ 1.2G
- * multiply-adds per attention) are far above it. work = B·H·Lq·Lk·(D + Dv).
- */
-export const BIG_ATTENTION_WORK = 1 << 26;
-export const bigAttention = (B: number, H: number, Lq: number, Lk: number, D: number, Dv: number): boolean => B * H * Lq * Lk * (D + Dv) >= BIG_ATTENTION_WORK;
-
-/** The tiles of an attention layout's block lists (attention_qknorm and its backward ops). */
-export interface AttentionTiles {
-  readonly tileQ: number;
-  readonly tileK: number;
-}
-
-/** Tiles for targets not known (a graph specialized without caps), and for shapes the blocked kernel does not suit. */
-export const DEFAULT_ATTENTION_TILES: AttentionTiles = Object.freeze({ tileQ: 32, tileK: 32 });
-
-/**
- * The block-list tiles for a target: the largest square tile t×t (t ≤ 32) for which the blocked
- * flash kernel's plan (flash-blocked.ts blockedPlan, query tile fixed to t) holds a whole key
- * tile in one chunk, and t rows fit one workgroup. So tile_q is the kernel's workgroup rows and
- * tile_k a multiple of its chunk (one chunk; a rotary table may shrink the chunk to a divisor);
- * the row kernel and the backward kernels pick their chunks among the divisors of such a tile.
- * Square, so the backward's workgroups (tile_q rows for grad_q, tile_k for grad_kv) stay small
- * where memory is: at head 64, 16×16 with WebGPU's default 16 KiB, 32×32 with 32 KiB or more
- * (llvmpipe, CUDA). The rotary table is left out, so the forward and backward ops of one layer
- * get the same tiles (and share the forward's lists).
- * shapes: D, Dv head dims of q/k and v; S segment slots.
- */
-export function attentionTiles(caps: TargetCaps, D: number, Dv: number, S: number): AttentionTiles {
-  if (blockedPlan(D, Dv, 0, S, caps) === null) return DEFAULT_ATTENTION_TILES;
-  for (const t of [32, 16, 8, 4]) {
-    if (t > caps.maxInvocationsPerWorkgroup) continue;
-    const plan = blockedPlan(D, Dv, 0, S, caps, t, t);
-    if (plan !== null && plan.ck === t) return { tileQ: t, tileK: t };
-  }
-  return DEFAULT_ATTENTION_TILES;
 }
 
 /** Where a forward flash kernel's query tile finds its keys (see walkKeys). */

@@ -4,7 +4,6 @@
 import "./elementwise.ts";
 import "./attention.ts";
 import "./flash-attention.ts";
-import "./flash-attention-grad.ts";
 import "./scatter.ts";
 import "./reduce.ts";
 import "./norm.ts";
