@@ -2,9 +2,12 @@
 // their unconditional twins) with the text block's K/V reused across steps and the batch's common
 // left padding dropped (the remaining pads DEAD) and the cached K/V left on the device, against
 // the same sampler running the full forward every step (the reference's work); the previous form
-// (every pad row kept, the K/V through the host every step) runs in between. All must produce the same codes from the same noise; the FLOPs of the
-// reference's work and ours are printed (t2iWork). Then the MMU half (bench/mmu.ts): tokens per second with and without
-// the KV cache.
+// (every pad row kept, the K/V through the host every step) is timed too, except with --quick.
+// Every run must produce the same codes from the same noise; the FLOPs of the reference's work
+// and ours are printed (t2iWork). `showo bench sample` runs the MMU half (bench/mmu.ts) first.
+//
+// Timed: wall time of one sampleT2I call (an image pair), the forms in rounds of alternating
+// order (at least 5) after --warmup runs each; median, spread and the per-round ratios.
 //
 // Configs: showo-tiny with the golden weights (default), and with --mid a mid-size Show-o (hidden
 // 512, 8 layers, 8 heads, 256 image tokens, text budget 128: L = 387) with seeded random weights.
@@ -20,7 +23,7 @@ import { T2IForward, T2I_DEFAULTS, sampleT2I, t2iRows } from "../runtime/samplin
 import { DROP_GRANULE, formatWork, t2iWork, textRows } from "../runtime/sampling/t2i-graph.ts";
 import { SHOWO_KEYMAP, loadWeights } from "../runtime/weights/index.ts";
 import type { BenchOptions, Log, ResultLine } from "./util.ts";
-import { fmt, hostLoad, median, openBenchGpu, resultLine } from "./util.ts";
+import { benchArgs, describeRatio, describeTiming, fmt, hostLoad, openBenchGpu, resultLine, roundRatios, timeRounds } from "./util.ts";
 
 const FIXTURES = new URL("../tests/golden/fixtures/", import.meta.url);
 
@@ -51,40 +54,37 @@ export async function runSampleBench(opts: SampleBenchOptions, log: Log = consol
     // dropped, the rest DEAD), the previous form (every pad row computed as PAD, the K/V through
     // the host every step), and the full forward every step.
     const ours = await T2IForward.create(cfg, rows, weights, device);
-    const kept = await T2IForward.create(cfg, rows, weights, device, { dropPadding: false, deadPads: false, kvOnDevice: false });
+    const kept = opts.quick ? undefined : await T2IForward.create(cfg, rows, weights, device, { dropPadding: false, deadPads: false, kvOnDevice: false });
     const full = await T2IForward.create(cfg, rows, weights, device, { reuse: false });
     try {
-      const run = async (f: T2IForward) => {
-        const t0 = performance.now();
+      // Every run's codes must equal the first run's (the first warm-up compiles the reuse graphs
+      // for the batch's P' and creates the pipelines).
+      let want: { form: string; codes: ArrayLike<number> } | undefined;
+      const run = (form: string, f: T2IForward) => async () => {
         const codes = await sampleT2I(cfg, cond, uncond, sopts, noise, f.logits);
-        return { codes, ms: performance.now() - t0 };
+        want ??= { form, codes };
+        if (codes.length !== want.codes.length || codes.some((c, i) => c !== want!.codes[i])) throw new Error(`sample bench: the codes of ${form} differ from those of ${want.form}`);
       };
-      // Warm-up (compiles the reuse graphs for the batch's P', pipeline creation on first dispatch)
-      // and the check: the same codes every way.
-      const a0 = await run(ours), k0 = await run(kept), b0 = await run(full);
-      if (a0.codes.some((c, i) => c !== b0.codes[i])) throw new Error("sample bench: codes with K/V reuse and dropped padding differ from the full forward's");
-      if (k0.codes.some((c, i) => c !== b0.codes[i])) throw new Error("sample bench: codes with K/V reuse differ from the full forward's");
+      const forms: [string, T2IForward][] = [["ours", ours], ["full forward", full], ...(kept ? [["previous", kept] as [string, T2IForward]] : [])];
+      const [tOurs, tFull, tKept] = await timeRounds(forms.map(([form, f]) => run(form, f)), { reps: Math.max(5, opts.reps), warmup: opts.warmup });
       const layout = ours.layout!;
       const work = t2iWork(cfg, layout.pads, steps, layout.dropped), workKept = t2iWork(cfg, layout.pads, steps, 0, false);
       log(`  leading pads per row ${layout.pads.join(", ")}: ${layout.dropped} dropped (granule ${DROP_GRANULE}), prefix over ${layout.textLen} of ${textRows(cfg)} text rows`);
       log(`  ${formatWork(work)}`);
       log(`  (all padding kept: ours ${fmt(workKept.ours / 1e9)} GFLOP, ${(100 * workKept.share).toFixed(1)} % avoided)`);
-      const withOurs: number[] = [], withKept: number[] = [], without: number[] = [];
-      for (let i = 0; i < Math.max(1, opts.reps); i++) {
-        withOurs.push((await run(ours)).ms);
-        withKept.push((await run(kept)).ms);
-        without.push((await run(full)).ms);
-      }
-      const a = median(withOurs), k = median(withKept), b = median(without);
-      log(`  text K/V reused on the device, padding dropped: ${fmt(a)} ms per image pair (median of ${withOurs.length})`);
-      log(`  text K/V reused via the host, padding kept:     ${fmt(k)} ms per image pair (median of ${withKept.length})`);
-      log(`  full forward:                                   ${fmt(b)} ms per image pair (median of ${without.length}); ${hostLoad()}`);
+      log(`  ms per image pair:`);
+      log(`    ours (text K/V reused on the device, padding dropped): ${describeTiming(tOurs!)}`);
+      if (tKept) log(`    previous (text K/V reused via the host, padding kept): ${describeTiming(tKept)}`);
+      log(`    full forward every step:                               ${describeTiming(tFull!)}`);
+      if (tKept) log(`  previous / ours: ${describeRatio(tKept.median / tOurs!.median, roundRatios(tKept, tOurs!))}`);
+      log(`  full forward / ours: ${describeRatio(tFull!.median / tOurs!.median, roundRatios(tFull!, tOurs!))}; ${hostLoad()}`);
+      const a = tOurs!.median, b = tFull!.median;
       const r: ResultLine = { name: `sample-${cfg.name}`, ratio: b / a, ours: a, baseline: b, baselineName: "full-forward", unit: "ms", device: name };
       log(resultLine(r));
       return r;
     } finally {
       ours.dispose();
-      kept.dispose();
+      kept?.dispose();
       full.dispose();
     }
   } finally {
@@ -93,5 +93,8 @@ export async function runSampleBench(opts: SampleBenchOptions, log: Log = consol
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await runSampleBench({ reps: 3, warmup: 1, quick: false, mid: process.argv.includes("--mid") });
+  // node bench/sample.ts [--quick] [--reps N] [--warmup N] [--mid] [--steps N]
+  const args = benchArgs(process.argv.slice(2));
+  const steps = args.value("--steps");
+  await runSampleBench({ ...args.opts, mid: args.has("--mid"), ...(steps !== undefined ? { steps } : {}) });
 }
