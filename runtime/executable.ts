@@ -1,5 +1,7 @@
 // Executables: a graph compiled for a device. `compile(graph, {target})` runs the backend
-// pipeline (bind-dims → lower-composites → simplify → fuse-elementwise → schedule → plan-memory),
+// pipeline (the graph passes of compiler/passes/lower-passes.ts: bind-dims → fuse-qknorm-attention
+// → share-attention-lse → specialize-masks → lower-composites → simplify; then the fusion
+// partition → schedule → plan-memory),
 // compiles the kernels (WGSL: pipelines cached by WGSL text; CUDA: one translation unit, one nvcc
 // call, cubins cached) and allocates the memory plan's arenas once. `setParams(weights)` uploads
 // weights once into the weights arenas; `run(inputs)` uploads inputs, records every launch (bound
@@ -25,14 +27,14 @@ import { copyShardLaunch } from "../compiler/kernels/builders/copy.ts";
 import { schedule } from "../compiler/kernels/schedule.ts";
 import type { TargetCaps } from "../compiler/kernels/target.ts";
 import { elemBytes, shardPlan } from "../compiler/kernels/target.ts";
-import { bindDims } from "../compiler/passes/bind-dims.ts";
 import type { Partition } from "../compiler/kernels/fuse-elementwise.ts";
 import { partition } from "../compiler/kernels/fuse-elementwise.ts";
-import { fuseAttention } from "../compiler/passes/fuse-qknorm-attention.ts";
-import { lowerComposites } from "../compiler/passes/lower-composites.ts";
+import type { LowerPassOptions } from "../compiler/passes/lower-passes.ts";
+import { lowerPasses } from "../compiler/passes/lower-passes.ts";
+import type { PipelineOptions } from "../compiler/passes/pipeline.ts";
+import { runPipeline } from "../compiler/passes/pipeline.ts";
 import type { MemoryPlan, Placement } from "../compiler/passes/plan-memory.ts";
 import { formatBytes, planMemory } from "../compiler/passes/plan-memory.ts";
-import { simplify } from "../compiler/passes/simplify.ts";
 import type { StateEntry } from "../compiler/passes/state-alias.ts";
 import { stateAliases } from "../compiler/passes/state-alias.ts";
 import { WgslDevice, openDevice } from "../backends/wgsl/device.ts";
@@ -42,9 +44,9 @@ import type { BufferRange, CompiledKernel, Device, DeviceBuffer, Target } from "
 import { GpuError } from "./device.ts";
 import { fromDeviceBytes, toDeviceShards } from "./host.ts";
 
-export interface LowerOptions {
-  /** Values of symbolic dimensions. */
-  readonly dims?: Readonly<Record<string, number>>;
+export interface LowerOptions extends LowerPassOptions {
+  /** How the graph passes are watched: IR dumps after passes, the rewrite log, notes (`showo compile --dump-after`, `--log`). */
+  readonly pipeline?: PipelineOptions;
   /** Fuse elementwise consumers into matmul epilogues (default true). */
   readonly epilogues?: boolean;
   /**
@@ -126,8 +128,7 @@ function wgslCaps(device: WgslDevice): TargetCaps {
 /** The device-independent part of compilation: graph → launches and memory plan for the given capabilities. */
 export function lower(graph: Graph, caps: TargetCaps, opts: LowerOptions = {}): CompiledGraph {
   const t0 = performance.now();
-  const bound = bindDims(graph, opts.dims ?? {});
-  const lowered = simplify(lowerComposites(fuseAttention(bound, { maxBindings: caps.maxStorageBindings, caps })));
+  const lowered = runPipeline(graph, lowerPasses(caps, opts.dims ? { dims: opts.dims } : {}), opts.pipeline);
   const part = partition(lowered, {
     epilogues: opts.epilogues ?? true,
     maxBindings: caps.maxStorageBindings,

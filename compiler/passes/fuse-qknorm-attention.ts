@@ -18,11 +18,8 @@
 import { apply } from "../ir/build.ts";
 import type { Graph, Node } from "../ir/graph.ts";
 import { dimEq } from "../ir/types.ts";
-import type { TargetCaps } from "../kernels/target.ts";
 import type { Rule, RewriteOptions } from "./rewrite.ts";
 import { rewrite } from "./rewrite.ts";
-import { shareAttentionLse } from "./share-attention-lse.ts";
-import { specializeMasks } from "./specialize-masks.ts";
 
 export interface FuseQkNormOptions {
   /** Storage bindings the target allows a kernel (default: no limit). */
@@ -68,15 +65,4 @@ export function fuseQkNormRule(opts: FuseQkNormOptions = {}): Rule {
 
 export function fuseQkNormAttention(graph: Graph, opts: FuseQkNormOptions & RewriteOptions = {}): Graph {
   return rewrite(graph, [fuseQkNormRule(opts)], opts);
-}
-
-/**
- * What the backend pipeline runs before lower-composites: this fusion, share-attention-lse (a
- * training graph's forward attention becomes a view of the packed attention{lse} its backward
- * reads), then specialize-masks (the block lists of the fused op and the backward ops, with tiles
- * from `caps`, the target's limits, when given). Lengths must be bound.
- */
-export function fuseAttention(graph: Graph, opts: FuseQkNormOptions & { readonly caps?: TargetCaps } = {}): Graph {
-  const fused = fuseQkNormAttention(graph, opts.maxBindings !== undefined ? { maxBindings: opts.maxBindings } : {});
-  return specializeMasks(shareAttentionLse(fused), opts.caps ? { caps: opts.caps } : {});
 }

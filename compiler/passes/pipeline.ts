@@ -11,6 +11,7 @@ import { fuseQkNormAttention } from "./fuse-qknorm-attention.ts";
 import { shareAttentionLse } from "./share-attention-lse.ts";
 import { specializeMasks } from "./specialize-masks.ts";
 import type { Graph } from "../ir/graph.ts";
+import type { TargetCaps } from "../kernels/target.ts";
 import { print } from "../ir/text.ts";
 import { isFloat } from "../ir/types.ts";
 import { verify } from "../ir/verify.ts";
@@ -69,23 +70,39 @@ export function defaultDump(pass: string, graph: Graph): void {
   process.stderr.write(`// ----- IR after ${pass} -----\n${print(graph)}`);
 }
 
-function dumpSet(d: PipelineOptions["dumpAfter"]): (name: string) => boolean {
-  if (d === undefined) return () => false;
+/**
+ * Refuses a --dump-after list that names a pass this pipeline does not run (a misspelt or
+ * misplaced name would otherwise dump nothing, silently); the error lists the passes it runs.
+ */
+export function checkDumpAfter(d: PipelineOptions["dumpAfter"], run: readonly string[]): string[] {
+  if (d === undefined) return [];
   const names = typeof d === "string" ? d.split(",").map((s) => s.trim()).filter((s) => s) : [...d];
+  const runs = `this pipeline runs: ${[...new Set(run)].join(", ") || "no passes"}`;
+  for (const n of names) {
+    if (n === "all" || run.includes(n)) continue;
+    throw new Error(registry.has(n) ? `pass '${n}' is not in this pipeline (${runs})` : `unknown pass '${n}' (${runs})`);
+  }
+  return names;
+}
+
+function dumpSet(d: PipelineOptions["dumpAfter"], run: readonly string[]): (name: string) => boolean {
+  const names = checkDumpAfter(d, run);
   if (names.includes("all")) return () => true;
-  for (const n of names) getPass(n); // a misspelt pass name should not silently dump nothing
   return (name) => names.includes(name);
 }
 
+const specName = (spec: PassSpec): string => (typeof spec === "string" ? spec : spec.name);
+
 /** Run `passes` in order on `graph`. */
 export function runPipeline(graph: Graph, passes: readonly PassSpec[], opts: PipelineOptions = {}): Graph {
-  const shouldDump = dumpSet(opts.dumpAfter);
+  const fns = passes.map((spec) => getPass(specName(spec))); // every name is known before any pass runs
+  const shouldDump = dumpSet(opts.dumpAfter, passes.map(specName));
   const dump = opts.dump ?? defaultDump;
   let g = graph;
-  for (const spec of passes) {
-    const name = typeof spec === "string" ? spec : spec.name;
+  passes.forEach((spec, k) => {
+    const name = specName(spec);
     const options = typeof spec === "string" ? {} : spec.options ?? {};
-    const fn = getPass(name);
+    const fn = fns[k]!;
     const log = opts.log;
     const ctx: PassContext = {
       options,
@@ -98,7 +115,7 @@ export function runPipeline(graph: Graph, passes: readonly PassSpec[], opts: Pip
       throw new Error(`pass '${name}' failed on graph '${g.name}': ${(e as Error).message}`, { cause: e });
     }
     if (shouldDump(name)) dump(name, g);
-  }
+  });
   return g;
 }
 
@@ -111,6 +128,16 @@ const strings = (v: unknown, what: string): string[] | undefined => {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) throw new Error(`option '${what}' must be a list of names`);
   return v;
+};
+
+/** A TargetCaps option: an object with the limits the passes read (the rest is the target's business). */
+const capsOption = (v: unknown): TargetCaps | undefined => {
+  if (v === undefined) return undefined;
+  const c = v as Partial<TargetCaps> | null;
+  if (typeof c !== "object" || c === null || (c.target !== "wgsl" && c.target !== "cuda") || typeof c.maxWorkgroupStorageBytes !== "number" || typeof c.maxInvocationsPerWorkgroup !== "number") {
+    throw new Error("option 'caps' must be a target's TargetCaps");
+  }
+  return v as TargetCaps;
 };
 
 registerPass("verify", (g) => {
@@ -154,10 +181,17 @@ registerPass("fuse-qknorm-attention", (g, ctx) => {
 
 registerPass("share-attention-lse", (g, ctx) => shareAttentionLse(g, rewriteOpts(ctx)));
 
-// Options: tileQ, tileK (the tiles of the block lists).
+// Options: tileQ, tileK (the tiles of the block lists), caps (the target's limits, which pick the
+// tiles when tileQ and tileK do not; lowering passes them).
 registerPass("specialize-masks", (g, ctx) => {
   const o = ctx.options;
-  return specializeMasks(g, { ...rewriteOpts(ctx), ...(typeof o["tileQ"] === "number" ? { tileQ: o["tileQ"] } : {}), ...(typeof o["tileK"] === "number" ? { tileK: o["tileK"] } : {}) });
+  const caps = capsOption(o["caps"]);
+  return specializeMasks(g, {
+    ...rewriteOpts(ctx),
+    ...(typeof o["tileQ"] === "number" ? { tileQ: o["tileQ"] } : {}),
+    ...(typeof o["tileK"] === "number" ? { tileK: o["tileK"] } : {}),
+    ...(caps ? { caps } : {}),
+  });
 });
 
 registerPass("lower-composites", (g, ctx) => lowerComposites(g, rewriteOpts(ctx)));
