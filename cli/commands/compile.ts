@@ -13,6 +13,11 @@
 // MAGVIT-v2's on --batch images, or a registry graph's `loss`; backward, clipping and AdamW), and
 // the summary names the largest activation (no [L, L] attention scores in a Show-o step).
 //
+// --dump-after PASS|all prints the IR to stderr after the named lowering passes (a comma-separated
+// list; the names are those of compiler/passes/lower-passes.ts, the list lower() really runs) and
+// --log prints every rewrite those passes make, tagged with the pass. For --train they show the
+// lowering of the training step, which is built (loss, backward, AdamW) before it.
+//
 // No device is needed: lowering uses WebGPU's default limits (DEFAULT_CUDA_CAPS for CUDA). With
 // --device (WGSL only) a device is opened, its limits are used instead, and every kernel is also
 // compiled into a pipeline (which checks the WGSL and counts pipeline creation in the compile time).
@@ -38,6 +43,9 @@ import { showoLossGraph } from "../../models/showo-loss.ts";
 import type { TrainStep } from "../../compiler/passes/adamw.ts";
 import { adamwStep } from "../../compiler/passes/adamw.ts";
 import { bindDims } from "../../compiler/passes/bind-dims.ts";
+import { LOWER_PASS_NAMES } from "../../compiler/passes/lower-passes.ts";
+import type { PipelineEvent, PipelineOptions } from "../../compiler/passes/pipeline.ts";
+import { checkDumpAfter, formatDump, formatPipelineEvent } from "../../compiler/passes/pipeline.ts";
 import { formatType } from "../../compiler/ir/types.ts";
 import { decays } from "../../runtime/training/optim.ts";
 import { TRAIN_SEGMENT_SLOTS } from "../../runtime/training/trainer.ts";
@@ -56,6 +64,12 @@ export interface CompileCommandOptions {
   readonly device?: boolean;
   /** Compile the training step (forward, backward, clipping, AdamW) instead of the forward. */
   readonly train?: boolean;
+  /** Lowering passes after which to print the IR (comma-separated names, or "all"). */
+  readonly dumpAfter?: string;
+  /** Print every rewrite of the lowering passes. */
+  readonly log?: boolean;
+  /** Where the IR dumps and the rewrite log go (default: stderr). */
+  readonly diagnostics?: (text: string) => void;
 }
 
 export interface CompileResult {
@@ -169,13 +183,18 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   const target: "wgsl" | "cuda" = o.target;
   if (target === "cuda" && o.device) throw new Error("--device is not supported with --target cuda yet (lowering uses DEFAULT_CUDA_CAPS)");
   const t0 = performance.now();
+  try {
+    checkDumpAfter(o.dumpAfter, LOWER_PASS_NAMES);
+  } catch (e) {
+    throw new Error(`--dump-after: ${(e as Error).message}`);
+  }
   ensureOutputFolder(o.out, "--out");
   const { graph, dims, state } = loadGraph(model, o);
   checkDimNames(graph, o.dims ?? {});
   const device = o.device ? await openDevice() : undefined;
   try {
     const caps: TargetCaps = device ? capsOf(device) : target === "cuda" ? DEFAULT_CUDA_CAPS : DEFAULT_WGSL_CAPS;
-    const compiled = lower(graph, caps, { dims, ...(state ? { state } : {}) });
+    const compiled = lower(graph, caps, { dims, ...(state ? { state } : {}), pipeline: pipelineWatch(o) });
     let pipelines = 0;
     if (device) {
       const built = await Promise.all(compiled.launches.map((l) => device.compile(l.kernel)));
@@ -226,6 +245,15 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   } finally {
     device?.dispose();
   }
+}
+
+/** What --dump-after and --log ask to see of the lowering passes. */
+function pipelineWatch(o: CompileCommandOptions): PipelineOptions {
+  const write = o.diagnostics ?? ((text: string) => void process.stderr.write(text));
+  return {
+    ...(o.dumpAfter !== undefined ? { dumpAfter: o.dumpAfter, dump: (pass: string, g: Graph) => write(formatDump(pass, g)) } : {}),
+    ...(o.log ? { log: (e: PipelineEvent) => write(`// ${formatPipelineEvent(e)}\n`) } : {}),
+  };
 }
 
 /** The largest activation of a plan, for the summary (a training step must hold no [L, L] scores). */
@@ -280,7 +308,9 @@ export function register(program: Command): void {
     .option("--dim <name=value>", "bind another symbolic dimension (repeatable)", collectDim, {})
     .option("--device", "open a WebGPU device: use its limits and build every pipeline (wgsl only)")
     .option("--train", "compile the training step (forward, backward, clipping, AdamW) instead of the forward")
-    .action(async (model: string, o: { target: string; out: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; train?: boolean }) => {
+    .option("--dump-after <pass>", `print the IR to stderr after this lowering pass (${LOWER_PASS_NAMES.join(", ")}; a comma-separated list, or 'all')`)
+    .option("--log", "print every rewrite the lowering passes make to stderr")
+    .action(async (model: string, o: { target: string; out: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; train?: boolean; dumpAfter?: string; log?: boolean }) => {
       await runCompile(model, {
         target: o.target,
         out: o.out,
@@ -289,6 +319,8 @@ export function register(program: Command): void {
         dims: o.dim,
         ...(o.device ? { device: true } : {}),
         ...(o.train ? { train: true } : {}),
+        ...(o.dumpAfter !== undefined ? { dumpAfter: o.dumpAfter } : {}),
+        ...(o.log ? { log: true } : {}),
       });
     });
 }

@@ -9,7 +9,7 @@ import type { Graph } from "../../compiler/ir/graph.ts";
 import { ParseError, parseModule } from "../../compiler/ir/parse.ts";
 import { printModule } from "../../compiler/ir/text.ts";
 import { VerifyError, verify } from "../../compiler/ir/verify.ts";
-import { runPipeline } from "../../compiler/passes/pipeline.ts";
+import { formatPipelineEvent, runPipeline } from "../../compiler/passes/pipeline.ts";
 
 interface IrOptions {
   passes?: string;
@@ -43,7 +43,7 @@ export function runIr(file: string, opts: IrOptions): string {
     graphs = graphs.map((g) => {
       const out = runPipeline(g, passes, {
         ...(opts.dumpAfter !== undefined ? { dumpAfter: opts.dumpAfter } : {}),
-        ...(opts.log ? { log: (e) => process.stderr.write(`// ${e.pass}: ${e.rule}: ${e.before} -> ${e.after}\n`) } : {}),
+        ...(opts.log ? { log: (e) => process.stderr.write(`// ${formatPipelineEvent(e)}\n`) } : {}),
         note: (pass, message) => process.stderr.write(`// ${pass} on '${g.name}': ${message}\n`),
       });
       try {

@@ -66,8 +66,18 @@ export function passNames(): string[] {
   return [...registry.keys()].sort();
 }
 
+/** One line of the rewrite log: the pass, the rule, and the node it replaced by which. */
+export function formatPipelineEvent(e: PipelineEvent): string {
+  return `${e.pass}: ${e.rule}: ${e.before} -> ${e.after}`;
+}
+
+/** The IR after a pass, headed by the pass's name. */
+export function formatDump(pass: string, graph: Graph): string {
+  return `// ----- IR after ${pass} -----\n${print(graph)}`;
+}
+
 export function defaultDump(pass: string, graph: Graph): void {
-  process.stderr.write(`// ----- IR after ${pass} -----\n${print(graph)}`);
+  process.stderr.write(formatDump(pass, graph));
 }
 
 /**
