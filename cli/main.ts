@@ -12,9 +12,12 @@
 
 import { Command } from "commander";
 import { readFileSync, readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../runtime/package-root.ts";
 
 const commandsDir = new URL("./commands/", import.meta.url);
+// The sources run as .ts; the installed package runs its built .js.
+const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 
 /** The verb files in cli/commands/, sorted (tests and declaration files excluded). */
 function commandFiles(): string[] {
@@ -24,7 +27,7 @@ function commandFiles(): string[] {
   } catch {
     return []; // no verbs yet
   }
-  return names.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.endsWith(".test.ts")).sort();
+  return names.filter((f) => f.endsWith(ext) && !f.endsWith(".d.ts") && !f.endsWith(`.test${ext}`)).sort();
 }
 
 async function registerCommands(program: Command): Promise<void> {
@@ -43,7 +46,7 @@ async function registerCommands(program: Command): Promise<void> {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
   return pkg.version;
 }
 

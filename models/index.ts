@@ -124,3 +124,11 @@ export function getModel(name: string): ModelEntry {
   if (!m) throw new Error(`unknown model '${name}' (models: ${Object.keys(MODELS).join(", ")})`);
   return m;
 }
+
+// The models themselves, for `showo-compiler/models`.
+export type { ShowoConfig, ShowoGraphOptions } from "./showo.ts";
+export { Showo, showoGraph, SHOWO_CONFIGS, SHOWO_SHAPES, SHOWO_TINY, SHOWO_256, SHOWO_512, getShowoConfig, imageGrid, t2iSeqLen } from "./showo.ts";
+export type { Magvit2Config } from "./magvit2.ts";
+export { Magvit2, MAGVIT2, MAGVIT2_TINY, MAGVIT2_SHAPES, getMagvit2Config, magvit2DecodeGraph, magvit2EncodeGraph } from "./magvit2.ts";
+export type { PhiConfig } from "./phi_block.ts";
+export { PhiBlock, phiBlockGraph, PHI_1_5 } from "./phi_block.ts";

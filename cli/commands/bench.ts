@@ -8,6 +8,8 @@
 // The bench modules are loaded only when a bench runs, so `showo --help` never loads TensorFlow.js.
 
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 export const BENCHES = ["matmul", "block", "attention", "attention-grad", "sample", "mmu", "train", "showo-forward"] as const;
 /** The benches that run on the CUDA target (against PyTorch). */
@@ -41,6 +43,9 @@ export function parseSizes(s: string): number[] {
 }
 
 export async function runBench(name: string, opts: BenchCliOptions, log: (s: string) => void = console.log): Promise<void> {
+  if (!existsSync(fileURLToPath(new URL("../../bench/", import.meta.url)))) {
+    throw new Error("showo bench runs the benchmarks in bench/, which need the repository's golden fixtures and are not in the npm package: run it from a clone of the repository");
+  }
   const quick = opts.quick ?? false;
   const base = {
     reps: opts.reps !== undefined ? positiveInt("--reps", opts.reps) : quick ? 3 : 5,

@@ -3,11 +3,11 @@
 // what every command uses when no --weights / --vq-weights is given.
 
 import { existsSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
+import { packageRoot } from "../package-root.ts";
 
 /** The folder of the shipped weights (in the repository, and in the installed package). */
-export const SHIPPED_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "weights", "shapes");
+export const SHIPPED_DIR = join(packageRoot(), "weights", "shapes");
 
 /** The model every command uses by default. */
 export const DEFAULT_SHOWO_MODEL = "showo-shapes";
