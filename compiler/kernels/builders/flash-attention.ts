@@ -10,8 +10,10 @@
 //   grad-single  flash-grad-single.ts  backward, one owned row per invocation
 //
 // Shared stages: flash-common.ts (mask words, sin/cos, key walks), flash-stages.ts (the vec4
-// forms' frame and q/k prologue), flash-sg-stages.ts (the subgroup row forms' chunk and
-// epilogue), flash-grad-common.ts (the backward's frame and walks). The knobs are FlashOptions;
+// forms' frame and q/k prologue), flash-blocked-stages.ts (the blocked form's softmax, P·V and
+// epilogue), flash-sg-stages.ts (the subgroup row forms' chunk and epilogue), flash-grad-common.ts
+// (the backward's frame and walks). Why each form exists and what it measured:
+// dev/kernels/attention/README.md. The knobs are FlashOptions;
 // the registered builders use the defaults, and withFlashOptions compiles with others.
 
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";

@@ -1,7 +1,7 @@
-// Pieces shared by the two flash-attention kernels (flash-attention.ts: one query row per
-// invocation; flash-blocked.ts: register-blocked score and output tiles): the rotary sin/cos,
-// the per-position segment word, the mask rule on two words, and the walks over the keys of one
-// query tile (walkKeys) or of the union of several (walkUnion).
+// Pieces shared by the flash-attention kernels (flash-rows.ts, flash-blocked.ts, the subgroup row
+// forms and the backward): the rotary sin/cos, the per-position segment word, the mask rule on two
+// words, and the walks over the keys of one query tile (walkKeys) or of the union of several
+// (walkUnion).
 //
 // shapes: segments i32 [B, S, 3] (mask.ts); a word describes one absolute position of one batch
 //         row: bit 0 PAD, bit 1 GLOBAL, bit 2 DEAD, bit 3 + s "inside SPAN slot s" (S ≤ 29).

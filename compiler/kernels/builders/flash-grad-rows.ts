@@ -116,7 +116,7 @@ function deltaOf(f: RowsFrame, blk: Block, j: Expr): Expr {
 
 /**
  * The owned rows of `node` read once into a private array [R, width] rather than from global
- * memory per head group of every chunk (at T2I, L = 387, the layer backward took 0.89× the time).
+ * memory per head group of every chunk (each would be a per-lane loop on llvmpipe).
  */
 function cacheOwn(f: RowsFrame, node: Node, stride: number, width: number, bound: Expr): void {
   const arr = f.body.array("own_rows", V4, f.R * width);

@@ -5,8 +5,9 @@
 //         of QG·TI invocations (TI = TQ/R) handles QG consecutive query tiles, one subgroup each
 //         (QG = 4 at R = 4). Grid: B·H·⌈QT/QG⌉ workgroups.
 //
-// Why: with one tile per workgroup, normalizing and rotating each K chunk was 12–15% of the kernel
-// at Show-o's T2I shape; here it is done once, by all invocations, for QG tiles. The workgroup
+// Why: with one tile per workgroup, every workgroup normalizes and rotates each K chunk it walks
+// (a sizeable share of the kernel at Show-o's shapes); here it is done once, by all invocations,
+// for QG tiles. The workgroup
 // walks the union of its tiles' lists (walkUnion), key tile by key tile; each subgroup then runs
 // its own tile's loop (masked for a partial tile, unmasked for a full one) or skips the chunk: a
 // per-subgroup branch around subgroup broadcasts, hence exact subgroups and the WGSL printed with
@@ -29,7 +30,7 @@ export function buildFlashGrouped(group: FusionGroup, caps: TargetCaps, part: Pa
   let QGN = 0; // workgroups per (b, h)
   let qg0 = K.u32(0);
   const f = openSgKernel(group, caps, part, plan, opts, NI, true,
-    (s) => flashDocLine(s.tq, s.CK, s.Dv4, NI, plan.kb, s.walk),
+    (s) => flashDocLine(s, plan, QG),
     (body, t, w, s) => {
       QGN = Math.ceil(s.QT / QG);
       // Workgroup w has tiles qg0 + s (s < QG; past QT: nothing); invocation t is in tile t / TI.

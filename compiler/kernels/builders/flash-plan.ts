@@ -163,7 +163,10 @@ export interface BlockedPlan {
 }
 
 /** Subgroup row form: R query rows per invocation, K/V rows shared among SG lanes (flash-sg-rows.ts, flash-grouped.ts). */
-export interface SubgroupRowsPlan extends BlockedPlan {
+export interface SubgroupRowsPlan {
+  /** Query rows per tile and keys per chunk (from the blocked plan the form starts from). */
+  readonly tq: number;
+  readonly ck: number;
   /** Lanes sharing each K or V vector by broadcast. */
   readonly sg: number;
   /** Query rows per invocation. */
@@ -266,7 +269,7 @@ function subgroupPlan(ops: AttentionOperands, d: AttentionDims, b: BlockedPlan, 
   const exactSg = caps.minSubgroupSize === SG && caps.maxSubgroupSize === SG;
   const QT = tileCount(d.Lq, b.tq);
   const qg = ops.lists && o.tileSkipping && exactSg ? Math.max(1, Math.min(qgWant, QT, Math.floor(caps.maxInvocationsPerWorkgroup / ti))) : 1;
-  const base = { ...b, sg: SG, r, ti };
+  const base = { tq: b.tq, ck: b.ck, sg: SG, r, ti };
   return qg > 1 ? { form: "grouped", ...base, qg } : { form: "sg-rows", ...base };
 }
 
@@ -350,8 +353,8 @@ export function planFlashGrad(node: Node, caps: TargetCaps, o: FlashOptions = DE
     return { form: "grad-rows", tq, tk, own, r, ni, ck: Math.min(GRAD_MAX_CHUNK, Math.ceil(Math.max(1, walkedLen) / GRAD_SG) * GRAD_SG) };
   }
   // Registers (unrolled) on CUDA, where ptxas keeps them without spills at head 64. WGSL gets
-  // private arrays: LLVM in llvmpipe compiles the unrolled form for 20–35 s per kernel (the
-  // rolled one in ~2 s, and runs it at most 2× slower there).
+  // private arrays: LLVM in llvmpipe compiles the unrolled form many times slower than the
+  // rolled one, which runs nearly as fast there (dev/kernels/attention/README.md).
   const unroll = (caps.target === "cuda" || o.gradUnroll) && D <= GRAD_UNROLL_HEAD && Dv <= GRAD_UNROLL_HEAD;
   // Rows are groups of W floats: vec4 when both head dims allow (4× fewer loads and FMAs).
   const w = D % 4 === 0 && Dv % 4 === 0 ? 4 : 1;

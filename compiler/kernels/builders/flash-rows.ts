@@ -23,7 +23,6 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
-import { keyTileOrigin, tileCount } from "../../ir/ops/attention_qknorm.ts";
 import { formatType } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
@@ -33,8 +32,9 @@ import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
 import type { ArrayRef, Expr } from "../kernel-ir.ts";
 import type { TargetCaps } from "../target.ts";
 import { MASKED, REAL, allowedWords, maskWord, rotaryFrequencies, sinCos, walkKeys } from "./flash-common.ts";
-import type { AttentionOperands, FlashOptions, RowsPlan } from "./flash-plan.ts";
-import { MAX_CHUNK, attentionOperands, dimsOf } from "./flash-plan.ts";
+import type { FlashOptions, RowsPlan } from "./flash-plan.ts";
+import type { FlashShape } from "./flash-stages.ts";
+import { flashShape } from "./flash-stages.ts";
 
 /** Longest row kept in registers, one variable per element; longer rows are private arrays. */
 const UNROLL_HEAD = 64;
@@ -64,11 +64,8 @@ function makeRow(body: Block, name: string, n: number, unroll: boolean, bound: E
   return { each: (b, fn) => b.for("d", K.u32(0), bound, fn), get: (i) => K.load(arr, i), set: (b, i, v) => b.store(arr, i, v) };
 }
 
-/** What the stages read: operands, sizes, the kernel and its arrays, the invocation's row. */
-interface Frame {
-  readonly root: Node; readonly ops: AttentionOperands; readonly lists: Node | undefined;
-  readonly B: number; readonly H: number; readonly Lq: number; readonly Lk: number; readonly D: number; readonly Dv: number; readonly S: number;
-  readonly tq: number; readonly CK: number; readonly off: number; readonly causal: boolean; readonly eps: number; readonly rdim: number;
+/** What the stages read: the problem (flash-stages.ts), the kernel and its arrays, the invocation's row. */
+interface Frame extends FlashShape {
   readonly ctx: KernelContext; readonly body: Block;
   readonly kS: ArrayRef; readonly vS: ArrayRef; readonly info: ArrayRef | null; readonly scS: ArrayRef; readonly invFreq: ArrayRef | null;
   readonly headDim: Expr; readonly headDimV: Expr; readonly rotHalf: Expr | null; readonly unroll: boolean;
@@ -79,18 +76,10 @@ interface Frame {
 interface State { readonly qr: Row; readonly qWord: Expr | null; readonly m: Expr; readonly l: Expr; readonly acc: Row }
 
 export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Partition, plan: RowsPlan, opts: FlashOptions): Launch {
-  const root = group.root;
-  const ops = attentionOperands(root);
-  const fused = ops.norm !== undefined;
-  const lists = opts.tileSkipping ? ops.lists : undefined;
-  const { B, H, Lq, Lk, D, Dv, S } = dimsOf(ops);
+  // Without lists the key tile only names chunks (tk is read with lists alone).
+  const s = flashShape(group.root, opts, plan.tq, plan.chunk);
+  const { root, ops, lists, fused, B, H, Lq, Lk, D, Dv, tq, CK, QT, walk } = s;
   const a = root.attrs;
-  const causal = a["causal"] as boolean;
-  const tq = plan.tq, CK = plan.chunk;
-  const tk = lists ? (a["tile_k"] as number) : MAX_CHUNK;
-  const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
-  const dense = !ops.segments && !causal;
-  const walk = lists ? `full and partial lists of ${tq}×${tk} tiles` : dense ? "no partial tiles: unmasked loop only" : ops.segments ? "every key masked (no lists)" : "causal: unmasked below the diagonal, masked band";
   const doc = [
     `${root.op}: q [${B}, ${H}, ${Lq}, ${D}], k [${B}, ${H}, ${Lk}, ${D}], v [${B}, ${H}, ${Lk}, ${Dv}] → out [${B}, ${H}, ${Lq}, ${Dv}]`,
     `flash (online softmax); one workgroup of ${tq} per (b, h, query tile); keys in chunks of ${CK}; ${walk}`,
@@ -98,13 +87,12 @@ export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Parti
   ].filter(Boolean).join("\n");
   const ctx = new KernelContext(fused ? "attention_qknorm_flash" : "attention_flash", doc, [tq], caps, part);
   const kb = ctx.kb, body = ctx.body;
-  const rdim = fused ? (a["rotary_dim"] as number) : 0;
   const arrays = {
     kS: kb.sharedArray("k_tile", "f32", CK * D),
     vS: kb.sharedArray("v_tile", "f32", CK * Dv),
     info: ops.segments ? kb.sharedArray("k_mask", "u32", CK) : null,
     scS: kb.sharedArray("scores", "f32", tq * CK), // row t's scores of the chunk at t·CK
-    invFreq: fused ? kb.sharedArray("inv_freq", "f32", rdim / 2) : null,
+    invFreq: fused ? kb.sharedArray("inv_freq", "f32", s.rdim / 2) : null,
   };
   // NOTE: loop bounds over the head dims are uniform parameters, not constants: with constants,
   // shader compilers (LLVM in llvmpipe) unroll every 64-long loop and compile for many seconds.
@@ -117,15 +105,14 @@ export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Parti
   const i = body.let("i", iadd(imul(qt, tq), t));
   const live = body.let("live", K.lt(i, K.u32(Lq)));
   const iq = body.let("iq", K.min(i, K.u32(Lq - 1))); // rows past Lq compute a copy of the last, never stored
-  const off = Lk - Lq; // query row i sits at key position off + i
-  const pi = body.let("pos_q", K.add(K.cast("i32", iq), K.i32(off)));
-  const f: Frame = { root, ops, lists, B, H, Lq, Lk, D, Dv, S, tq, CK, off, causal, eps: a["eps"] as number, rdim, ctx, body, ...arrays, ...bounds, t, bi, h, qt, i, iq, pi };
+  const pi = body.let("pos_q", K.add(K.cast("i32", iq), K.i32(s.off)));
+  const f: Frame = { ...s, ctx, body, ...arrays, ...bounds, t, bi, h, qt, i, iq, pi };
 
   const st = prologue(f);
-  walkKeys(body, { ctx, lists, bi, qt, row0: K.mul(qt, K.u32(tq)), KT, tq, tk, Lq, Lk, off, keyOrigin: lists ? keyTileOrigin(Lk, tk, a["keys_from_end"] === true) : 0, dense, hasSegments: ops.segments !== undefined },
+  walkKeys(body, { ctx, lists, bi, qt, row0: K.mul(qt, K.u32(tq)), KT: s.KT, tq, tk: s.tk, Lq, Lk, off: s.off, keyOrigin: s.keyOrigin, dense: s.dense, hasSegments: ops.segments !== undefined },
     (blk, masked, k0, k1) => keyRange(f, st, blk, masked, k0, k1));
   epilogue(f, st, live);
-  return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash ${tq}×${CK}; ${walk})`, { head_dim: D, head_dim_v: Dv, ...(fused ? { rotary_half: rdim / 2 } : {}) });
+  return ctx.launch([B * H * QT], `${root.op} ${formatType(root.dtype, root.shape)} (flash ${tq}×${CK}; ${walk})`, { head_dim: D, head_dim_v: Dv, ...(fused ? { rotary_half: s.rdim / 2 } : {}) });
 }
 
 /** LayerNorm of one row of `arr` at `o` (a K row in the tile), with `weight` and `bias` [D]. */
@@ -189,8 +176,7 @@ function prologue(f: Frame): State {
     if (unroll) for (let r = 0; r < half; r++) rotate(body, K.u32(r), K.u32(r + half));
     else body.for("r", K.u32(0), f.rotHalf!, (b, r) => rotate(b, r, K.add(r, K.u32(half))));
   }
-  const scale = f.root.attrs["scale"] as number;
-  qr.each(body, (b, d) => qr.set(b, d, K.mul(qr.get(d), K.f32(scale))));
+  qr.each(body, (b, d) => qr.set(b, d, K.mul(qr.get(d), K.f32(f.scale))));
   const qWord = ops.segments ? body.let("q_mask", maskWord(ctx, ops.segments, f.S, f.bi, body, f.pi)) : null;
   return { qr, qWord, m: body.var("m", K.f32(MASKED)), l: body.var("l", K.f32(0)), acc: makeRow(body, "acc", f.Dv, unroll, f.headDimV) };
 }

@@ -29,7 +29,7 @@ import { flashDocLine, keyWords, loadKRows, openSgKernel, rowChunk, sgEpilogue }
 export function buildFlashSgRows(group: FusionGroup, caps: TargetCaps, part: Partition, plan: SubgroupRowsPlan, opts: FlashOptions): Launch {
   const NI = plan.ti;
   const f = openSgKernel(group, caps, part, plan, opts, NI, false,
-    (s) => flashDocLine(s.tq, s.CK, s.Dv4, NI, plan.kb, s.walk),
+    (s) => flashDocLine(s, plan, 1),
     (body, t, w, s) => {
       const qt = body.let("qt", imod(w, s.QT));
       const h = body.let("h", imod(idiv(w, s.QT), s.H));

@@ -269,30 +269,3 @@ export function loadNormRows(f: FlashFrame, blk: Block, node: Node, arr: ArrayRe
     });
   });
 }
-
-/** The register blocks of the blocked form: score block rows sr0 + i, keys sk0 + j; output block rows or0 + i, vec4 columns oc[u]. */
-export interface RegisterBlocks {
-  readonly sr0: Expr;
-  readonly sk0: Expr;
-  readonly or0: Expr;
-  readonly oc: readonly Expr[];
-  readonly ocIn: readonly Expr[];
-  readonly acc: readonly (readonly Expr[])[];
-  readonly qPos: readonly Expr[];
-  readonly qWords: readonly Expr[] | null;
-}
-
-export function registerBlocks(f: FlashFrame, KB: number, qMask: ArrayRef | null): RegisterBlocks {
-  const { body, t, CK, Dv4, row0, off } = f;
-  const NC = CK / KB, CPI = Math.ceil(Dv4 / NC);
-  const sr0 = body.let("sr0", K.mul(K.div(t, K.u32(CK / KB)), K.u32(4)));
-  const sk0 = body.let("sk0", K.mul(K.rem(t, K.u32(CK / KB)), K.u32(KB)));
-  const or0 = body.let("or0", K.mul(K.div(t, K.u32(NC)), K.u32(4)));
-  const ocRaw = Array.from({ length: CPI }, (_, u) => iadd(K.rem(t, K.u32(NC)), NC * u));
-  const ocIn = ocRaw.map((c) => (Dv4 % NC === 0 ? K.bool(true) : body.let("oc_in", K.lt(c, K.u32(Dv4)))));
-  const oc = ocRaw.map((c) => (Dv4 % NC === 0 ? body.let("oc", c) : body.let("oc", K.min(c, K.u32(Dv4 - 1)))));
-  const acc = Array.from({ length: 4 }, () => Array.from({ length: CPI }, () => body.var("acc", K.vec(V4, K.f32(0)))));
-  const qPos = [0, 1, 2, 3].map((i) => body.let("pos_q", K.add(K.cast("i32", K.add(row0, K.add(sr0, K.u32(i)))), K.i32(off))));
-  const qWords = qMask ? [0, 1, 2, 3].map((i) => body.let("q_word", K.load(qMask, K.add(sr0, K.u32(i))))) : null;
-  return { sr0, sk0, or0, oc, ocIn, acc, qPos, qWords };
-}

@@ -3,7 +3,7 @@
 // params: {"head_groups":8,"key_groups":8}
 // kernel attention_flash
 // attention: q [1, 2, 37, 32], k [1, 2, 37, 32], v [1, 2, 37, 32] → out [1, 2, 37, 32]
-// flash, register-blocked: one workgroup of 32 per (b, h, 32-row query tile); keys in chunks of 32; 4×8 score blocks, 4×8 output blocks; causal: unmasked below the diagonal, masked band
+// flash, subgroup rows: one workgroup of 32 per (b, h, 32-row query tile), 1 rows per invocation, K/V rows shared among 8 lanes; keys in chunks of 32; causal: unmasked below the diagonal, masked band
 
 enable subgroups;
 
@@ -43,23 +43,6 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       q_rows[(i * 8u) + g] = x0_v4[(((((b * 2u) + h) * 37u) + j) * 8u) + g] * 0.17677669f;
     }
   }
-  let sr0: u32 = (t / 4u) * 4u;
-  let sk0: u32 = (t % 4u) * 8u;
-  let or0: u32 = (t / 4u) * 4u;
-  let oc: u32 = t % 4u;
-  let oc_1: u32 = (t % 4u) + 4u;
-  var acc: vec4<f32> = vec4<f32>(0.0f);
-  var acc_1: vec4<f32> = vec4<f32>(0.0f);
-  var acc_2: vec4<f32> = vec4<f32>(0.0f);
-  var acc_3: vec4<f32> = vec4<f32>(0.0f);
-  var acc_4: vec4<f32> = vec4<f32>(0.0f);
-  var acc_5: vec4<f32> = vec4<f32>(0.0f);
-  var acc_6: vec4<f32> = vec4<f32>(0.0f);
-  var acc_7: vec4<f32> = vec4<f32>(0.0f);
-  let pos_q: i32 = i32(row0 + (sr0 + 0u)) + 0i;
-  let pos_q_1: i32 = i32(row0 + (sr0 + 1u)) + 0i;
-  let pos_q_2: i32 = i32(row0 + (sr0 + 2u)) + 0i;
-  let pos_q_3: i32 = i32(row0 + (sr0 + 3u)) + 0i;
   let sg_lane_1: u32 = sg_lane % 8u;
   var m_row: f32 = -1e+30f;
   var l_row: f32 = 0.0f;
@@ -71,7 +54,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc_row_5: vec4<f32> = vec4<f32>(0.0f);
   var acc_row_6: vec4<f32> = vec4<f32>(0.0f);
   var acc_row_7: vec4<f32> = vec4<f32>(0.0f);
-  let pos_q_4: i32 = i32(row0 + t) + 0i;
+  let pos_q: i32 = i32(row0 + t) + 0i;
   let full_end: u32 = u32(clamp((i32(row0) + 0i) + 1i, 0i, 37i));
   let band_end: u32 = max(full_end, u32(clamp(i32(min(row0 + 32u, 37u)) + 0i, 0i, 37i)));
   for (var e: u32 = 0u; e < 2u; e += 1u) {
@@ -218,38 +201,38 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let in_chunk_29: bool = 29u < n;
       let in_chunk_30: bool = 30u < n;
       let in_chunk_31: bool = 31u < n;
-      let ok: bool = in_chunk && ((!band) || (i32(c0 + 0u) <= pos_q_4));
-      let ok_1: bool = in_chunk_1 && ((!band) || (i32(c0 + 1u) <= pos_q_4));
-      let ok_2: bool = in_chunk_2 && ((!band) || (i32(c0 + 2u) <= pos_q_4));
-      let ok_3: bool = in_chunk_3 && ((!band) || (i32(c0 + 3u) <= pos_q_4));
-      let ok_4: bool = in_chunk_4 && ((!band) || (i32(c0 + 4u) <= pos_q_4));
-      let ok_5: bool = in_chunk_5 && ((!band) || (i32(c0 + 5u) <= pos_q_4));
-      let ok_6: bool = in_chunk_6 && ((!band) || (i32(c0 + 6u) <= pos_q_4));
-      let ok_7: bool = in_chunk_7 && ((!band) || (i32(c0 + 7u) <= pos_q_4));
-      let ok_8: bool = in_chunk_8 && ((!band) || (i32(c0 + 8u) <= pos_q_4));
-      let ok_9: bool = in_chunk_9 && ((!band) || (i32(c0 + 9u) <= pos_q_4));
-      let ok_10: bool = in_chunk_10 && ((!band) || (i32(c0 + 10u) <= pos_q_4));
-      let ok_11: bool = in_chunk_11 && ((!band) || (i32(c0 + 11u) <= pos_q_4));
-      let ok_12: bool = in_chunk_12 && ((!band) || (i32(c0 + 12u) <= pos_q_4));
-      let ok_13: bool = in_chunk_13 && ((!band) || (i32(c0 + 13u) <= pos_q_4));
-      let ok_14: bool = in_chunk_14 && ((!band) || (i32(c0 + 14u) <= pos_q_4));
-      let ok_15: bool = in_chunk_15 && ((!band) || (i32(c0 + 15u) <= pos_q_4));
-      let ok_16: bool = in_chunk_16 && ((!band) || (i32(c0 + 16u) <= pos_q_4));
-      let ok_17: bool = in_chunk_17 && ((!band) || (i32(c0 + 17u) <= pos_q_4));
-      let ok_18: bool = in_chunk_18 && ((!band) || (i32(c0 + 18u) <= pos_q_4));
-      let ok_19: bool = in_chunk_19 && ((!band) || (i32(c0 + 19u) <= pos_q_4));
-      let ok_20: bool = in_chunk_20 && ((!band) || (i32(c0 + 20u) <= pos_q_4));
-      let ok_21: bool = in_chunk_21 && ((!band) || (i32(c0 + 21u) <= pos_q_4));
-      let ok_22: bool = in_chunk_22 && ((!band) || (i32(c0 + 22u) <= pos_q_4));
-      let ok_23: bool = in_chunk_23 && ((!band) || (i32(c0 + 23u) <= pos_q_4));
-      let ok_24: bool = in_chunk_24 && ((!band) || (i32(c0 + 24u) <= pos_q_4));
-      let ok_25: bool = in_chunk_25 && ((!band) || (i32(c0 + 25u) <= pos_q_4));
-      let ok_26: bool = in_chunk_26 && ((!band) || (i32(c0 + 26u) <= pos_q_4));
-      let ok_27: bool = in_chunk_27 && ((!band) || (i32(c0 + 27u) <= pos_q_4));
-      let ok_28: bool = in_chunk_28 && ((!band) || (i32(c0 + 28u) <= pos_q_4));
-      let ok_29: bool = in_chunk_29 && ((!band) || (i32(c0 + 29u) <= pos_q_4));
-      let ok_30: bool = in_chunk_30 && ((!band) || (i32(c0 + 30u) <= pos_q_4));
-      let ok_31: bool = in_chunk_31 && ((!band) || (i32(c0 + 31u) <= pos_q_4));
+      let ok: bool = in_chunk && ((!band) || (i32(c0 + 0u) <= pos_q));
+      let ok_1: bool = in_chunk_1 && ((!band) || (i32(c0 + 1u) <= pos_q));
+      let ok_2: bool = in_chunk_2 && ((!band) || (i32(c0 + 2u) <= pos_q));
+      let ok_3: bool = in_chunk_3 && ((!band) || (i32(c0 + 3u) <= pos_q));
+      let ok_4: bool = in_chunk_4 && ((!band) || (i32(c0 + 4u) <= pos_q));
+      let ok_5: bool = in_chunk_5 && ((!band) || (i32(c0 + 5u) <= pos_q));
+      let ok_6: bool = in_chunk_6 && ((!band) || (i32(c0 + 6u) <= pos_q));
+      let ok_7: bool = in_chunk_7 && ((!band) || (i32(c0 + 7u) <= pos_q));
+      let ok_8: bool = in_chunk_8 && ((!band) || (i32(c0 + 8u) <= pos_q));
+      let ok_9: bool = in_chunk_9 && ((!band) || (i32(c0 + 9u) <= pos_q));
+      let ok_10: bool = in_chunk_10 && ((!band) || (i32(c0 + 10u) <= pos_q));
+      let ok_11: bool = in_chunk_11 && ((!band) || (i32(c0 + 11u) <= pos_q));
+      let ok_12: bool = in_chunk_12 && ((!band) || (i32(c0 + 12u) <= pos_q));
+      let ok_13: bool = in_chunk_13 && ((!band) || (i32(c0 + 13u) <= pos_q));
+      let ok_14: bool = in_chunk_14 && ((!band) || (i32(c0 + 14u) <= pos_q));
+      let ok_15: bool = in_chunk_15 && ((!band) || (i32(c0 + 15u) <= pos_q));
+      let ok_16: bool = in_chunk_16 && ((!band) || (i32(c0 + 16u) <= pos_q));
+      let ok_17: bool = in_chunk_17 && ((!band) || (i32(c0 + 17u) <= pos_q));
+      let ok_18: bool = in_chunk_18 && ((!band) || (i32(c0 + 18u) <= pos_q));
+      let ok_19: bool = in_chunk_19 && ((!band) || (i32(c0 + 19u) <= pos_q));
+      let ok_20: bool = in_chunk_20 && ((!band) || (i32(c0 + 20u) <= pos_q));
+      let ok_21: bool = in_chunk_21 && ((!band) || (i32(c0 + 21u) <= pos_q));
+      let ok_22: bool = in_chunk_22 && ((!band) || (i32(c0 + 22u) <= pos_q));
+      let ok_23: bool = in_chunk_23 && ((!band) || (i32(c0 + 23u) <= pos_q));
+      let ok_24: bool = in_chunk_24 && ((!band) || (i32(c0 + 24u) <= pos_q));
+      let ok_25: bool = in_chunk_25 && ((!band) || (i32(c0 + 25u) <= pos_q));
+      let ok_26: bool = in_chunk_26 && ((!band) || (i32(c0 + 26u) <= pos_q));
+      let ok_27: bool = in_chunk_27 && ((!band) || (i32(c0 + 27u) <= pos_q));
+      let ok_28: bool = in_chunk_28 && ((!band) || (i32(c0 + 28u) <= pos_q));
+      let ok_29: bool = in_chunk_29 && ((!band) || (i32(c0 + 29u) <= pos_q));
+      let ok_30: bool = in_chunk_30 && ((!band) || (i32(c0 + 30u) <= pos_q));
+      let ok_31: bool = in_chunk_31 && ((!band) || (i32(c0 + 31u) <= pos_q));
       let m_new: f32 = max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(m_row, select(-1e+30f, s, ok)), select(-1e+30f, s_1, ok_1)), select(-1e+30f, s_2, ok_2)), select(-1e+30f, s_3, ok_3)), select(-1e+30f, s_4, ok_4)), select(-1e+30f, s_5, ok_5)), select(-1e+30f, s_6, ok_6)), select(-1e+30f, s_7, ok_7)), select(-1e+30f, s_8, ok_8)), select(-1e+30f, s_9, ok_9)), select(-1e+30f, s_10, ok_10)), select(-1e+30f, s_11, ok_11)), select(-1e+30f, s_12, ok_12)), select(-1e+30f, s_13, ok_13)), select(-1e+30f, s_14, ok_14)), select(-1e+30f, s_15, ok_15)), select(-1e+30f, s_16, ok_16)), select(-1e+30f, s_17, ok_17)), select(-1e+30f, s_18, ok_18)), select(-1e+30f, s_19, ok_19)), select(-1e+30f, s_20, ok_20)), select(-1e+30f, s_21, ok_21)), select(-1e+30f, s_22, ok_22)), select(-1e+30f, s_23, ok_23)), select(-1e+30f, s_24, ok_24)), select(-1e+30f, s_25, ok_25)), select(-1e+30f, s_26, ok_26)), select(-1e+30f, s_27, ok_27)), select(-1e+30f, s_28, ok_28)), select(-1e+30f, s_29, ok_29)), select(-1e+30f, s_30, ok_30)), select(-1e+30f, s_31, ok_31));
       let alpha: f32 = select(0.0f, exp(m_row - m_new), m_row > -5e+29f);
       let p: f32 = select(0.0f, exp(s - m_new), ok);

@@ -3,7 +3,7 @@
 // params: {"head_groups":16,"key_groups":8}
 // kernel attention_flash
 // attention: q [1, 2, 37, 64], k [1, 2, 37, 64], v [1, 2, 37, 64] → out [1, 2, 37, 64]
-// flash, register-blocked: one workgroup of 32 per (b, h, 32-row query tile); keys in chunks of 32; 4×8 score blocks, 4×16 output blocks; no partial tiles: unmasked loop only
+// flash, subgroup rows: one workgroup of 32 per (b, h, 32-row query tile), 1 rows per invocation, K/V rows shared among 8 lanes; keys in chunks of 32; no partial tiles: unmasked loop only
 
 enable subgroups;
 
@@ -43,33 +43,6 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       q_rows[(i * 16u) + g] = x0_v4[(((((b * 2u) + h) * 37u) + j) * 16u) + g] * 0.125f;
     }
   }
-  let sr0: u32 = (t / 4u) * 4u;
-  let sk0: u32 = (t % 4u) * 8u;
-  let or0: u32 = (t / 4u) * 4u;
-  let oc: u32 = t % 4u;
-  let oc_1: u32 = (t % 4u) + 4u;
-  let oc_2: u32 = (t % 4u) + 8u;
-  let oc_3: u32 = (t % 4u) + 12u;
-  var acc: vec4<f32> = vec4<f32>(0.0f);
-  var acc_1: vec4<f32> = vec4<f32>(0.0f);
-  var acc_2: vec4<f32> = vec4<f32>(0.0f);
-  var acc_3: vec4<f32> = vec4<f32>(0.0f);
-  var acc_4: vec4<f32> = vec4<f32>(0.0f);
-  var acc_5: vec4<f32> = vec4<f32>(0.0f);
-  var acc_6: vec4<f32> = vec4<f32>(0.0f);
-  var acc_7: vec4<f32> = vec4<f32>(0.0f);
-  var acc_8: vec4<f32> = vec4<f32>(0.0f);
-  var acc_9: vec4<f32> = vec4<f32>(0.0f);
-  var acc_10: vec4<f32> = vec4<f32>(0.0f);
-  var acc_11: vec4<f32> = vec4<f32>(0.0f);
-  var acc_12: vec4<f32> = vec4<f32>(0.0f);
-  var acc_13: vec4<f32> = vec4<f32>(0.0f);
-  var acc_14: vec4<f32> = vec4<f32>(0.0f);
-  var acc_15: vec4<f32> = vec4<f32>(0.0f);
-  let pos_q: i32 = i32(row0 + (sr0 + 0u)) + 0i;
-  let pos_q_1: i32 = i32(row0 + (sr0 + 1u)) + 0i;
-  let pos_q_2: i32 = i32(row0 + (sr0 + 2u)) + 0i;
-  let pos_q_3: i32 = i32(row0 + (sr0 + 3u)) + 0i;
   let sg_lane_1: u32 = sg_lane % 8u;
   var m_row: f32 = -1e+30f;
   var l_row: f32 = 0.0f;
@@ -89,7 +62,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc_row_13: vec4<f32> = vec4<f32>(0.0f);
   var acc_row_14: vec4<f32> = vec4<f32>(0.0f);
   var acc_row_15: vec4<f32> = vec4<f32>(0.0f);
-  let pos_q_4: i32 = i32(row0 + t) + 0i;
+  let pos_q: i32 = i32(row0 + t) + 0i;
   for (var c0: u32 = 0u; c0 < 37u; c0 += 32u) {
     let n: u32 = min(32u, 37u - c0);
     for (var e: u32 = t; e < 512u; e += 32u) {

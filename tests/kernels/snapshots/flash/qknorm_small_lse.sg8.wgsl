@@ -134,7 +134,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 // params: {"head_groups":16,"key_groups":8,"norm_items":12}
 // kernel attention_qknorm_flash
 // attention_qknorm: q [2, 2, 37, 64], k [2, 2, 37, 64], v [2, 2, 37, 64] → out [2, 2, 37, 65] (column Dv: log-sum-exp)
-// flash, register-blocked: one workgroup of 32 per (b, h, 32-row query tile); keys in chunks of 32; 4×8 score blocks, 4×16 output blocks; full and partial lists of 32×32 tiles
+// flash, subgroup rows: one workgroup of 32 per (b, h, 32-row query tile), 1 rows per invocation, K/V rows shared among 8 lanes; keys in chunks of 32; full and partial lists of 32×32 tiles
 // prologue: per-head LayerNorm (eps 0.00001) and rotary (dim 32, base 10000) of q and k tiles
 
 enable subgroups;
@@ -456,33 +456,6 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     q_rows[o_1 + 14u] = y_14;
     q_rows[o_1 + 15u] = y_15;
   }
-  let sr0: u32 = (t / 4u) * 4u;
-  let sk0: u32 = (t % 4u) * 8u;
-  let or0: u32 = (t / 4u) * 4u;
-  let oc: u32 = t % 4u;
-  let oc_1: u32 = (t % 4u) + 4u;
-  let oc_2: u32 = (t % 4u) + 8u;
-  let oc_3: u32 = (t % 4u) + 12u;
-  var acc: vec4<f32> = vec4<f32>(0.0f);
-  var acc_1: vec4<f32> = vec4<f32>(0.0f);
-  var acc_2: vec4<f32> = vec4<f32>(0.0f);
-  var acc_3: vec4<f32> = vec4<f32>(0.0f);
-  var acc_4: vec4<f32> = vec4<f32>(0.0f);
-  var acc_5: vec4<f32> = vec4<f32>(0.0f);
-  var acc_6: vec4<f32> = vec4<f32>(0.0f);
-  var acc_7: vec4<f32> = vec4<f32>(0.0f);
-  var acc_8: vec4<f32> = vec4<f32>(0.0f);
-  var acc_9: vec4<f32> = vec4<f32>(0.0f);
-  var acc_10: vec4<f32> = vec4<f32>(0.0f);
-  var acc_11: vec4<f32> = vec4<f32>(0.0f);
-  var acc_12: vec4<f32> = vec4<f32>(0.0f);
-  var acc_13: vec4<f32> = vec4<f32>(0.0f);
-  var acc_14: vec4<f32> = vec4<f32>(0.0f);
-  var acc_15: vec4<f32> = vec4<f32>(0.0f);
-  let pos_q: i32 = i32(row0 + (sr0 + 0u)) + 0i;
-  let pos_q_1: i32 = i32(row0 + (sr0 + 1u)) + 0i;
-  let pos_q_2: i32 = i32(row0 + (sr0 + 2u)) + 0i;
-  let pos_q_3: i32 = i32(row0 + (sr0 + 3u)) + 0i;
   let sg_lane_1: u32 = sg_lane % 8u;
   var m_row: f32 = -1e+30f;
   var l_row: f32 = 0.0f;
@@ -502,7 +475,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc_row_13: vec4<f32> = vec4<f32>(0.0f);
   var acc_row_14: vec4<f32> = vec4<f32>(0.0f);
   var acc_row_15: vec4<f32> = vec4<f32>(0.0f);
-  let pos_q_4: i32 = i32(row0 + t) + 0i;
+  let pos_q: i32 = i32(row0 + t) + 0i;
   var word: u32 = 0u;
   for (var s: u32 = 0u; s < 3u; s += 1u) {
     let v_3: i32 = x8[(b * 9u) + (s * 3u)];
@@ -867,38 +840,38 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let k_word_29: u32 = subgroupBroadcast(kw_3, 5u);
       let k_word_30: u32 = subgroupBroadcast(kw_3, 6u);
       let k_word_31: u32 = subgroupBroadcast(kw_3, 7u);
-      let ok: bool = in_chunk && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word & 4u) != 0u)) || (((k_word & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 0u) <= pos_q_4) || (((k_word >> 3u) & (word >> 3u)) != 0u)) || ((k_word & 2u) != 0u))));
-      let ok_1: bool = in_chunk_1 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_1 & 4u) != 0u)) || (((k_word_1 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 1u) <= pos_q_4) || (((k_word_1 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_1 & 2u) != 0u))));
-      let ok_2: bool = in_chunk_2 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_2 & 4u) != 0u)) || (((k_word_2 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 2u) <= pos_q_4) || (((k_word_2 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_2 & 2u) != 0u))));
-      let ok_3: bool = in_chunk_3 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_3 & 4u) != 0u)) || (((k_word_3 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 3u) <= pos_q_4) || (((k_word_3 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_3 & 2u) != 0u))));
-      let ok_4: bool = in_chunk_4 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_4 & 4u) != 0u)) || (((k_word_4 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 4u) <= pos_q_4) || (((k_word_4 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_4 & 2u) != 0u))));
-      let ok_5: bool = in_chunk_5 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_5 & 4u) != 0u)) || (((k_word_5 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 5u) <= pos_q_4) || (((k_word_5 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_5 & 2u) != 0u))));
-      let ok_6: bool = in_chunk_6 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_6 & 4u) != 0u)) || (((k_word_6 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 6u) <= pos_q_4) || (((k_word_6 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_6 & 2u) != 0u))));
-      let ok_7: bool = in_chunk_7 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_7 & 4u) != 0u)) || (((k_word_7 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 7u) <= pos_q_4) || (((k_word_7 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_7 & 2u) != 0u))));
-      let ok_8: bool = in_chunk_8 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_8 & 4u) != 0u)) || (((k_word_8 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 8u) <= pos_q_4) || (((k_word_8 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_8 & 2u) != 0u))));
-      let ok_9: bool = in_chunk_9 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_9 & 4u) != 0u)) || (((k_word_9 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 9u) <= pos_q_4) || (((k_word_9 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_9 & 2u) != 0u))));
-      let ok_10: bool = in_chunk_10 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_10 & 4u) != 0u)) || (((k_word_10 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 10u) <= pos_q_4) || (((k_word_10 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_10 & 2u) != 0u))));
-      let ok_11: bool = in_chunk_11 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_11 & 4u) != 0u)) || (((k_word_11 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 11u) <= pos_q_4) || (((k_word_11 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_11 & 2u) != 0u))));
-      let ok_12: bool = in_chunk_12 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_12 & 4u) != 0u)) || (((k_word_12 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 12u) <= pos_q_4) || (((k_word_12 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_12 & 2u) != 0u))));
-      let ok_13: bool = in_chunk_13 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_13 & 4u) != 0u)) || (((k_word_13 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 13u) <= pos_q_4) || (((k_word_13 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_13 & 2u) != 0u))));
-      let ok_14: bool = in_chunk_14 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_14 & 4u) != 0u)) || (((k_word_14 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 14u) <= pos_q_4) || (((k_word_14 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_14 & 2u) != 0u))));
-      let ok_15: bool = in_chunk_15 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_15 & 4u) != 0u)) || (((k_word_15 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 15u) <= pos_q_4) || (((k_word_15 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_15 & 2u) != 0u))));
-      let ok_16: bool = in_chunk_16 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_16 & 4u) != 0u)) || (((k_word_16 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 16u) <= pos_q_4) || (((k_word_16 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_16 & 2u) != 0u))));
-      let ok_17: bool = in_chunk_17 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_17 & 4u) != 0u)) || (((k_word_17 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 17u) <= pos_q_4) || (((k_word_17 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_17 & 2u) != 0u))));
-      let ok_18: bool = in_chunk_18 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_18 & 4u) != 0u)) || (((k_word_18 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 18u) <= pos_q_4) || (((k_word_18 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_18 & 2u) != 0u))));
-      let ok_19: bool = in_chunk_19 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_19 & 4u) != 0u)) || (((k_word_19 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 19u) <= pos_q_4) || (((k_word_19 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_19 & 2u) != 0u))));
-      let ok_20: bool = in_chunk_20 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_20 & 4u) != 0u)) || (((k_word_20 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 20u) <= pos_q_4) || (((k_word_20 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_20 & 2u) != 0u))));
-      let ok_21: bool = in_chunk_21 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_21 & 4u) != 0u)) || (((k_word_21 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 21u) <= pos_q_4) || (((k_word_21 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_21 & 2u) != 0u))));
-      let ok_22: bool = in_chunk_22 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_22 & 4u) != 0u)) || (((k_word_22 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 22u) <= pos_q_4) || (((k_word_22 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_22 & 2u) != 0u))));
-      let ok_23: bool = in_chunk_23 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_23 & 4u) != 0u)) || (((k_word_23 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 23u) <= pos_q_4) || (((k_word_23 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_23 & 2u) != 0u))));
-      let ok_24: bool = in_chunk_24 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_24 & 4u) != 0u)) || (((k_word_24 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 24u) <= pos_q_4) || (((k_word_24 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_24 & 2u) != 0u))));
-      let ok_25: bool = in_chunk_25 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_25 & 4u) != 0u)) || (((k_word_25 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 25u) <= pos_q_4) || (((k_word_25 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_25 & 2u) != 0u))));
-      let ok_26: bool = in_chunk_26 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_26 & 4u) != 0u)) || (((k_word_26 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 26u) <= pos_q_4) || (((k_word_26 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_26 & 2u) != 0u))));
-      let ok_27: bool = in_chunk_27 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_27 & 4u) != 0u)) || (((k_word_27 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 27u) <= pos_q_4) || (((k_word_27 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_27 & 2u) != 0u))));
-      let ok_28: bool = in_chunk_28 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_28 & 4u) != 0u)) || (((k_word_28 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 28u) <= pos_q_4) || (((k_word_28 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_28 & 2u) != 0u))));
-      let ok_29: bool = in_chunk_29 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_29 & 4u) != 0u)) || (((k_word_29 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 29u) <= pos_q_4) || (((k_word_29 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_29 & 2u) != 0u))));
-      let ok_30: bool = in_chunk_30 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_30 & 4u) != 0u)) || (((k_word_30 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 30u) <= pos_q_4) || (((k_word_30 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_30 & 2u) != 0u))));
-      let ok_31: bool = in_chunk_31 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_31 & 4u) != 0u)) || (((k_word_31 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 31u) <= pos_q_4) || (((k_word_31 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_31 & 2u) != 0u))));
+      let ok: bool = in_chunk && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word & 4u) != 0u)) || (((k_word & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 0u) <= pos_q) || (((k_word >> 3u) & (word >> 3u)) != 0u)) || ((k_word & 2u) != 0u))));
+      let ok_1: bool = in_chunk_1 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_1 & 4u) != 0u)) || (((k_word_1 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 1u) <= pos_q) || (((k_word_1 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_1 & 2u) != 0u))));
+      let ok_2: bool = in_chunk_2 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_2 & 4u) != 0u)) || (((k_word_2 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 2u) <= pos_q) || (((k_word_2 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_2 & 2u) != 0u))));
+      let ok_3: bool = in_chunk_3 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_3 & 4u) != 0u)) || (((k_word_3 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 3u) <= pos_q) || (((k_word_3 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_3 & 2u) != 0u))));
+      let ok_4: bool = in_chunk_4 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_4 & 4u) != 0u)) || (((k_word_4 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 4u) <= pos_q) || (((k_word_4 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_4 & 2u) != 0u))));
+      let ok_5: bool = in_chunk_5 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_5 & 4u) != 0u)) || (((k_word_5 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 5u) <= pos_q) || (((k_word_5 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_5 & 2u) != 0u))));
+      let ok_6: bool = in_chunk_6 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_6 & 4u) != 0u)) || (((k_word_6 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 6u) <= pos_q) || (((k_word_6 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_6 & 2u) != 0u))));
+      let ok_7: bool = in_chunk_7 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_7 & 4u) != 0u)) || (((k_word_7 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 7u) <= pos_q) || (((k_word_7 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_7 & 2u) != 0u))));
+      let ok_8: bool = in_chunk_8 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_8 & 4u) != 0u)) || (((k_word_8 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 8u) <= pos_q) || (((k_word_8 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_8 & 2u) != 0u))));
+      let ok_9: bool = in_chunk_9 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_9 & 4u) != 0u)) || (((k_word_9 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 9u) <= pos_q) || (((k_word_9 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_9 & 2u) != 0u))));
+      let ok_10: bool = in_chunk_10 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_10 & 4u) != 0u)) || (((k_word_10 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 10u) <= pos_q) || (((k_word_10 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_10 & 2u) != 0u))));
+      let ok_11: bool = in_chunk_11 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_11 & 4u) != 0u)) || (((k_word_11 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 11u) <= pos_q) || (((k_word_11 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_11 & 2u) != 0u))));
+      let ok_12: bool = in_chunk_12 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_12 & 4u) != 0u)) || (((k_word_12 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 12u) <= pos_q) || (((k_word_12 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_12 & 2u) != 0u))));
+      let ok_13: bool = in_chunk_13 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_13 & 4u) != 0u)) || (((k_word_13 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 13u) <= pos_q) || (((k_word_13 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_13 & 2u) != 0u))));
+      let ok_14: bool = in_chunk_14 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_14 & 4u) != 0u)) || (((k_word_14 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 14u) <= pos_q) || (((k_word_14 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_14 & 2u) != 0u))));
+      let ok_15: bool = in_chunk_15 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_15 & 4u) != 0u)) || (((k_word_15 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 15u) <= pos_q) || (((k_word_15 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_15 & 2u) != 0u))));
+      let ok_16: bool = in_chunk_16 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_16 & 4u) != 0u)) || (((k_word_16 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 16u) <= pos_q) || (((k_word_16 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_16 & 2u) != 0u))));
+      let ok_17: bool = in_chunk_17 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_17 & 4u) != 0u)) || (((k_word_17 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 17u) <= pos_q) || (((k_word_17 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_17 & 2u) != 0u))));
+      let ok_18: bool = in_chunk_18 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_18 & 4u) != 0u)) || (((k_word_18 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 18u) <= pos_q) || (((k_word_18 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_18 & 2u) != 0u))));
+      let ok_19: bool = in_chunk_19 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_19 & 4u) != 0u)) || (((k_word_19 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 19u) <= pos_q) || (((k_word_19 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_19 & 2u) != 0u))));
+      let ok_20: bool = in_chunk_20 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_20 & 4u) != 0u)) || (((k_word_20 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 20u) <= pos_q) || (((k_word_20 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_20 & 2u) != 0u))));
+      let ok_21: bool = in_chunk_21 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_21 & 4u) != 0u)) || (((k_word_21 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 21u) <= pos_q) || (((k_word_21 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_21 & 2u) != 0u))));
+      let ok_22: bool = in_chunk_22 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_22 & 4u) != 0u)) || (((k_word_22 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 22u) <= pos_q) || (((k_word_22 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_22 & 2u) != 0u))));
+      let ok_23: bool = in_chunk_23 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_23 & 4u) != 0u)) || (((k_word_23 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 23u) <= pos_q) || (((k_word_23 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_23 & 2u) != 0u))));
+      let ok_24: bool = in_chunk_24 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_24 & 4u) != 0u)) || (((k_word_24 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 24u) <= pos_q) || (((k_word_24 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_24 & 2u) != 0u))));
+      let ok_25: bool = in_chunk_25 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_25 & 4u) != 0u)) || (((k_word_25 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 25u) <= pos_q) || (((k_word_25 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_25 & 2u) != 0u))));
+      let ok_26: bool = in_chunk_26 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_26 & 4u) != 0u)) || (((k_word_26 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 26u) <= pos_q) || (((k_word_26 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_26 & 2u) != 0u))));
+      let ok_27: bool = in_chunk_27 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_27 & 4u) != 0u)) || (((k_word_27 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 27u) <= pos_q) || (((k_word_27 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_27 & 2u) != 0u))));
+      let ok_28: bool = in_chunk_28 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_28 & 4u) != 0u)) || (((k_word_28 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 28u) <= pos_q) || (((k_word_28 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_28 & 2u) != 0u))));
+      let ok_29: bool = in_chunk_29 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_29 & 4u) != 0u)) || (((k_word_29 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 29u) <= pos_q) || (((k_word_29 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_29 & 2u) != 0u))));
+      let ok_30: bool = in_chunk_30 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_30 & 4u) != 0u)) || (((k_word_30 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 30u) <= pos_q) || (((k_word_30 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_30 & 2u) != 0u))));
+      let ok_31: bool = in_chunk_31 && ((!partial) || ((!((((word & 4u) != 0u) || ((k_word_31 & 4u) != 0u)) || (((k_word_31 & 1u) != 0u) && (!((word & 1u) != 0u))))) && (((i32(c0 + 31u) <= pos_q) || (((k_word_31 >> 3u) & (word >> 3u)) != 0u)) || ((k_word_31 & 2u) != 0u))));
       let m_new: f32 = max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(max(m_row, select(-1e+30f, s_2, ok)), select(-1e+30f, s_3, ok_1)), select(-1e+30f, s_4, ok_2)), select(-1e+30f, s_5, ok_3)), select(-1e+30f, s_6, ok_4)), select(-1e+30f, s_7, ok_5)), select(-1e+30f, s_8, ok_6)), select(-1e+30f, s_9, ok_7)), select(-1e+30f, s_10, ok_8)), select(-1e+30f, s_11, ok_9)), select(-1e+30f, s_12, ok_10)), select(-1e+30f, s_13, ok_11)), select(-1e+30f, s_14, ok_12)), select(-1e+30f, s_15, ok_13)), select(-1e+30f, s_16, ok_14)), select(-1e+30f, s_17, ok_15)), select(-1e+30f, s_18, ok_16)), select(-1e+30f, s_19, ok_17)), select(-1e+30f, s_20, ok_18)), select(-1e+30f, s_21, ok_19)), select(-1e+30f, s_22, ok_20)), select(-1e+30f, s_23, ok_21)), select(-1e+30f, s_24, ok_22)), select(-1e+30f, s_25, ok_23)), select(-1e+30f, s_26, ok_24)), select(-1e+30f, s_27, ok_25)), select(-1e+30f, s_28, ok_26)), select(-1e+30f, s_29, ok_27)), select(-1e+30f, s_30, ok_28)), select(-1e+30f, s_31, ok_29)), select(-1e+30f, s_32, ok_30)), select(-1e+30f, s_33, ok_31));
       let alpha: f32 = select(0.0f, exp(m_row - m_new), m_row > -5e+29f);
       let p_2: f32 = select(0.0f, exp(s_2 - m_new), ok);
