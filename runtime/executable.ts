@@ -38,6 +38,7 @@ import { formatBytes, planMemory } from "../compiler/passes/plan-memory.ts";
 import type { StateEntry } from "../compiler/passes/state-alias.ts";
 import { stateAliases } from "../compiler/passes/state-alias.ts";
 import { WgslDevice, openDevice } from "../backends/wgsl/device.ts";
+import { capsFromLimits, deviceLimits } from "../backends/wgsl/compile-limits.ts";
 import { WaitHistory, quietly } from "../backends/wgsl/quiet-wait.ts";
 import { CudaDevice, openCudaDevice } from "../backends/cuda/device.ts";
 import type { BufferRange, CompiledKernel, Device, DeviceBuffer, Target } from "./device.ts";
@@ -65,6 +66,8 @@ export interface CompileOptions extends LowerOptions {
   readonly maxBindingBytes?: number;
   /** Plan for less workgroup memory than the device has (to exercise another target's tiles). */
   readonly maxWorkgroupStorageBytes?: number;
+  /** Plan for fewer storage bindings per kernel than the device allows (to exercise split launches). */
+  readonly maxStorageBindings?: number;
 }
 
 export interface WgslCompileOptions extends CompileOptions {
@@ -110,19 +113,7 @@ export function capsOf(device: Device): TargetCaps {
 }
 
 function wgslCaps(device: WgslDevice): TargetCaps {
-  const l = device.limits;
-  return {
-    target: "wgsl",
-    maxBindingBytes: l.maxStorageBufferBindingSize,
-    maxStorageBindings: l.maxStorageBuffersPerShaderStage,
-    maxWorkgroupStorageBytes: l.maxComputeWorkgroupStorageSize,
-    maxInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-    maxWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-    f16: device.features.has("shader-f16"),
-    subgroups: device.features.has("subgroups"),
-    ...(device.adapter.subgroupMinSize !== undefined ? { minSubgroupSize: device.adapter.subgroupMinSize } : {}),
-    ...(device.adapter.subgroupMaxSize !== undefined ? { maxSubgroupSize: device.adapter.subgroupMaxSize } : {}),
-  };
+  return capsFromLimits(deviceLimits(device));
 }
 
 /** The device-independent part of compilation: graph → launches and memory plan for the given capabilities. */
@@ -236,6 +227,7 @@ export async function compile(graph: Graph, opts: CompileOptions): Promise<Execu
       ...devCaps,
       ...(opts.maxBindingBytes !== undefined ? { maxBindingBytes: Math.min(devCaps.maxBindingBytes, opts.maxBindingBytes) } : {}),
       ...(opts.maxWorkgroupStorageBytes !== undefined ? { maxWorkgroupStorageBytes: Math.min(devCaps.maxWorkgroupStorageBytes, opts.maxWorkgroupStorageBytes) } : {}),
+      ...(opts.maxStorageBindings !== undefined ? { maxStorageBindings: Math.min(devCaps.maxStorageBindings, opts.maxStorageBindings) } : {}),
     };
     const lowered = lower(graph, caps, {
       ...(opts.dims ? { dims: opts.dims } : {}),

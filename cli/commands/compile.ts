@@ -21,18 +21,23 @@
 // No device is needed: lowering uses WebGPU's default limits (DEFAULT_CUDA_CAPS for CUDA). With
 // --device (WGSL only) a device is opened, its limits are used instead, and every kernel is also
 // compiled into a pipeline (which checks the WGSL and counts pipeline creation in the compile time).
+// --limits portable|device|FILE.json states the limits and features to compile for
+// (backends/wgsl/compile-limits.ts): portable is the WebGPU defaults with no optional features (the
+// default without --device), device the local adapter's, FILE a JSON of limits and features.
 
 import type { Command } from "commander";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CUDA_PRELUDE, DEFAULT_CUDA_CAPS, printCudaKernel } from "../../backends/cuda/print.ts";
+import type { WgslDevice } from "../../backends/wgsl/device.ts";
 import { openDevice } from "../../backends/wgsl/device.ts";
+import type { CompileLimits } from "../../backends/wgsl/compile-limits.ts";
+import { PORTABLE_LIMITS, capsFromLimits, describeLimits, deviceLimits, parseLimitsJson } from "../../backends/wgsl/compile-limits.ts";
 import { printWgsl } from "../../backends/wgsl/print.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import type { Kernel } from "../../compiler/kernels/kernel-ir.ts";
 import { ParseError, parse } from "../../compiler/ir/parse.ts";
 import type { TargetCaps } from "../../compiler/kernels/target.ts";
-import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
 import type { MemoryPlan } from "../../compiler/passes/plan-memory.ts";
 import { formatBytes, formatPlan, placementOf, planJson } from "../../compiler/passes/plan-memory.ts";
 import { getModel } from "../../models/index.ts";
@@ -50,7 +55,7 @@ import { formatType } from "../../compiler/ir/types.ts";
 import { decays } from "../../runtime/training/optim.ts";
 import { TRAIN_SEGMENT_SLOTS } from "../../runtime/training/trainer.ts";
 import type { CompiledGraph, ExecutableSummary } from "../../runtime/executable.ts";
-import { capsOf, lower } from "../../runtime/executable.ts";
+import { lower } from "../../runtime/executable.ts";
 import { ensureOutputFolder } from "../../runtime/files.ts";
 
 export interface CompileCommandOptions {
@@ -62,6 +67,8 @@ export interface CompileCommandOptions {
   readonly dims?: Readonly<Record<string, number>>;
   /** Open a device: use its limits and build every pipeline. */
   readonly device?: boolean;
+  /** The limits and features to compile for: "portable", "device" or a JSON file (WGSL only). */
+  readonly limits?: string;
   /** Compile the training step (forward, backward, clipping, AdamW) instead of the forward. */
   readonly train?: boolean;
   /** Lowering passes after which to print the IR (comma-separated names, or "all"). */
@@ -182,6 +189,8 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   if (o.target !== "wgsl" && o.target !== "cuda") throw new Error(`target '${o.target}' is not supported (targets: wgsl, cuda)`);
   const target: "wgsl" | "cuda" = o.target;
   if (target === "cuda" && o.device) throw new Error("--device is not supported with --target cuda yet (lowering uses DEFAULT_CUDA_CAPS)");
+  if (target === "cuda" && o.limits !== undefined) throw new Error("--limits is for --target wgsl (CUDA lowering uses DEFAULT_CUDA_CAPS)");
+  const limitsFile = o.limits !== undefined && o.limits !== "portable" && o.limits !== "device" ? readLimitsFile(o.limits) : undefined;
   const t0 = performance.now();
   try {
     checkDumpAfter(o.dumpAfter, LOWER_PASS_NAMES);
@@ -191,12 +200,13 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   ensureOutputFolder(o.out, "--out");
   const { graph, dims, state } = loadGraph(model, o);
   checkDimNames(graph, o.dims ?? {});
-  const device = o.device ? await openDevice() : undefined;
+  const device = o.device || o.limits === "device" ? await openDevice() : undefined;
   try {
-    const caps: TargetCaps = device ? capsOf(device) : target === "cuda" ? DEFAULT_CUDA_CAPS : DEFAULT_WGSL_CAPS;
+    const limits = target === "wgsl" ? compileLimits(o, device, limitsFile) : undefined;
+    const caps: TargetCaps = limits ? capsFromLimits(limits) : DEFAULT_CUDA_CAPS;
     const compiled = lower(graph, caps, { dims, ...(state ? { state } : {}), pipeline: pipelineWatch(o) });
     let pipelines = 0;
-    if (device) {
+    if (device && o.device) {
       const built = await Promise.all(compiled.launches.map((l) => device.compile(l.kernel)));
       pipelines = new Set(built.map((k) => k.id)).size;
     }
@@ -232,7 +242,7 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
     const text = formatSummary(compiled.graph.name, summary, compiled.plan, [
       target === "cuda"
         ? "  target         cuda, default CUDA limits (no device)"
-        : `  target         wgsl, ${device ? `limits of ${device.description}; ${pipelines} pipelines built` : "WebGPU default limits (no device)"}`,
+        : `  target         wgsl, limits ${describeLimits(limits!)}${device && o.device ? `; ${pipelines} pipelines built on ${device.description}` : ""}`,
       ...(dimText ? [`  dimensions     ${dimText}`] : []),
       ...(state ? [`  training step  forward, backward, clipping, AdamW; ${Object.keys(state).length} state tensors written over their parameters each run`, `  largest tensor ${largestActivation(compiled)}`] : []),
       `  written to     ${o.out}`,
@@ -245,6 +255,20 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   } finally {
     device?.dispose();
   }
+}
+
+/** --limits FILE.json, read before any work so a bad file fails fast. */
+function readLimitsFile(path: string): CompileLimits {
+  if (!existsSync(path)) throw new Error(`--limits: '${path}' is neither portable, device nor a JSON file of limits`);
+  return parseLimitsJson(readFileSync(path, "utf8"), `--limits ${path}`);
+}
+
+/** The limits a WGSL compile is for: --limits, else the --device's, else portable. */
+function compileLimits(o: CompileCommandOptions, device: WgslDevice | undefined, file: CompileLimits | undefined): CompileLimits {
+  if (file) return file;
+  if (o.limits === "portable") return PORTABLE_LIMITS;
+  if (device) return deviceLimits(device);
+  return PORTABLE_LIMITS;
 }
 
 /** What --dump-after and --log ask to see of the lowering passes. */
@@ -306,11 +330,12 @@ export function register(program: Command): void {
     .option("--batch <n>", "batch size (binds B)")
     .option("--seq <n>", "sequence length (binds L)")
     .option("--dim <name=value>", "bind another symbolic dimension (repeatable)", collectDim, {})
-    .option("--device", "open a WebGPU device: use its limits and build every pipeline (wgsl only)")
+    .option("--device", "open a WebGPU device: use its limits (unless --limits says otherwise) and build every pipeline (wgsl only)")
+    .option("--limits <limits>", "limits and features to compile for: portable (WebGPU defaults, no optional features; the default), device (the local adapter's) or a JSON file (wgsl only)")
     .option("--train", "compile the training step (forward, backward, clipping, AdamW) instead of the forward")
     .option("--dump-after <pass>", `print the IR to stderr after this lowering pass (${LOWER_PASS_NAMES.join(", ")}; a comma-separated list, or 'all')`)
     .option("--log", "print every rewrite the lowering passes make to stderr")
-    .action(async (model: string, o: { target: string; out: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; train?: boolean; dumpAfter?: string; log?: boolean }) => {
+    .action(async (model: string, o: { target: string; out: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; limits?: string; train?: boolean; dumpAfter?: string; log?: boolean }) => {
       await runCompile(model, {
         target: o.target,
         out: o.out,
@@ -318,6 +343,7 @@ export function register(program: Command): void {
         ...(o.seq !== undefined ? { seq: positiveInt(o.seq, "--seq") } : {}),
         dims: o.dim,
         ...(o.device ? { device: true } : {}),
+        ...(o.limits !== undefined ? { limits: o.limits } : {}),
         ...(o.train ? { train: true } : {}),
         ...(o.dumpAfter !== undefined ? { dumpAfter: o.dumpAfter } : {}),
         ...(o.log ? { log: true } : {}),

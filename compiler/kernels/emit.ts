@@ -49,6 +49,19 @@ export interface TensorAccess {
   readonly type: ScalarType;
   /** Elements per load/store: 1, or 2/4 for a vector view (indices then count vectors). */
   readonly lanes: 1 | 2 | 4;
+  /**
+   * Index of shards[0] in the tensor's shard plan: a launch restricted to a window of the tensor
+   * (KernelContext.restrict) binds only the shards the window overlaps, first..first+shards.length−1.
+   */
+  readonly firstShard: number;
+}
+
+/** Thrown when a kernel would need more storage bindings than the target allows (builders may split the launch). */
+export class BindingLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BindingLimitError";
+  }
 }
 
 // The index arithmetic (iadd, imul, idiv, imod, flatIndex, unflatten) lives in index-math.ts, a
@@ -69,6 +82,8 @@ export class KernelContext {
   #views = 0;
   readonly #cache = new Map<Block, Map<string, Expr>>();
   readonly #overrides = new Map<Node, Expr>();
+  // Windows [start, end) of flat elements a launch touches, by memory node (restrict()).
+  readonly #windows = new Map<Node, readonly [number, number]>();
   #counter = 0;
 
   constructor(name: string, doc: string, workgroupSize: readonly number[], caps: TargetCaps, part: Partition) {
@@ -107,6 +122,17 @@ export class KernelContext {
   }
 
   /**
+   * Promise that this launch touches only flat elements [start, end) of `n`'s memory: it then binds
+   * only the shards that range overlaps, so a launch over part of a sharded tensor needs fewer
+   * bindings (a matmul split by output rows, buildMatmul). Call before the tensor is bound.
+   */
+  restrict(n: Node, start: number, end: number): void {
+    const base = this.memoryOf(n);
+    if (this.#access.has(base)) throw new Error(`internal: ${base} is already bound; restrict it before`);
+    this.#windows.set(base, [start, end]);
+  }
+
+  /**
    * Bind a materialized tensor (or a reshape chain over one: same memory) for reading or writing.
    * `lanes` > 1 binds a vector view (array<vec4<f32>> ...): loads and stores then index vectors,
    * so the tensor's element count (and shard size) must be a multiple of `lanes`.
@@ -137,7 +163,10 @@ export class KernelContext {
     // (No parameter names either: every layer of a model then shares its kernels.)
     const role = `${access === "read" ? "x" : "y"}${this.#views++}${lanes > 1 ? `_v${lanes}` : ""}`;
     const shards: StorageRef[] = [];
-    for (let s = 0; s < plan.count; s++) {
+    const win = this.#windows.get(base);
+    const first = win ? Math.floor(win[0] / plan.elemsPerShard) : 0;
+    const last = win ? Math.min(plan.count - 1, Math.floor(Math.max(win[0], win[1] - 1) / plan.elemsPerShard)) : plan.count - 1;
+    for (let s = first; s <= last; s++) {
       const b = this.kb.storage(plan.count === 1 ? role : `${role}_s${s}`, plan.elem, access, lanes);
       shards.push(b);
       this.tensors.push({ binding: b.name, node: base, shard: s, access });
@@ -147,9 +176,9 @@ export class KernelContext {
       const why = big.shard > 0
         ? `: ${big.node.dtype}[${big.node.shape.join(", ")}] takes ${big.shard + 1} bindings, since one binding holds at most ${fmtBytes(this.caps.maxBindingBytes)} (maxStorageBufferBindingSize); a smaller batch or sequence fits`
         : "";
-      throw new Error(`kernel ${this.kb.name} needs ${this.tensors.length} storage bindings; the device allows ${this.caps.maxStorageBindings}${why}`);
+      throw new BindingLimitError(`kernel ${this.kb.name} needs ${this.tensors.length} storage bindings; the device allows ${this.caps.maxStorageBindings}${why}`);
     }
-    const t: TensorAccess = { node: base, shards, plan, type: this.typeOf(base), lanes };
+    const t: TensorAccess = { node: base, shards, plan, type: this.typeOf(base), lanes, firstShard: first };
     if (views) views.set(lanes, t);
     else this.#access.set(base, new Map([[lanes, t]]));
     return t;
@@ -175,16 +204,17 @@ export class KernelContext {
 
   /** Load element `flat` of a tensor (vector `flat` of a vector view), converted to its compute type. */
   load(t: TensorAccess, flat: Expr): Expr {
-    const raw = (s: number, i: Expr) => K.load(t.shards[s]!, i);
+    // Shard s of the plan is binding s − firstShard (a restricted launch binds a window of them).
+    const raw = (s: number, i: Expr) => K.load(t.shards[s - t.firstShard]!, i);
     let v: Expr;
     if (t.plan.count === 1) v = raw(0, flat);
     else {
       // Shards are selected by index; each load is clamped into its shard so every read is in bounds.
       const per = t.plan.elemsPerShard / t.lanes;
-      const last = t.plan.count - 1;
-      const lastLen = (t.plan.numel - last * t.plan.elemsPerShard) / t.lanes;
+      const first = t.firstShard, last = first + t.shards.length - 1;
+      const lastLen = (Math.min(t.plan.numel, (last + 1) * t.plan.elemsPerShard) - last * t.plan.elemsPerShard) / t.lanes;
       v = raw(last, K.min(K.sub(K.max(flat, K.u32(last * per)), K.u32(last * per)), K.u32(lastLen - 1)));
-      for (let s = last - 1; s >= 0; s--) {
+      for (let s = last - 1; s >= first; s--) {
         v = K.select(K.lt(flat, K.u32((s + 1) * per)), raw(s, K.min(K.sub(K.max(flat, K.u32(s * per)), K.u32(s * per)), K.u32(per - 1))), v);
       }
     }
@@ -198,11 +228,13 @@ export class KernelContext {
       return;
     }
     const per = t.plan.elemsPerShard / t.lanes;
+    const first = t.firstShard, last = first + t.shards.length - 1;
+    const at = (s: number) => t.shards[s - first]!;
     const emit = (blk: Block, s: number): void => {
-      if (s === t.plan.count - 1) blk.store(t.shards[s]!, K.sub(flat, K.u32(s * per)), v);
-      else blk.if(K.lt(flat, K.u32((s + 1) * per)), (x) => x.store(t.shards[s]!, K.sub(flat, K.u32(s * per)), v), (y) => emit(y, s + 1));
+      if (s === last) blk.store(at(s), K.sub(flat, K.u32(s * per)), v);
+      else blk.if(K.lt(flat, K.u32((s + 1) * per)), (x) => x.store(at(s), K.sub(flat, K.u32(s * per)), v), (y) => emit(y, s + 1));
     };
-    emit(b, 0);
+    emit(b, first);
   }
 
   /** Within this kernel, `node`'s value is `expr` (a fused producer computed by the builder). */

@@ -307,7 +307,13 @@ function overBindings(nodes: readonly Node[], mat: ReadonlySet<Node>, kind: (n: 
   return undefined;
 }
 
-/** Bindings of the kernel computing matmul `m` with its epilogue `members`: what they read, plus the end. */
+/**
+ * Bindings of the kernel computing matmul `m` with its epilogue `members`: what they read, plus
+ * the end. The end counts as one binding however many shards it has: a result split across
+ * bindings is written by launches of whole output rows that each bind one shard of it
+ * (builders/matmul.ts, matmulLaunches), so the split never forces the epilogue out into a kernel
+ * that would bind every shard twice (read and write).
+ */
 function epilogueBindings(m: Node, members: readonly Node[], mat: ReadonlySet<Node>, bindingsOf: (n: Node) => number): number {
   const region = new Set<Node>([m, ...members]);
   const reads = new Set<Node>();
@@ -323,5 +329,5 @@ function epilogueBindings(m: Node, members: readonly Node[], mat: ReadonlySet<No
   const seen = new Set<Node>();
   for (const x of region) visit(x, seen);
   const end = members[members.length - 1]!;
-  return [...reads].reduce((a, x) => a + bindingsOf(x), 0) + bindingsOf(end);
+  return [...reads].reduce((a, x) => a + bindingsOf(x), 0) + Math.min(1, bindingsOf(end));
 }

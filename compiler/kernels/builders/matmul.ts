@@ -40,11 +40,12 @@ import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
 import type { Launch, TensorAccess } from "../emit.ts";
-import { KernelContext, describe, iadd, imul, unflatten } from "../emit.ts";
+import { BindingLimitError, KernelContext, describe, iadd, imul, unflatten } from "../emit.ts";
 import type { Expr, Type } from "../kernel-ir.ts";
 import { vectorOf } from "../kernel-ir.ts";
 import { registerBuilder } from "../schedule.ts";
 import type { TargetCaps } from "../target.ts";
+import { shardPlan } from "../target.ts";
 
 /** Knobs of the kernel; the defaults are what the ladder measured fastest. */
 export interface MatmulOptions {
@@ -211,7 +212,55 @@ function operandValues(ctx: KernelContext, b: Block, name: string, s: OperandSta
   return vals;
 }
 
-export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partition, opts: MatmulOptions = DEFAULT_MATMUL_OPTIONS): Launch {
+/**
+ * Output rows [m0, m1) of batch matrix `bat`: what one launch of a split matmul computes
+ * (buildMatmul splits when the whole product needs more storage bindings than the target has).
+ */
+export interface RowWindow {
+  readonly bat: number;
+  readonly m0: number;
+  readonly m1: number;
+}
+
+/**
+ * The matmul of a fusion group as launches: one, or, when its bindings exceed the target's
+ * limit because the result is split across several bindings (Show-o's LM head: 58,498 columns per
+ * row make f32[2, 1155, 58498] five 128 MiB shards, beside the weight's four), one launch per
+ * run of output rows that lies in one shard of the result. Each such launch binds only that
+ * shard of the output, so it needs (bindings − shards + 1); every output element is computed by
+ * exactly one launch, with the same arithmetic in the same order, so results do not change.
+ */
+export function matmulLaunches(group: FusionGroup, caps: TargetCaps, part: Partition, opts: MatmulOptions = DEFAULT_MATMUL_OPTIONS): Launch[] {
+  try {
+    return [buildMatmul(group, caps, part, opts)];
+  } catch (e) {
+    if (!(e instanceof BindingLimitError)) throw e;
+    const windows = outputWindows(group.producer ?? group.root, group.root, caps);
+    if (windows.length <= 1) throw e;
+    return windows.map((w) => buildMatmul(group, caps, part, opts, w));
+  }
+}
+
+/** Runs of output rows, each inside one shard of the result and one batch matrix. */
+export function outputWindows(mm: Node, root: Node, caps: TargetCaps): RowWindow[] {
+  const os = concreteShape(mm.shape);
+  const M = os[os.length - 2]!, N = os[os.length - 1]!;
+  const batch = os.slice(0, -2).reduce((x, y) => x * y, 1);
+  const plan = shardPlan(root.dtype, root.shape, caps);
+  if (plan.count <= 1 || N === 0 || plan.elemsPerShard % N !== 0) return [];
+  const rowsPerShard = plan.elemsPerShard / N;
+  const out: RowWindow[] = [];
+  for (let g = 0; g < batch * M;) {
+    const bat = Math.floor(g / M), m0 = g % M;
+    const end = Math.min((Math.floor(g / rowsPerShard) + 1) * rowsPerShard, (bat + 1) * M);
+    out.push({ bat, m0, m1: end - bat * M });
+    g = end;
+  }
+  return out;
+}
+
+/** One launch of the matmul: all of it, or the output rows of `win` only. */
+export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partition, opts: MatmulOptions = DEFAULT_MATMUL_OPTIONS, win?: RowWindow): Launch {
   const mm = group.producer ?? group.root;
   if (mm.op !== "matmul") throw new Error(`internal: matmul builder got ${mm}`);
   const root = group.root;
@@ -225,8 +274,10 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
   }
   // Rows of a shared through subgroup broadcasts (see the header): WGSL only, where it was measured.
   const shared = opts.subgroupRows > 0 && caps.target === "wgsl" && caps.subgroups && opts.vec4 && !pr.ta && Kd > 0 && Kd % 4 === 0 && N >= SHARED_MIN_N;
-  const RM = Math.max(1, Math.min(shared ? opts.subgroupRows : opts.block[0], M)), RN = Math.max(1, Math.min(opts.block[1], N));
-  const blocksM = Math.ceil(M / RM), blocksN = Math.ceil(N / RN);
+  // A window computes rows [m0, m1) of one batch matrix; otherwise every row of every matrix.
+  const Mw = win ? win.m1 - win.m0 : M, mEnd = win ? win.m1 : M, grids = win ? 1 : batch;
+  const RM = Math.max(1, Math.min(shared ? opts.subgroupRows : opts.block[0], Mw)), RN = Math.max(1, Math.min(opts.block[1], N));
+  const blocksM = Math.ceil(Mw / RM), blocksN = Math.ceil(N / RN);
   // A single row (or column) of blocks gets a 1-D workgroup so no invocation idles; shared rows
   // need every lane of the workgroup on the same rows, so a 1-D workgroup along N.
   const wgSize = opts.workgroup[0] * opts.workgroup[1];
@@ -242,14 +293,15 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
     `M=${M} N=${N} K=${Kd}, batch ${batch} (a ${pr.batchA}, b ${pr.batchB}); ${RM}×${RN} outputs per invocation, workgroup ${WX}×${WY};` +
       (shared ? ` a's ${RM} rows shared by subgroup broadcast;` : ""),
     `a ${pa.vec ? "vec4" : "scalar"} loads, b ${pb.vec ? "vec4" : "scalar"} loads${epi ? `; epilogue → ${describe(root)}` : ""}`,
+    ...(win ? [`rows ${win.m0}..${win.m1 - 1} of batch matrix ${win.bat} only (the result spans several bindings; this launch binds the one these rows lie in)`] : []),
   ].join("\n");
   const ctx = new KernelContext("matmul", doc, [WX, WY], caps, part);
   const b = ctx.body;
 
   // Logical workgroup w = (batch, tile row, tile column), column fastest.
   const w = b.let("w", K.linearWorkgroupId());
-  const bat = batch === 1 ? K.u32(0) : b.let("bat", K.div(w, K.u32(tilesN * tilesM)));
-  const tile = tilesN * tilesM === 1 ? K.u32(0) : b.let("tile", batch === 1 ? w : K.rem(w, K.u32(tilesN * tilesM)));
+  const bat = win ? K.u32(win.bat) : batch === 1 ? K.u32(0) : b.let("bat", K.div(w, K.u32(tilesN * tilesM)));
+  const tile = tilesN * tilesM === 1 ? K.u32(0) : b.let("tile", grids === 1 ? w : K.rem(w, K.u32(tilesN * tilesM)));
   const bm = b.let("bm", iadd(imul(tilesN === 1 ? tile : K.div(tile, K.u32(tilesN)), WY), WY === 1 ? K.u32(0) : K.builtin("local_invocation_id", 1)));
   const bn = b.let("bn", iadd(imul(tilesN === 1 ? K.u32(0) : K.rem(tile, K.u32(tilesN)), WX), WX === 1 ? K.u32(0) : K.builtin("local_invocation_id", 0)));
   const outside: Expr[] = [];
@@ -262,7 +314,7 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
     else outside.push(K.ge(bn, K.u32(blocksN)));
   }
   if (outside.length) b.if(outside.reduce((x, y) => K.or(x, y)), (x) => x.return());
-  const m0 = b.let("m0", imul(bm, RM));
+  const m0 = b.let("m0", win && win.m0 > 0 ? iadd(imul(bm, RM), win.m0) : imul(bm, RM));
   const n0 = b.let("n0", imul(inside.length ? K.min(bn, K.u32(blocksN - 1)) : bn, RN));
 
   const sa = operandState(ctx, b, "a", pa, Kd, bat, m0, RM, batch, shared);
@@ -300,8 +352,9 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
 
   // Stores.
   const outType = ctx.typeOf(mm);
-  const raggedM = M % RM !== 0, raggedN = N % RN !== 0;
+  const raggedM = Mw % RM !== 0, raggedN = N % RN !== 0;
   const outBase = batch === 1 ? K.u32(0) : b.let("obase", imul(bat, M * N));
+  if (win) ctx.restrict(root, (win.bat * M + win.m0) * N, (win.bat * M + win.m1) * N);
   const bidx = unflatten(bat, pr.batchShape);
   const guard = (blk: Block, cond: Expr[], f: (x: Block) => void) => {
     if (cond.length === 0) f(blk);
@@ -312,7 +365,7 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
     const vt = vectorOf(outType, 4);
     for (let t = 0; t < RM; t++) {
       const row = iadd(m0, t);
-      guard(b, [...inside, ...(raggedM && t > 0 ? [K.lt(row, K.u32(M))] : [])], (x) =>
+      guard(b, [...inside, ...(raggedM && t > 0 ? [K.lt(row, K.u32(mEnd))] : [])], (x) =>
         ctx.store(x, out, K.div(iadd(outBase, iadd(imul(row, N), n0)), K.u32(4)), K.cast(vt, acc[t]!)));
     }
   } else {
@@ -331,14 +384,15 @@ export function buildMatmul(group: FusionGroup, caps: TargetCaps, part: Partitio
         }
         const cond: Expr[] = [...inside];
         // The block's first row and column are always inside (m0 < M and n0 < N).
-        if (raggedM && t > 0) cond.push(K.lt(row, K.u32(M)));
+        if (raggedM && t > 0) cond.push(K.lt(row, K.u32(mEnd)));
         if (raggedN && j > 0) cond.push(K.lt(col, K.u32(N)));
         guard(b, cond, (x) => ctx.store(x, out, iadd(outBase, iadd(imul(row, N), col)), v));
       }
     }
   }
-  const label = epi ? `matmul ${formatType(mm.dtype, mm.shape)} + epilogue ${root.op}` : `matmul ${formatType(mm.dtype, mm.shape)}`;
-  return ctx.launch([Math.max(1, batch * tilesM * tilesN)], label, K4 > 0 ? { k_groups: K4 } : {});
+  const rows = win ? ` rows ${win.m0}..${win.m1 - 1}${batch > 1 ? ` of batch ${win.bat}` : ""}` : "";
+  const label = epi ? `matmul ${formatType(mm.dtype, mm.shape)}${rows} + epilogue ${root.op}` : `matmul ${formatType(mm.dtype, mm.shape)}${rows}`;
+  return ctx.launch([Math.max(1, grids * tilesM * tilesN)], label, K4 > 0 ? { k_groups: K4 } : {});
 }
 
 /** When parts are lanes 0..n-1 of one vector in order, that vector (no re-packing needed). */
@@ -354,4 +408,4 @@ function reassemble(parts: readonly Expr[]): Expr | null {
   return v;
 }
 
-registerBuilder("matmul", (group, caps, part) => buildMatmul(group, caps, part));
+registerBuilder("matmul", (group, caps, part) => matmulLaunches(group, caps, part));
