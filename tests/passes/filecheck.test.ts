@@ -105,6 +105,15 @@ test("RUN takes pass options as JSON; a misspelt directive is refused, not ignor
   assert.deepEqual(parseRun(`bind-dims {"dims": {"B": 2, "L": 8}}, simplify, autodiff {"wrt": ["w"]}`, "x"), [
     { name: "bind-dims", options: { dims: { B: 2, L: 8 } } }, "simplify", { name: "autodiff", options: { wrt: ["w"] } },
   ]);
+  // A later case's RUN lines replace the file's for that case: there only verify, so neg(neg(x)) stays.
+  const negneg = `graph nn {
+  %x = input {dtype: "f32", name: "x", shape: [2]} : f32[2]
+  %a = neg(%x) : f32[2]
+  %b = neg(%a) : f32[2]
+  return {y: %b}
+}`;
+  fileCheck(`# RUN: simplify\n# CHECK-NOT: neg\n${negneg}\n// -----\n# RUN: verify\n# CHECK: = neg(%0)\n${negneg}`, "inline.ir");
+  assert.throws(() => fileCheck(`# RUN: simplify\n# CHECK: = neg(%0)\n${negneg}`, "inline.ir"), /CHECK: = neg\(%0\)/);
   assert.throws(() => parseRun(`bind-dims {"dims": }`, "f.ir:1"), /f\.ir:1: RUN: options of 'bind-dims'/);
   assert.throws(() => check("# CHECK-NXT: add"), /inline\.ir:2: unknown directive: # CHECK-NXT: add/);
   assert.throws(() => check("# CHECK:"), /CHECK with an empty pattern/);

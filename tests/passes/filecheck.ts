@@ -4,7 +4,8 @@
 // the part of it pass tests here need.
 //
 //   # RUN: simplify, dce                  passes for every case of the file, in order; a pass
-//   # RUN: bind-dims {"dims": {"B": 2}}    takes its options as JSON after its name
+//   # RUN: bind-dims {"dims": {"B": 2}}    takes its options as JSON after its name; RUN lines in
+//                                          a later case (after a // -----) replace them for it
 //   # CHECK: = exp(%x)                     a later line than the previous match contains this
 //   # CHECK-NEXT: return                   the line right after the previous match does
 //   # CHECK-NOT: neg                       no line between the previous and the next match does
@@ -54,6 +55,8 @@ export interface ExpectError {
 export interface Case {
   /** 1-based line of the case's first line in the file. */
   readonly firstLine: number;
+  /** The case's own passes (RUN lines after a split), in place of the file's. */
+  readonly passes?: readonly PassSpec[];
   /** The case's text, preceded by blank lines so that the parser's line numbers are the file's. */
   readonly text: string;
   readonly checks: readonly Check[];
@@ -106,12 +109,13 @@ export function parseCaseFile(text: string, file: string): { passes: PassSpec[];
   const passes: PassSpec[] = [];
   const cases: Case[] = [];
   const lines = text.split("\n");
-  let first = 0, checks: Check[] = [], expect: ExpectError | undefined;
+  let first = 0, checks: Check[] = [], expect: ExpectError | undefined, own: PassSpec[] | undefined;
   const close = (end: number) => {
     const body = lines.slice(first, end).join("\n");
-    cases.push({ firstLine: first + 1, text: "\n".repeat(first) + body, checks, ...(expect ? { expect } : {}) });
+    cases.push({ firstLine: first + 1, text: "\n".repeat(first) + body, checks, ...(expect ? { expect } : {}), ...(own ? { passes: own } : {}) });
     checks = [];
     expect = undefined;
+    own = undefined;
   };
   lines.forEach((l, i) => {
     const where = `${file}:${i + 1}`;
@@ -127,7 +131,8 @@ export function parseCaseFile(text: string, file: string): { passes: PassSpec[];
     }
     const [, kind, atLine, atCol, body] = m as unknown as [string, string, string | undefined, string | undefined, string];
     if (kind === "RUN") {
-      passes.push(...parseRun(body, where));
+      if (cases.length === 0) passes.push(...parseRun(body, where));
+      else (own ??= []).push(...parseRun(body, where));
     } else if (kind.startsWith("EXPECT-ERROR")) {
       if (expect) throw new Error(`${where}: a case expects one error (already at line ${expect.line}); split cases with '// -----'`);
       const line = atLine === undefined ? undefined : /^[+-]/.test(atLine) ? i + 1 + Number(atLine) : Number(atLine);
@@ -334,7 +339,8 @@ export function fileCheck(text: string, file: string): string {
   const { passes, cases } = parseCaseFile(text, file);
   const outs: string[] = [];
   for (const c of cases) {
-    const result = runCase(c, passes, file);
+    const run = c.passes ?? passes;
+    const result = runCase(c, run, file);
     if (c.expect) {
       checkError(c, c.expect, result, file);
       continue;
@@ -344,7 +350,7 @@ export function fileCheck(text: string, file: string): string {
       const where = pos ? `${pos.line}:${pos.column}` : `${c.firstLine}`;
       throw new Error(`${file}:${where}: the case failed (it expects no error): ${result.error.message.replace(/^\d+:\d+: /, "")}`, { cause: result.error });
     }
-    const names = passes.map((p) => (typeof p === "string" ? p : p.name)).join(", ") || "no passes";
+    const names = run.map((p) => (typeof p === "string" ? p : p.name)).join(", ") || "no passes";
     checkOutput(result.out, c.checks, file, `output of the case at line ${c.firstLine} after ${names}`);
     outs.push(result.out);
   }
