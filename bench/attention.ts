@@ -21,6 +21,16 @@
 //           LayerNorm kernels for q and k, a scores matmul with the scale and mask as its
 //           epilogue, softmax, matmul.
 //
+// The split (issue #15 §7), T2I DEAD at L = 387, four sides in rounds (order reversed every round):
+//   ours                 as above
+//   ours, no skipping    the same flash form with tileSkipping off: the lists are not read, every
+//                        key tile is walked through the masked loop (dead rows computed, as zeros)
+//   baseline             as above (every row computed, the DEAD padding masked as PAD)
+//   baseline, live rows  the same decomposition on the sequence from the first live row on (the
+//                        padding both batch rows share dropped as queries and keys; positions kept)
+// fusion = baseline / ours-no-skipping (same work), tile skipping = ours-no-skipping / ours, dead
+// rows = baseline / baseline-live-rows; ours against the fairer baseline is live rows / ours.
+//
 // Timed: GPU time of one forward with inputs resident (every launch recorded, one submit, await
 // completion), median after warm-up, the two sides alternating. Checked first: ours against the
 // baseline on the device (max |difference| relative to max |baseline|), on the rows someone reads
@@ -40,8 +50,8 @@ import { compile } from "../runtime/executable.ts";
 import { withFlashOptions } from "../compiler/kernels/builders/flash-attention.ts";
 import { describeFlashOptions, flashOptionsFromEnv } from "./flash-options.ts";
 import { LaunchRunner } from "./launches.ts";
-import type { BenchOptions, Log, ResultLine } from "./util.ts";
-import { describeTiming, hostLoad, maxAbsDiff, median, openBenchGpu, resultLine, timePair, uniformF32 } from "./util.ts";
+import type { BenchOptions, Log, ResultLine, Timing } from "./util.ts";
+import { describeRatio, describeTiming, hostLoad, maxAbsDiff, median, openBenchGpu, resultLine, roundRatios, timePair, timeRounds, uniformF32 } from "./util.ts";
 
 export const ATTENTION_SHAPE = { batch: 2, heads: 32, head: 64, seq: 387, caption: 20, text: 128, image: 256 } as const;
 
@@ -206,6 +216,7 @@ export async function runAttentionBench(opts: BenchOptions, log: Log = console.l
   try {
     const results: LayoutResult[] = [];
     for (const lay of layouts) results.push(await runLayout(device, lay, exes, opts, log));
+    await splitGain(device, layouts[layouts.length - 1]!, exes.get(L)!, opts, log);
     for (const r of results) log(`  ${r.layout.name.padEnd(16)} L ${String(r.layout.L).padStart(5)}: ours ${r.ours.toFixed(0)} ms, baseline ${r.baseline.toFixed(0)} ms, ratio ${(r.baseline / r.ours).toFixed(2)}`);
     const head = results[results.length - 1]!;
     const r: ResultLine = { name: "attention", ratio: head.baseline / head.ours, ours: head.ours, baseline: head.baseline, baselineName: "unfused dense-mask", unit: "ms", device: deviceName };
@@ -217,5 +228,68 @@ export async function runAttentionBench(opts: BenchOptions, log: Log = console.l
       dense.dispose();
     }
     device.dispose();
+  }
+}
+
+/** The rows [from, L) of a [B, H|1, L, D] or [B, 1, L, L] (`square`) tensor, or of positions [L]. */
+function sliceRows(t: RefTensor, from: number, square = false): RefTensor {
+  if (t.shape.length === 1) return tensor(t.dtype, [t.shape[0]! - from], Array.from(t.data).slice(from));
+  const [B, H, L, W] = t.shape as [number, number, number, number];
+  const L2 = L - from, W2 = square ? W - from : W;
+  const out = new Float32Array(B * H * L2 * W2);
+  for (let bh = 0; bh < B * H; bh++) for (let i = 0; i < L2; i++) for (let c = 0; c < W2; c++) out[(bh * L2 + i) * W2 + c] = t.data[(bh * L + i + from) * W + c + (square ? from : 0)]!;
+  return tensor(t.dtype, [B, H, L2, W2], out);
+}
+
+/**
+ * Splits ours' gain over the dense baseline on a layout with DEAD padding into fusion, tile
+ * skipping and dead rows (see the header): four sides timed in rounds, each checked first on the
+ * rows someone reads.
+ */
+async function splitGain(device: Device, lay: Layout, pair: { fused: Awaited<ReturnType<typeof compile>>; dense: Awaited<ReturnType<typeof compile>> }, opts: BenchOptions, log: Log): Promise<void> {
+  const { batch: B, heads: H, head: D } = ATTENTION_SHAPE;
+  const L = lay.L;
+  const from = Math.min(...lay.rows.map((r) => Math.min(...r.filter((x) => x.kind === "dead" && x.start === 0).map((x) => x.end))));
+  if (!(from > 0 && from < L)) throw new Error(`${lay.name}: no DEAD padding shared by every batch row to drop`);
+  const noSkip = await withFlashOptions({ ...flashOptionsFromEnv(), tileSkipping: false }, () => compile(layerGraph(B, H, L, D, false), { target: "wgsl", device }));
+  const live = await compile(layerGraph(B, H, L - from, D, true), { target: "wgsl", device });
+  log(`split, ${lay.name}: ours without tile skipping: ${noSkip.compiled.launches.map((l) => l.label).join("; ")}`);
+  log(`split, ${lay.name}: baseline on rows ${from}…${L - 1} (the padding both batch rows share dropped): ${live.compiled.launches.length} dispatches`);
+  const inputs = layoutInputs(lay);
+  const liveInputs: Record<string, RefTensor> = {};
+  for (const [name, t] of Object.entries(inputs.dense)) liveInputs[name] = name === "mask" ? sliceRows(t, from, true) : name === "positions" || t.shape.length === 4 ? sliceRows(t, from) : t;
+  const runners = [
+    await LaunchRunner.create(pair.fused, inputs.fused, {}),
+    await LaunchRunner.create(noSkip, inputs.fused, {}),
+    await LaunchRunner.create(pair.dense, inputs.dense, {}),
+    await LaunchRunner.create(live, liveInputs, {}),
+  ];
+  try {
+    for (const r of runners) await r.dispatch();
+    const outs = await Promise.all(runners.map(async (r) => (await r.read("y")).data));
+    const want = liveRows(lay, outs[2]!);
+    // The live baseline's rows are the full rows from `from` on: pad them back to [B, H, L, D] with zeros.
+    const padded = new Float32Array(B * H * L * D);
+    for (let bh = 0; bh < B * H; bh++) padded.set(outs[3]!.subarray(bh * (L - from) * D, (bh + 1) * (L - from) * D), (bh * L + from) * D);
+    for (const [what, got] of [["ours without tile skipping", outs[1]!], ["baseline on live rows", padded]] as const) {
+      const { err, scale } = maxAbsDiff(liveRows(lay, got), want);
+      log(`split, ${lay.name}: check ${what}: max |diff| = ${err.toExponential(2)} (max |baseline| ${scale.toFixed(3)})`);
+      if (!(err <= 1e-3 * Math.max(1, scale))) throw new Error(`${lay.name}: ${what} differs from the baseline by ${err}`);
+    }
+    const [ours, oursNoSkip, dense, denseLive] = await timeRounds(runners.map((r) => () => r.dispatch()), opts) as [Timing, Timing, Timing, Timing];
+    log(`split, ${lay.name}: ours ${describeTiming(ours)}`);
+    log(`split, ${lay.name}: ours, no tile skipping ${describeTiming(oursNoSkip)}`);
+    log(`split, ${lay.name}: baseline ${describeTiming(dense)}`);
+    log(`split, ${lay.name}: baseline, live rows ${describeTiming(denseLive)}`);
+    const part = (name: string, a: Timing, b: Timing): void => log(`split, ${lay.name}: ${name} ${describeRatio(a.median / b.median, roundRatios(a, b))}`);
+    part("total (baseline / ours)", dense, ours);
+    part("fusion (baseline / ours without skipping)", dense, oursNoSkip);
+    part("tile skipping (ours without skipping / ours)", oursNoSkip, ours);
+    part("dead rows in the baseline (baseline / baseline on live rows)", dense, denseLive);
+    part("ours against the live-rows baseline", denseLive, ours);
+    log(`split, ${lay.name}: ${hostLoad()}`);
+  } finally {
+    noSkip.dispose();
+    live.dispose();
   }
 }
