@@ -49,7 +49,20 @@ test("dumpAfter takes a list, a comma-separated string, or all", () => {
   assert.deepEqual(names(["verify", "dce"]), ["verify", "dce"]);
   assert.deepEqual(names("simplify, dce"), ["simplify", "dce"]);
   assert.deepEqual(names("all"), ["verify", "simplify", "dce"]);
-  assert.throws(() => names("simplfy"), /unknown pass 'simplfy'/);
+  assert.throws(() => names("simplfy"), /unknown pass 'simplfy' \(this pipeline runs: verify, simplify, dce\)/);
+  // A registered pass this pipeline does not run would dump nothing: refused too.
+  assert.throws(() => names("cse"), /pass 'cse' is not in this pipeline \(this pipeline runs: verify, simplify, dce\)/);
+});
+
+test("an unknown pass is refused before any pass runs", () => {
+  const ran: string[] = [];
+  const name = `spy-${seed}`;
+  registerPass(name, (g) => {
+    ran.push(name);
+    return g;
+  });
+  assert.throws(() => runPipeline(small(), [name, "nope"]), /unknown pass 'nope'/);
+  assert.deepEqual(ran, []);
 });
 
 test("the rewrite log is tagged with its pass; notes report what passes did", () => {
