@@ -55,8 +55,10 @@ export class VerifyError extends Error {
   }
 }
 
-/** Graph, output, input and param names: a letter or '_', then letters, digits, '_' and '.'. */
+/** Output, input and param names: a letter or '_', then letters, digits, '_' and '.'. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+/** Graph names may also hold '-': graphs are named after models ("showo-tiny"); the printer quotes them. */
+const GRAPH_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export function verify(graph: Graph): void {
   const src = positions.get(graph);
@@ -64,7 +66,7 @@ export function verify(graph: Graph): void {
     throw new VerifyError(graph.name, reason, at);
   };
   const atNode = (n: Node) => src?.nodes.get(n);
-  if (!NAME.test(graph.name)) fail(`graph name ${JSON.stringify(graph.name)} must match ${NAME}`, src?.name);
+  if (!GRAPH_NAME.test(graph.name)) fail(`graph name ${JSON.stringify(graph.name)} must match ${GRAPH_NAME}`, src?.name);
 
   // Declared leaves: the right op, a valid name, each name once.
   const declared = new Map<string, string>();

@@ -76,3 +76,16 @@ test("unknown ops and wrong arity", () => {
   fails(new Graph("g", [x], [], out(makeNode("frobnicate", [x], {}, "f32", [3, 5]))), /%0 = frobnicate\(%x\) : f32\[3, 5\]: unknown op 'frobnicate'/);
   fails(new Graph("g", [x], [], out(makeNode("neg", [x, x], {}, "f32", [3, 5]))), /takes 1 input, got 2/);
 });
+
+test("every registered model's graph verifies and round-trips through the text form under its own name", async () => {
+  const { MODELS } = await import("../../models/index.ts");
+  const { print } = await import("../../compiler/ir/text.ts");
+  for (const [name, entry] of Object.entries(MODELS)) {
+    const g = entry.build({}).graph;
+    verify(g);
+    const text = print(g);
+    const [back] = parseModule(text, name);
+    verify(back!);
+    assert.equal(print(back!), text, `${name}: print∘parse changed the text`);
+  }
+});
