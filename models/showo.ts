@@ -22,13 +22,14 @@ import { trace } from "../compiler/dsl/trace.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
 import type { PhiConfig } from "./phi_block.ts";
 import { PhiBlock, headDim, rotaryDim } from "./phi_block.ts";
-import type { VocabLayout } from "./showo-vocab.ts";
+import type { ShowoLayout } from "./showo-layout.ts";
+import { imageGrid } from "./showo-layout.ts";
 import { SHOWO_VOCAB, vocabIds } from "./showo-vocab.ts";
 
 /** The text tokenizer a config's text ids come from (runtime/tokenizer: phi.ts, words.ts). */
 export type TextTokenizerName = "phi" | "shapes-words";
 
-export interface ShowoConfig extends PhiConfig, VocabLayout {
+export interface ShowoConfig extends PhiConfig, ShowoLayout {
   readonly name: string;
   /** Number of decoder layers. */
   readonly layers: number;
@@ -100,17 +101,7 @@ export function checkShowoConfig(cfg: ShowoConfig): void {
   if (!Number.isInteger(cfg.layers) || cfg.layers < 1) throw new Error(`${cfg.name}: layers must be a positive integer, got ${cfg.layers}`);
 }
 
-/** Side of the square code grid: √N. */
-export function imageGrid(cfg: ShowoConfig): number {
-  const s = Math.round(Math.sqrt(cfg.imageTokens));
-  if (s * s !== cfg.imageTokens) throw new Error(`${cfg.name}: ${cfg.imageTokens} image tokens do not form a square grid`);
-  return s;
-}
-
-/** Length of a T2I sequence: (textBudget + 1) + [SOI] + N + [EOI]; 387 at 256 px, 1155 at 512 px. */
-export function t2iSeqLen(cfg: ShowoConfig): number {
-  return cfg.textBudget + 1 + cfg.imageTokens + 2;
-}
+export { imageGrid, t2iSeqLen } from "./showo-layout.ts";
 
 /** PhiModel: token embedding, the decoder layers, the final LayerNorm. */
 export class PhiModel extends Module {

@@ -9,8 +9,8 @@
 // starts at int(round((H − R)/2)) with Python's round, which sends halves to the even neighbour
 // (a 21-wide image cropped to 16 starts at column 2, not 3).
 
-import type { Image } from "../image.ts";
-import { checkSides, resizeAndCrop, toSigned } from "../image.ts";
+import type { Image } from "../image-data.ts";
+import { checkSides, resizeAndCrop, toSigned } from "../image-data.ts";
 
 /** The resize-and-crop geometry of image_transform, on pixels in [0, 255]. */
 export function resizeAndCropForMmu(img: Image, resolution: number): Image {

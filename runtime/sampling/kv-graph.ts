@@ -34,8 +34,9 @@ import { headDim, rotaryDim } from "../../models/phi_block.ts";
 import type { Showo, ShowoConfig } from "../../models/showo.ts";
 
 /** Segment slots of the prefill and decode graphs: MMU span + right padding; padding gap + unwritten slots. */
-export const PREFILL_SEGMENT_SLOTS = 2;
-export const DECODE_SEGMENT_SLOTS = 2;
+import { DECODE_SEGMENT_SLOTS, PREFILL_SEGMENT_SLOTS } from "./mmu-decode.ts";
+
+export { DECODE_SEGMENT_SLOTS, PREFILL_SEGMENT_SLOTS };
 
 export interface KvGraphOptions {
   readonly batch: number;

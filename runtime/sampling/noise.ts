@@ -7,54 +7,12 @@
 // (s·N + n)·2 + k with key (seed mod 2³², ⌊seed / 2³²⌋): the `random` op's uniform of shape
 // [steps, N, 2] with stream b. A row's noise depends on its row index, not on the batch size.
 
-import { philoxBits, uniformFromBits } from "../../compiler/ir/philox.ts";
 import type { NpyArray } from "../npy.ts";
 import { describeNpy, readNpy } from "../npy.ts";
+import type { NoiseShape, SamplingNoise } from "./noise-data.ts";
 
-export interface NoiseShape {
-  readonly steps: number;
-  readonly batch: number;
-  /** Image tokens per row. */
-  readonly tokens: number;
-}
-
-/** Uniforms [steps, batch, N, 2] as float32 values. */
-export interface SamplingNoise extends NoiseShape {
-  readonly data: Float32Array;
-}
-
-export function noiseIndex(n: NoiseShape, step: number, row: number, token: number, which: 0 | 1): number {
-  return ((step * n.batch + row) * n.tokens + token) * 2 + which;
-}
-
-/** The largest noise tensor a run may ask for (1 GiB of f32: far beyond any useful step count). */
-export const MAX_NOISE_BYTES = 2 ** 30;
-
-/** Refuses a noise shape too large to allocate, naming the sizes (before any work). */
-export function checkNoiseShape(shape: NoiseShape): void {
-  const bytes = shape.steps * shape.batch * shape.tokens * 2 * 4;
-  if (!(bytes <= MAX_NOISE_BYTES)) {
-    throw new Error(`the sampling noise for ${shape.steps} steps × ${shape.batch} rows × ${shape.tokens} image tokens × 2 would be ${(bytes / 2 ** 30).toFixed(1)} GiB (at most ${MAX_NOISE_BYTES / 2 ** 30} GiB): lower --steps or the batch`);
-  }
-}
-
-/** Philox uniforms for a seed (a non-negative integer below 2⁵³). */
-export function philoxNoise(seed: number, shape: NoiseShape): SamplingNoise {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
-  checkNoiseShape(shape);
-  const k0 = seed % 0x100000000, k1 = Math.floor(seed / 0x100000000);
-  const data = new Float32Array(shape.steps * shape.batch * shape.tokens * 2);
-  for (let s = 0; s < shape.steps; s++) {
-    for (let b = 0; b < shape.batch; b++) {
-      for (let n = 0; n < shape.tokens; n++) {
-        for (const k of [0, 1] as const) {
-          data[noiseIndex(shape, s, b, n, k)] = uniformFromBits(philoxBits(k0, k1, (s * shape.tokens + n) * 2 + k, b));
-        }
-      }
-    }
-  }
-  return { ...shape, data };
-}
+export type { NoiseShape, SamplingNoise } from "./noise-data.ts";
+export { MAX_NOISE_BYTES, checkNoiseShape, clampedLog, gumbel, noiseIndex, philoxNoise } from "./noise-data.ts";
 
 /** Checks a noise array: float32 [steps, batch, N, 2], every value strictly inside (0, 1). */
 export function checkNoise(a: NpyArray, shape: NoiseShape, what = "noise"): SamplingNoise {
@@ -77,12 +35,3 @@ export function readNoise(path: string, shape: NoiseShape): SamplingNoise {
   return checkNoise(readNpy(path), shape, path);
 }
 
-/** log clamped at 1e-20, as Show-o's sampling.log. */
-export function clampedLog(x: number): number {
-  return Math.log(Math.max(x, 1e-20));
-}
-
-/** Gumbel noise from a uniform: −log(−log u), both logs clamped at 1e-20 (Show-o's gumbel_noise). */
-export function gumbel(u: number): number {
-  return -clampedLog(-clampedLog(u));
-}

@@ -48,14 +48,10 @@ import type { VocabLayout } from "../../models/showo-vocab.ts";
 import { vocabIds } from "../../models/showo-vocab.ts";
 import { headDim, rotaryDim } from "../../models/phi_block.ts";
 import { block, kvCacheNames, merge, qkv } from "./kv-graph.ts";
+import { T2I_SEGMENT_SLOTS, imageRows, imageStart, textRows } from "./t2i-layout.ts";
 
-/** Segment slots of a T2I row: PAD (left padding) and SPAN ([SOI, EOI]). */
-export const T2I_SEGMENT_SLOTS = 2;
-
-/** Index of the first image token in a T2I row: text block (T + 1), then [SOI]. */
-export function imageStart(cfg: ShowoConfig): number {
-  return cfg.textBudget + 2;
-}
+export type { T2IBatchLayout, T2ILayoutOptions } from "./t2i-layout.ts";
+export { DROP_GRANULE, T2I_SEGMENT_SLOTS, imageRows, imageStart, leadingPads, t2iBatchLayout, textRows } from "./t2i-layout.ts";
 
 /** Image-code logits of a T2I batch: inputs ids, positions, segments; output `logits` f32[B, N, C]. */
 export function t2iLogitsGraph(cfg: ShowoConfig, batch: number | string, model: Showo = new Showo(cfg)): Graph {
@@ -81,66 +77,6 @@ function imageLogits(cfg: ShowoConfig, model: Showo, img: Tensor): Tensor {
   const w = model.lm_head.weight.slice(0, IMAGE_OFFSET, IMAGE_OFFSET + cfg.codebookSize);
   const b = model.lm_head.bias!.slice(0, IMAGE_OFFSET, IMAGE_OFFSET + cfg.codebookSize);
   return x.matmul(w, { transposeB: true }).add(b).cast("f32");
-}
-
-/** Rows of the text block P = T + 1 (pads, [T2I], BOS, text, EOS): the prefix's rows and the cached keys. */
-export function textRows(cfg: ShowoConfig): number {
-  return cfg.textBudget + 1;
-}
-
-/** Rows of the image segment M = N + 2 ([SOI], image tokens, [EOI]): what a reuse step computes. */
-export function imageRows(cfg: ShowoConfig): number {
-  return cfg.imageTokens + 2;
-}
-
-/**
- * Leading pads dropped from a batch are rounded down to a multiple of this, so that nearby caption
- * lengths share one compiled graph pair (P' takes at most ⌈P / 8⌉ values: 17 for a text budget of 128).
- */
-export const DROP_GRANULE = 8;
-
-/** Leading [PAD]s of a row. */
-export function leadingPads(row: readonly number[], layout: Partial<VocabLayout> = {}): number {
-  const { PAD } = vocabIds(layout);
-  let n = 0;
-  while (n < row.length && row[n] === PAD) n++;
-  return n;
-}
-
-export interface T2ILayoutOptions {
-  /** Cut the batch's common left padding (default true). */
-  readonly dropPadding?: boolean;
-  /** Round the dropped count down to a multiple of this (default DROP_GRANULE; 1 drops all common padding). */
-  readonly granule?: number;
-  /** Mark the remaining pads DEAD instead of PAD (default true). */
-  readonly deadPads?: boolean;
-}
-
-/** How a batch of T2I rows runs with reuse: rows' first `dropped` ids cut, P' = textLen text rows, segments of the cut rows. */
-export interface T2IBatchLayout {
-  /** d: leading pads cut from every row. */
-  readonly dropped: number;
-  /** P' = P − d: the prefix's rows and the cached keys per layer. */
-  readonly textLen: number;
-  /** Leading pads of each row (before the cut). */
-  readonly pads: readonly number[];
-  /** Whether the remaining pads are DEAD (else PAD). */
-  readonly deadPads: boolean;
-  /** Segments of each row without its first d ids (coordinates shifted by −d): length P' + M. */
-  readonly segments: readonly Segment[][];
-}
-
-/** The layout of a batch of T2I rows for the reuse graphs (see the file header). */
-export function t2iBatchLayout(cfg: ShowoConfig, rows: readonly (readonly number[])[], opts: T2ILayoutOptions = {}): T2IBatchLayout {
-  const P = textRows(cfg), granule = opts.granule ?? DROP_GRANULE;
-  if (!Number.isInteger(granule) || granule < 1) throw new Error(`T2I layout: granule must be a positive integer, got ${granule}`);
-  if (rows.length < 1) throw new Error("T2I layout: no rows");
-  const pads = rows.map((r) => leadingPads(r, cfg));
-  // At least [T2I] BOS EOS follow the pads, so d < P and P' ≥ 1.
-  const common = Math.min(...pads, P - 1);
-  const dropped = (opts.dropPadding ?? true) ? Math.floor(common / granule) * granule : 0;
-  const deadPads = opts.deadPads ?? true;
-  return { dropped, textLen: P - dropped, pads, deadPads, segments: rows.map((r) => segmentsFromIds(r.slice(dropped), "t2i", { deadPads, vocab: cfg })) };
 }
 
 /** The text-prefix graph (see the file header): per-layer K/V of the last `rows` rows of the text block (P' = P − d; default all P), f32[B, nh, P', hd]. */

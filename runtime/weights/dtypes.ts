@@ -4,7 +4,6 @@
 // (MAGVIT's quantize.power_vals). Values are converted chunk by chunk, so a tensor is never held
 // twice in full.
 
-import { endianness } from "node:os";
 
 export type StDType = "F32" | "F16" | "BF16" | "I64" | "I32";
 export const ST_DTYPES: readonly StDType[] = ["F32", "F16", "BF16", "I64", "I32"];
@@ -27,7 +26,8 @@ export function isStFloat(d: StDType): boolean {
   return d === "F32" || d === "F16" || d === "BF16";
 }
 
-if (endianness() !== "LE") throw new Error("safetensors data is little-endian; this platform is big-endian, which is not supported");
+// Typed arrays use the platform's byte order (no node:os here: the browser run-time shares this file).
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error("safetensors data is little-endian; this platform is big-endian, which is not supported");
 
 /**
  * Decode `count` elements from `bytes` (which must start at a multiple of 8 in its buffer) into
