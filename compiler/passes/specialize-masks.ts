@@ -24,7 +24,7 @@
 
 import { apply } from "../ir/build.ts";
 import type { Graph, Node } from "../ir/graph.ts";
-import { DEFAULT_ATTENTION_TILES, attentionTiles } from "../kernels/builders/flash-plan.ts";
+import { DEFAULT_ATTENTION_TILES, attentionOperands, attentionTiles, gradOperands } from "../kernels/builders/flash-plan.ts";
 import type { TargetCaps } from "../kernels/target.ts";
 import type { Rule, RewriteOptions } from "./rewrite.ts";
 import { rewrite } from "./rewrite.ts";
@@ -63,9 +63,8 @@ export function specializeMasksRule(opts: SpecializeMasksOptions = {}): Rule {
     name: "specialize-masks",
     root: "attention_qknorm",
     apply: (n) => {
-      if (n.inputs.length !== 9) return null; // no segments, or lists already there
-      const [q, k, v] = n.inputs as [Node, Node, Node];
-      const seg = n.inputs[8]!;
+      const { q, k, v, segments: seg, lists: has } = attentionOperands(n);
+      if (!seg || has) return null; // no segments, or lists already there
       const lq = q.shape[2]!, lk = k.shape[2]!;
       if (typeof lq !== "number" || typeof lk !== "number") return { noMatch: `lengths ${lq}, ${lk} are symbolic: bind dims first` };
       const { tileQ, tileK } = tilesFor(opts, ...dimsOf(q, v, seg));
@@ -75,21 +74,21 @@ export function specializeMasksRule(opts: SpecializeMasksOptions = {}): Rule {
   };
 }
 
-/** Lists for the backward ops (with segments and without lists: 6 inputs). */
+/** Lists for the backward ops (with segments and without lists). */
 export function specializeGradMasksRule(opts: SpecializeMasksOptions = {}): Rule {
   return {
     name: "specialize-masks-backward",
     root: ["attention_grad_q", "attention_grad_kv"],
     apply: (n) => {
-      if (n.inputs.length !== 6) return null; // no segments, or lists already there
-      const [q, k, v] = n.inputs as [Node, Node, Node];
+      const { q, k, v, segments: seg, lists: has } = gradOperands(n);
+      if (!seg || has) return null; // no segments, or lists already there
       const lq = q.shape[2]!, lk = k.shape[2]!;
       if (typeof lq !== "number" || typeof lk !== "number") return { noMatch: `lengths ${lq}, ${lk} are symbolic: bind dims first` };
-      const { tileQ, tileK } = tilesFor(opts, ...dimsOf(q, v, n.inputs[5]!));
+      const { tileQ, tileK } = tilesFor(opts, ...dimsOf(q, v, seg));
       // grad_q shares the forward's lists (key tiles from the end); grad_kv owns key tiles from
       // key 0 and walks the transposed lists.
       const transpose = n.op === "attention_grad_kv";
-      const lists = apply("block_lists", [n.inputs[5]!], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]!, ...(transpose ? { transpose } : { keys_from_end: true }) });
+      const lists = apply("block_lists", [seg], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]!, ...(transpose ? { transpose } : { keys_from_end: true }) });
       return apply(n.op, [...n.inputs, lists], { ...n.attrs, tile_q: tileQ, tile_k: tileK, ...(transpose ? {} : { keys_from_end: true }) }, n.loc);
     },
   };

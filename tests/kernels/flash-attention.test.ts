@@ -73,15 +73,15 @@ const TOL_ROT = 1e-3, TOL = 3e-4;
  * Compiles `g` with `rows` query rows per invocation of the row form and `groups` query tiles per
  * workgroup when given (FlashOptions).
  */
-async function compileRows(g: Graph, rows?: 1 | 2 | 4, groups?: number): ReturnType<typeof compile> {
-  const opts: Partial<FlashOptions> = { ...(rows !== undefined ? { rowsPerInvocation: rows } : {}), ...(groups !== undefined ? { queryTilesPerWorkgroup: groups } : {}) };
+async function compileRows(g: Graph, rows?: 1 | 2 | 4, groups?: number, extra: Partial<FlashOptions> = {}): ReturnType<typeof compile> {
+  const opts: Partial<FlashOptions> = { ...(rows !== undefined ? { rowsPerInvocation: rows } : {}), ...(groups !== undefined ? { queryTilesPerWorkgroup: groups } : {}), ...extra };
   return await withFlashOptions(opts, () => compile(g, { target: "wgsl", device: dev.get() }));
 }
 
 /** The flash kernel's label must match `label` (the form chosen) when given. */
-async function checkLayouts(what: string, B: number, H: number, L: number, D: number, layouts: Segment[][][], rows?: 1 | 2 | 4, groups?: number, label?: RegExp): Promise<void> {
+async function checkLayouts(what: string, B: number, H: number, L: number, D: number, layouts: Segment[][][], rows?: 1 | 2 | 4, groups?: number, label?: RegExp, extra: Partial<FlashOptions> = {}): Promise<void> {
   const g = qknormGraph(B, H, L, D);
-  const exe = await compileRows(g, rows, groups);
+  const exe = await compileRows(g, rows, groups, extra);
   try {
     const kinds = exe.compiled.launches.map((l) => l.kernel.name);
     const flashLabel = exe.compiled.launches.find((l) => l.kernel.name === "attention_qknorm_flash")?.label ?? "";
@@ -169,6 +169,13 @@ test("query tiles grouped per workgroup (one normalized K chunk for all, the uni
   await checkLayouts("4 rows, 2 tiles per workgroup", 2, 2, L, 64, layouts(), 4, 2, grouped(2));
   await checkLayouts("1 row, 3 tiles per workgroup", 2, 2, L, 64, layouts(), 1, 3, grouped(3));
   await checkLayouts("4 rows, single tile", 2, 2, L, 64, layouts(), 4, 1, /^(?!.*query tiles per workgroup)/);
+});
+
+test("tile skipping off (the lists not read, every key through the masked loop): the same results, DEAD rows zeros; T2I DEAD and MMU at head 64 (subgroup rows where the adapter has them) and 16 (blocked), L = 70", dev.skip, async () => {
+  const L = 70;
+  for (const D of [64, 16]) {
+    await checkLayouts(`no tile skipping, head ${D}`, 2, 2, L, D, [[t2i(L, 20, randInt(rng, 33, 45), "dead"), mmu(randInt(rng, 5, 60))]], undefined, undefined, /every key masked \(no lists\)/, { tileSkipping: false });
+  }
 });
 
 test("MMU, LM and a mixed batch at head size 64, L = 70", dev.skip, async () => {

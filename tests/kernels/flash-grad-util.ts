@@ -12,6 +12,7 @@ import { packSegments } from "../../compiler/ir/mask.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { withFlashOptions } from "../../compiler/kernels/builders/flash-attention.ts";
+import type { FlashOptions } from "../../compiler/kernels/builders/flash-plan.ts";
 import { compile } from "../../runtime/executable.ts";
 import { assertClose } from "../backends/util.ts";
 import type { Device } from "../../runtime/device.ts";
@@ -54,15 +55,15 @@ export function inputsFor(s: Shape, rows: Segment[][] | null, rng: Rng): Record<
 /** Which backward form: "rows" (the subgroup row form, the default for big problems where subgroups allow) or "rowwise" (one row per invocation). */
 export type Form = "rows" | "rowwise";
 
-export async function compileForm(device: Device, g: Graph, form: Form): ReturnType<typeof compile> {
+export async function compileForm(device: Device, g: Graph, form: Form, extra: Partial<FlashOptions> = {}): ReturnType<typeof compile> {
   // The test shapes are below bigAttention's size, where the row form is not the default: force it.
-  return await withFlashOptions({ gradRows: form === "rows" }, () => compile(g, { target: "wgsl", device }));
+  return await withFlashOptions({ gradRows: form === "rows", ...extra }, () => compile(g, { target: "wgsl", device }));
 }
 
 /** Compiles the backward of `s` in `form` and compares it with the reference on each layout (null: no segments). */
-export async function check(device: Device, rng: Rng, seed: number, what: string, s: Shape, layouts: (Segment[][] | null)[], form: Form = "rows"): Promise<void> {
+export async function check(device: Device, rng: Rng, seed: number, what: string, s: Shape, layouts: (Segment[][] | null)[], form: Form = "rows", extra: Partial<FlashOptions> = {}): Promise<void> {
   const g = gradGraph(s);
-  const exe = await compileForm(device, g, form);
+  const exe = await compileForm(device, g, form, extra);
   try {
     const kinds = exe.compiled.launches.map((l) => l.kernel.name);
     for (const name of ["attention_grad_q_flash", "attention_grad_kv_flash"]) assert.ok(kinds.includes(name), `${what}: kernels ${kinds.join(", ")}`);

@@ -20,6 +20,8 @@
 //   attention_grad_q / attention_grad_kv: with segments (lists and transposed lists), small
 //     (one row per invocation) and big (sg8: the subgroup row form), with the lse cotangent;
 //     causal without segments (small, and big on sg8), non-causal, decode-shaped.
+//   with FlashOptions.tileSkipping off: attention_qknorm small (every target) and the backward
+//     (WGSL without subgroups): the lists are not read, every key through the masked loop.
 // A file holds every launch of the graph (block_lists included), each headed by its index,
 // grid, label and parameters: tests/kernels/snapshots/flash/<case>.<caps>.<wgsl|cu>.
 
@@ -32,6 +34,8 @@ import { apply, input } from "../../compiler/ir/build.ts";
 import { Graph } from "../../compiler/ir/graph.ts";
 import type { TargetCaps } from "../../compiler/kernels/target.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
+import { withFlashOptions } from "../../compiler/kernels/builders/flash-attention.ts";
+import type { FlashOptions } from "../../compiler/kernels/builders/flash-plan.ts";
 import { lower } from "../../runtime/executable.ts";
 
 const SNAPSHOTS = new URL("./snapshots/flash/", import.meta.url);
@@ -83,11 +87,12 @@ function grads(B: number, H: number, lq: number, lk: number, D: number, causal: 
 
 const ALL = ["sg8", "nosg", "cuda"] as const;
 /** Case name → graph and the caps it is lowered for (the big shapes only where they pick another form). */
-const CASES: Readonly<Record<string, readonly [() => Graph, readonly string[]]>> = {
+const CASES: Readonly<Record<string, readonly [() => Graph, readonly string[], Partial<FlashOptions>?]>> = {
   qknorm_small: [() => qknorm(2, 2, 37, 64, 32, false), ALL],
   qknorm_small_lse: [() => qknorm(2, 2, 37, 64, 32, true), ALL],
   qknorm_big: [() => qknorm(1, 32, 130, 64, 32, false), ["sg8", "sg8_16k", "sg8to32"]],
   qknorm_big_lse: [() => qknorm(1, 32, 130, 64, 32, true), ["sg8"]],
+  qknorm_small_noskip: [() => qknorm(2, 2, 37, 64, 32, false), ALL, { tileSkipping: false }],
   qknorm_head20: [() => qknorm(2, 2, 37, 20, 10, false), ALL],
   qknorm_head96_lse: [() => qknorm(1, 2, 37, 96, 20, true), ALL],
   attn_causal: [() => plain(1, 2, 37, 37, 32, true, false), ALL],
@@ -100,6 +105,7 @@ const CASES: Readonly<Record<string, readonly [() => Graph, readonly string[]]>>
   grad_small: [() => grads(2, 2, 37, 37, 64, true, true, true), ALL],
   grad_big: [() => grads(1, 32, 130, 130, 64, true, true, true), ["sg8"]],
   grad_big_causal: [() => grads(1, 32, 130, 130, 64, true, false, false), ["sg8"]],
+  grad_small_noskip: [() => grads(2, 2, 37, 37, 64, true, true, true), ["nosg"], { tileSkipping: false }],
   grad_causal: [() => grads(1, 2, 37, 37, 64, true, false, false), ALL],
   grad_dense: [() => grads(1, 2, 37, 37, 32, false, false, false), ALL],
   grad_decode: [() => grads(2, 1, 5, 37, 64, true, true, false), ALL],
@@ -116,11 +122,11 @@ function generated(graph: Graph, caps: TargetCaps): string {
   ].join("\n")).join("\n");
 }
 
-const runs = Object.entries(CASES).flatMap(([name, [, caps]]) => caps.map((c) => [name, c, CAPS[c]!] as const));
-for (const [name, capsName, caps] of runs) {
+const runs = Object.entries(CASES).flatMap(([name, [, caps, opts]]) => caps.map((c) => [name, c, CAPS[c]!, opts ?? {}] as const));
+for (const [name, capsName, caps, opts] of runs) {
   const file = `${name}.${capsName}.${caps.target === "cuda" ? "cu" : "wgsl"}`;
-  test(`flash codegen snapshot ${file}`, () => {
-    const text = generated(CASES[name]![0](), caps);
+  test(`flash codegen snapshot ${file}`, async () => {
+    const text = await withFlashOptions(opts, async () => generated(CASES[name]![0](), caps));
     const path = new URL(file, SNAPSHOTS);
     if (UPDATE) {
       mkdirSync(SNAPSHOTS, { recursive: true });

@@ -16,7 +16,6 @@
 // holds the row's log-sum-exp (m + log ℓ of the scaled, masked scores; the mask value when empty).
 // The flash kernels (flash-attention.ts) serve the sizes that fit them; this is the fallback.
 
-import type { Node } from "../../ir/graph.ts";
 import { SEG_DEAD, SEG_GLOBAL, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
@@ -28,6 +27,7 @@ import { KernelContext, iadd, idiv, imod, imul } from "../emit.ts";
 import type { Expr } from "../kernel-ir.ts";
 import { registerBuilder } from "../schedule.ts";
 import type { TargetCaps } from "../target.ts";
+import { attentionOperands } from "./flash-plan.ts";
 
 /** Invocations per workgroup (a power of two: the reductions halve it). */
 const WG = 64;
@@ -39,7 +39,7 @@ const REAL = MASKED / 2;
 
 export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const root = group.root;
-  const [q, k, v, seg] = root.inputs as [Node, Node, Node, Node | undefined];
+  const { q, k, v, segments: seg } = attentionOperands(root);
   const [B, H, Lq, D] = concreteShape(q.shape) as [number, number, number, number];
   const Lk = concreteShape(k.shape)[2]!;
   const Dv = concreteShape(v.shape)[3]!;
