@@ -41,7 +41,7 @@ import { trace } from "../compiler/dsl/trace.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
 import type { Segment } from "../compiler/ir/mask.ts";
 import { denseMask, packSegments } from "../compiler/ir/mask.ts";
-import { TILE_EMPTY, TILE_FULL, TILE_PARTIAL, blockLists, tileCount } from "../compiler/ir/ops/attention_qknorm.ts";
+import { TILE_EMPTY, TILE_FULL, TILE_PARTIAL, blockLists, tileCount } from "../compiler/ir/ops/attention-qknorm.ts";
 import type { RefTensor } from "../compiler/ir/ref.ts";
 import { tensor } from "../compiler/ir/ref.ts";
 import { DEFAULT_TILES } from "../compiler/passes/specialize-masks.ts";

@@ -1,5 +1,5 @@
 // block: one Phi-style transformer block (QK-Norm, partial rotary, parallel residual) compiled by
-// us from models/phi_block.ts, against the same block written with TensorFlow.js ops on its WebGPU
+// us from models/phi-block.ts, against the same block written with TensorFlow.js ops on its WebGPU
 // backend, same process, same Dawn GPU object, same random weights. Forward only.
 //
 // shapes: x f32[1, L, 256], positions i32[L] → out f32[1, L, 256], loss = mean(out²) f32[];
@@ -26,8 +26,8 @@ import { run as runReference } from "../backends/reference/interpreter.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
 import type { RefTensor } from "../compiler/ir/ref.ts";
 import { concreteShape } from "../compiler/ir/types.ts";
-import type { PhiConfig } from "../models/phi_block.ts";
-import { headDim, phiBlockGraph, rotaryDim } from "../models/phi_block.ts";
+import type { PhiConfig } from "../models/phi-block.ts";
+import { headDim, phiBlockGraph, rotaryDim } from "../models/phi-block.ts";
 import { compile } from "../runtime/executable.ts";
 import { LaunchRunner } from "./launches.ts";
 import type { BenchOptions, Log, ResultLine, TfWebgpu } from "./util.ts";

@@ -45,7 +45,7 @@ import type { TrainStep } from "../compiler/passes/adamw.ts";
 import { grad, gradName } from "../compiler/passes/autodiff.ts";
 import { Magvit2, getMagvit2Config } from "../models/magvit2.ts";
 import { magvit2LossGraph } from "../models/magvit2-loss.ts";
-import { headDim, phiBlockGraph, rotaryDim } from "../models/phi_block.ts";
+import { headDim, phiBlockGraph, rotaryDim } from "../models/phi-block.ts";
 import { SHOWO_TINY, Showo, t2iSeqLen } from "../models/showo.ts";
 import { DEFAULT_COEFFICIENTS, showoLossGraph } from "../models/showo-loss.ts";
 import type { ShowoBatchLayout } from "../models/showo-loss.ts";

@@ -4,7 +4,7 @@
 // shapes: ids i32[B, L], positions i32[L], segments i32[B, S, 3] → logits f32[B, L, V]
 //
 //   h      = embed_tokens[ids]                          [B, L, H]   (no learned positions)
-//   h      = layer_i(h, positions, segments)            24 parallel Phi blocks (models/phi_block.ts):
+//   h      = layer_i(h, positions, segments)            24 parallel Phi blocks (models/phi-block.ts):
 //                                                       h + Attn(LN h) + MLP(LN h), QK-Norm before
 //                                                       split-half partial RoPE, scale 1/√head_dim
 //   h      = final_layernorm(h)
@@ -20,8 +20,8 @@ import { Embedding, LayerNorm, Linear, Module, ModuleList } from "../compiler/ds
 import type { Tensor } from "../compiler/dsl/tensor.ts";
 import { trace } from "../compiler/dsl/trace.ts";
 import type { Graph } from "../compiler/ir/graph.ts";
-import type { PhiConfig } from "./phi_block.ts";
-import { PhiBlock, headDim, rotaryDim } from "./phi_block.ts";
+import type { PhiConfig } from "./phi-block.ts";
+import { PhiBlock, headDim, rotaryDim } from "./phi-block.ts";
 import type { ShowoLayout } from "./showo-layout.ts";
 import { imageGrid } from "./showo-layout.ts";
 import { SHOWO_VOCAB, vocabIds } from "./showo-vocab.ts";

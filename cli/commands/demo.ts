@@ -42,8 +42,8 @@ import { getOp } from "../../compiler/ir/ops.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { concreteShape, formatType } from "../../compiler/ir/types.ts";
 import { grad } from "../../compiler/passes/autodiff.ts";
-import type { PhiConfig } from "../../models/phi_block.ts";
-import { PhiBlock, phiBlockGraph, rotaryDim } from "../../models/phi_block.ts";
+import type { PhiConfig } from "../../models/phi-block.ts";
+import { PhiBlock, phiBlockGraph, rotaryDim } from "../../models/phi-block.ts";
 
 export interface DemoOptions {
   readonly seed: number;

@@ -8,7 +8,7 @@
 // types and that line:
 //
 //   matmul: f32[2, 16, 64] and f32[32, 64]: inner dimensions 64 and 32 differ
-//     at models/phi_block.ts:42:17
+//     at models/phi-block.ts:42:17
 
 import { IRError, apply } from "../ir/build.ts";
 import type { AttrValue, Attrs, SourceLoc } from "../ir/graph.ts";

@@ -9,8 +9,8 @@ import "./ops/index.ts";
 import "./ops/contraction.ts";
 import "./ops/nn.ts";
 import "./ops/attention.ts";
-import "./ops/attention_qknorm.ts";
-import "./ops/attention_grad.ts";
+import "./ops/attention-qknorm.ts";
+import "./ops/attention-grad.ts";
 import "./ops/random.ts";
 import "./ops/gradient.ts";
 

@@ -2,7 +2,7 @@
 // (architecture.md principle 9), so its kernel normalizes and rotates q and k tiles as it loads
 // them and the normalized q and k are never stored.
 //
-// Pattern (what models/phi_block.ts traces, after split heads):
+// Pattern (what models/phi-block.ts traces, after split heads):
 //   attention(rotary(layer_norm(Q, wq, bq), pos), rotary(layer_norm(K, wk, bk), pos), V[, seg])
 //     → attention_qknorm(Q, K, V, wq, bq, wk, bk, pos[, seg])
 // Side conditions (each failure is a noMatch reason): both rotaries share positions, rotary_dim

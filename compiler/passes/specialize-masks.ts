@@ -10,7 +10,7 @@
 //
 // block_lists is a small kernel that classifies every (query tile, key tile) pair as empty, full
 // or partial from the segments tensor at run time (classifyTile in compiler/ir/ops/
-// attention_qknorm.ts, O(S³) per tile, never an L×L mask), so a new prompt's padding changes the
+// attention-qknorm.ts, O(S³) per tile, never an L×L mask), so a new prompt's padding changes the
 // lists and not the kernels. Layouts without segments need no lists: the flash kernel bounds a
 // causal walk itself and runs a non-causal one unmasked. The tiles come from the target's limits
 // (attentionTiles in compiler/kernels/builders/flash-plan.ts) when the pass is given its caps

@@ -29,8 +29,8 @@ import { trace } from "../../compiler/dsl/trace.ts";
 import { constant } from "../../compiler/ir/build.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { updateSlice } from "../../compiler/ir/ops/index.ts";
-import type { PhiAttention, PhiBlock } from "../../models/phi_block.ts";
-import { headDim, rotaryDim } from "../../models/phi_block.ts";
+import type { PhiAttention, PhiBlock } from "../../models/phi-block.ts";
+import { headDim, rotaryDim } from "../../models/phi-block.ts";
 import type { Showo, ShowoConfig } from "../../models/showo.ts";
 
 /** Segment slots of the prefill and decode graphs: MMU span + right padding; padding gap + unwritten slots. */

@@ -46,7 +46,7 @@ import type { Segment } from "../../compiler/ir/mask.ts";
 import { segmentsFromIds } from "../../models/showo-prompts.ts";
 import type { VocabLayout } from "../../models/showo-vocab.ts";
 import { vocabIds } from "../../models/showo-vocab.ts";
-import { headDim, rotaryDim } from "../../models/phi_block.ts";
+import { headDim, rotaryDim } from "../../models/phi-block.ts";
 import { block, kvCacheNames, merge, qkv } from "./kv-graph.ts";
 import { T2I_SEGMENT_SLOTS, imageRows, imageStart, textRows } from "./t2i-layout.ts";
 

@@ -19,8 +19,8 @@ import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, mk
 import { basename, dirname, join } from "node:path";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { SafetensorsFile } from "../weights/safetensors.ts";
-import type { TensorToWrite } from "../weights/safetensors_write.ts";
-import { writeSafetensors } from "../weights/safetensors_write.ts";
+import type { TensorToWrite } from "../weights/safetensors-write.ts";
+import { writeSafetensors } from "../weights/safetensors-write.ts";
 
 export const CHECKPOINT_FORMAT = "showo-train-checkpoint/1";
 export const MODEL_FILE = "model.safetensors";

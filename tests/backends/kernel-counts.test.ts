@@ -8,8 +8,8 @@ import { test } from "node:test";
 import { trace } from "../../compiler/dsl/trace.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
-import type { PhiConfig } from "../../models/phi_block.ts";
-import { phiBlockGraph } from "../../models/phi_block.ts";
+import type { PhiConfig } from "../../models/phi-block.ts";
+import { phiBlockGraph } from "../../models/phi-block.ts";
 import type { CompiledGraph } from "../../runtime/executable.ts";
 import { lower } from "../../runtime/executable.ts";
 

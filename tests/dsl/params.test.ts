@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { Embedding, LayerNorm, Linear, MLP, Module, ModuleList, initParams } from "../../compiler/dsl/nn.ts";
 import type { Tensor } from "../../compiler/dsl/tensor.ts";
 import { trace } from "../../compiler/dsl/trace.ts";
-import { PhiBlock } from "../../models/phi_block.ts";
+import { PhiBlock } from "../../models/phi-block.ts";
 
 class Attn extends Module {
   readonly q_proj: Linear;

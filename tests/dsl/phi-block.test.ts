@@ -12,8 +12,8 @@ import { allowed, packSegments } from "../../compiler/ir/mask.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { grad } from "../../compiler/passes/autodiff.ts";
-import type { PhiConfig } from "../../models/phi_block.ts";
-import { PhiBlock, phiBlockGraph } from "../../models/phi_block.ts";
+import type { PhiConfig } from "../../models/phi-block.ts";
+import { PhiBlock, phiBlockGraph } from "../../models/phi-block.ts";
 import { assertClose, freshSeed, geluTanh, layerLikeParams, layerNorm, linear } from "./manual.ts";
 
 const SEED = freshSeed();

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { callerLoc, parseFrame } from "../../compiler/dsl/loc.ts";
 import { ShapeError, Tensor } from "../../compiler/dsl/tensor.ts";
-import { BadProjection, badGraph, badMatmul } from "./fixtures/bad_model.ts";
+import { BadProjection, badGraph, badMatmul } from "./fixtures/bad-model.ts";
 
-const FIXTURE = "tests/dsl/fixtures/bad_model.ts";
-const SOURCE = readFileSync(new URL("./fixtures/bad_model.ts", import.meta.url), "utf8").split("\n");
+const FIXTURE = "tests/dsl/fixtures/bad-model.ts";
+const SOURCE = readFileSync(new URL("./fixtures/bad-model.ts", import.meta.url), "utf8").split("\n");
 
 /** 1-based line of the fixture holding `marker`. */
 function lineOf(marker: string): number {
@@ -65,7 +65,7 @@ test("nodes remember the line that built them", () => {
 test("stack frames parse in both of V8's forms", () => {
   assert.deepEqual(parseFrame("    at Linear.forward (file:///p/compiler/dsl/nn.ts:30:14)"), { path: "/p/compiler/dsl/nn.ts", line: 30, col: 14 });
   assert.deepEqual(parseFrame("    at file:///p/models/m.ts:5:3"), { path: "/p/models/m.ts", line: 5, col: 3 });
-  assert.deepEqual(parseFrame("    at new PhiBlock (/abs/models/phi_block.ts:7:9)"), { path: "/abs/models/phi_block.ts", line: 7, col: 9 });
+  assert.deepEqual(parseFrame("    at new PhiBlock (/abs/models/phi-block.ts:7:9)"), { path: "/abs/models/phi-block.ts", line: 7, col: 9 });
   assert.equal(parseFrame("    at node:internal/main/run_main_module:33:47"), undefined);
   assert.equal(parseFrame("    at async Promise.all (index 0)"), undefined);
 });

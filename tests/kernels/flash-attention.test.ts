@@ -22,7 +22,7 @@ import type { Graph } from "../../compiler/ir/graph.ts";
 import { Graph as G } from "../../compiler/ir/graph.ts";
 import type { Segment } from "../../compiler/ir/mask.ts";
 import { packSegments } from "../../compiler/ir/mask.ts";
-import { blockLists } from "../../compiler/ir/ops/attention_qknorm.ts";
+import { blockLists } from "../../compiler/ir/ops/attention-qknorm.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { run as reference } from "../../backends/reference/interpreter.ts";

@@ -13,8 +13,8 @@ import { tensor } from "../../compiler/ir/ref.ts";
 import { run } from "../../backends/reference/interpreter.ts";
 import { fuseQkNormAttention } from "../../compiler/passes/fuse-qknorm-attention.ts";
 import type { NoMatchEvent } from "../../compiler/passes/rewrite.ts";
-import type { PhiConfig } from "../../models/phi_block.ts";
-import { phiBlockGraph } from "../../models/phi_block.ts";
+import type { PhiConfig } from "../../models/phi-block.ts";
+import { phiBlockGraph } from "../../models/phi-block.ts";
 import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
 
 const seed = testSeed();

@@ -11,7 +11,7 @@ import { Graph } from "../../compiler/ir/graph.ts";
 import type { RowMask, Segment } from "../../compiler/ir/mask.ts";
 import { allowed, packSegments } from "../../compiler/ir/mask.ts";
 import "../../compiler/ir/ops.ts";
-import { TILE_EMPTY, TILE_FULL, TILE_PARTIAL, blockLists, classifyTile, tileCount } from "../../compiler/ir/ops/attention_qknorm.ts";
+import { TILE_EMPTY, TILE_FULL, TILE_PARTIAL, blockLists, classifyTile, tileCount } from "../../compiler/ir/ops/attention-qknorm.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { run } from "../../backends/reference/interpreter.ts";
 import { specializeMasks } from "../../compiler/passes/specialize-masks.ts";

@@ -17,8 +17,8 @@ import { placementOf } from "../../compiler/passes/plan-memory.ts";
 import { bindDims } from "../../compiler/passes/bind-dims.ts";
 import { arange, randn } from "../../compiler/dsl/init.ts";
 import { initParams } from "../../compiler/dsl/nn.ts";
-import type { PhiConfig } from "../../models/phi_block.ts";
-import { PhiBlock, phiBlockGraph } from "../../models/phi_block.ts";
+import type { PhiConfig } from "../../models/phi-block.ts";
+import { PhiBlock, phiBlockGraph } from "../../models/phi-block.ts";
 import { compile } from "../../runtime/executable.ts";
 import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
 

@@ -17,8 +17,8 @@ import { MAGVIT2_KEYMAP, SHOWO_KEYMAP, detectKeyMap, keyMapFor } from "../../run
 import type { ExpectedTensor } from "../../runtime/weights/load.ts";
 import { loadWeights, openWeights, resolveCheckpoint } from "../../runtime/weights/load.ts";
 import { CheckpointError, readHeader } from "../../runtime/weights/safetensors.ts";
-import type { TensorToWrite } from "../../runtime/weights/safetensors_write.ts";
-import { encodeHeader, safetensorsOrder, writeSafetensors } from "../../runtime/weights/safetensors_write.ts";
+import type { TensorToWrite } from "../../runtime/weights/safetensors-write.ts";
+import { encodeHeader, safetensorsOrder, writeSafetensors } from "../../runtime/weights/safetensors-write.ts";
 import { mulberry32, normal, testSeed } from "../util/random.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "showo-keymap-"));

@@ -18,7 +18,7 @@ import { firstNonFinite } from "../../runtime/weights/dtypes.ts";
 import type { KeyMap } from "../../runtime/weights/keymap.ts";
 import { loadWeights } from "../../runtime/weights/load.ts";
 import { CheckpointError, SafetensorsFile } from "../../runtime/weights/safetensors.ts";
-import { writeSafetensors } from "../../runtime/weights/safetensors_write.ts";
+import { writeSafetensors } from "../../runtime/weights/safetensors-write.ts";
 import { mulberry32, normal, randInt, testSeed } from "../util/random.ts";
 
 const seed = testSeed();

@@ -13,8 +13,8 @@ import { after, test } from "node:test";
 import { roundTo } from "../../compiler/ir/ref.ts";
 import type { StDType } from "../../runtime/weights/dtypes.ts";
 import { CheckpointError, MAX_HEADER_BYTES, SafetensorsFile, readHeader } from "../../runtime/weights/safetensors.ts";
-import type { TensorToWrite } from "../../runtime/weights/safetensors_write.ts";
-import { encodeHeader, writeSafetensors } from "../../runtime/weights/safetensors_write.ts";
+import type { TensorToWrite } from "../../runtime/weights/safetensors-write.ts";
+import { encodeHeader, writeSafetensors } from "../../runtime/weights/safetensors-write.ts";
 import { mulberry32, normal, randInt, testSeed } from "../util/random.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "showo-st-"));

@@ -10,7 +10,7 @@
 //   reference   float64 loops that ask mask.ts about every (i, j)
 //   decompose   the same from primitive ops; the boolean mask is computed on the device from the
 //               segments tensor (iota, compares, reductions over S), so any runtime padding works
-//   vjp         the flash backward ops of attention_grad.ts on the packed attention{lse} (P is
+//   vjp         the flash backward ops of attention-grad.ts on the packed attention{lse} (P is
 //               recomputed from the log-sum-exp), not autodiff of the decomposition
 // Fused kernels replace the decomposition in the compiler; it is the fallback and the definition.
 
@@ -149,7 +149,7 @@ export function packedShape(out: Shape): Shape {
 }
 
 /**
- * dQ, dK, dV of attention through attention_grad_q and attention_grad_kv (attention_grad.ts).
+ * dQ, dK, dV of attention through attention_grad_q and attention_grad_kv (attention-grad.ts).
  * shapes: q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv], packed [B, H, Lq, Dv + 1] (output
  *         and lse), grad [B, H, Lq, Dv] or [B, H, Lq, Dv + 1] (the last column: lse's cotangent)
  */
@@ -329,7 +329,7 @@ defineOp({
     return res;
   },
 
-  // The flash backward (attention_grad.ts): the packed forward attention{lse} supplies O and the
+  // The flash backward (attention-grad.ts): the packed forward attention{lse} supplies O and the
   // log-sum-exp, from which the backward ops recompute P tile by tile. A non-lse attention asks
   // for the packed node on the same inputs; share-attention-lse later makes the forward use that
   // one too, so a training step runs the forward attention once.

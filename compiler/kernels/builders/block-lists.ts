@@ -3,7 +3,7 @@
 // shapes: segments i32 [B, S, 3] → lists i32 [B, QT, 2·KT + 2] (transpose: [B, KT, 2·QT + 2]);
 //         one invocation per output row (b, tile), 64 per workgroup.
 //
-// Statement for statement the host's classifyTile() (compiler/ir/ops/attention_qknorm.ts): the
+// Statement for statement the host's classifyTile() (compiler/ir/ops/attention-qknorm.ts): the
 // tile is walked in row intervals and column intervals cut at the segment boundaries that cross
 // it (no sorting: the next interval ends at the nearest boundary above its start), membership
 // is read at each piece's corner, and the piece is all / none / mixed (the causal diagonal).
@@ -12,7 +12,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { SEG_DEAD, SEG_GLOBAL, SEG_NONE, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
-import { keyTileOrigin, tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { keyTileOrigin, tileCount } from "../../ir/ops/attention-qknorm.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";

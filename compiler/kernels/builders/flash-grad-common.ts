@@ -15,7 +15,7 @@
 // is owned by exactly one invocation, which is why the backward is two kernels.
 
 import type { Node } from "../../ir/graph.ts";
-import { keyTileOrigin, tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { keyTileOrigin, tileCount } from "../../ir/ops/attention-qknorm.ts";
 import { concreteShape } from "../../ir/types.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";

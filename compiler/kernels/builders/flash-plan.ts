@@ -24,7 +24,7 @@
 //         attention_grad_*  q, k, v, out+lse [B, H, Lq, Dv + 1], dO [B, H, Lq, Dv (+ 1)], segments?, lists?
 
 import type { Node } from "../../ir/graph.ts";
-import { tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { tileCount } from "../../ir/ops/attention-qknorm.ts";
 import { concreteShape } from "../../ir/types.ts";
 import type { TargetCaps } from "../target.ts";
 

@@ -18,7 +18,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
-import { keyTileOrigin, tileCount } from "../../ir/ops/attention_qknorm.ts";
+import { keyTileOrigin, tileCount } from "../../ir/ops/attention-qknorm.ts";
 import { concreteShape } from "../../ir/types.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";

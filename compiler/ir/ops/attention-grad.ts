@@ -33,7 +33,7 @@ import { roundTo, tensor } from "../ref.ts";
 import type { DType, Dim, Shape } from "../types.ts";
 import { dimEq, formatShape, isFloat } from "../types.ts";
 import { allowedMask, maskValue } from "./attention.ts";
-import { blockLists, listShape } from "./attention_qknorm.ts";
+import { blockLists, listShape } from "./attention-qknorm.ts";
 import { ex, sameDType } from "./util.ts";
 
 type Which = "q" | "kv";

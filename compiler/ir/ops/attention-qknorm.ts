@@ -330,7 +330,7 @@ defineOp({
   },
 
   // The attention's gradients with respect to the normalized, rotated q and k come from the flash
-  // backward ops (attention_grad.ts) on the packed attention_qknorm{lse} (which share-attention-lse
+  // backward ops (attention-grad.ts) on the packed attention_qknorm{lse} (which share-attention-lse
   // makes the forward's own node); they then flow through the LayerNorm and rotary VJPs, built by
   // backprop (../backprop.ts, the autodiff pass's walk) on placeholders (so the walk never leaves
   // this op) and put on the real inputs. The backward recomputes the normalized q and k; v's
