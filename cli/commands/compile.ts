@@ -57,6 +57,7 @@ import { TRAIN_SEGMENT_SLOTS } from "../../runtime/training/trainer.ts";
 import type { CompiledGraph, ExecutableSummary } from "../../runtime/executable.ts";
 import { lower } from "../../runtime/executable.ts";
 import { ensureOutputFolder } from "../../runtime/files.ts";
+import { writeShowoPackage } from "../../runtime/package/write-package.ts";
 
 export interface CompileCommandOptions {
   readonly target: string;
@@ -69,6 +70,8 @@ export interface CompileCommandOptions {
   readonly device?: boolean;
   /** The limits and features to compile for: "portable", "device" or a JSON file (WGSL only). */
   readonly limits?: string;
+  /** Write a compiled-model package to this folder instead (runtime/package/write-package.ts). */
+  readonly package?: string;
   /** Compile the training step (forward, backward, clipping, AdamW) instead of the forward. */
   readonly train?: boolean;
   /** Lowering passes after which to print the IR (comma-separated names, or "all"). */
@@ -197,6 +200,7 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   } catch (e) {
     throw new Error(`--dump-after: ${(e as Error).message}`);
   }
+  if (o.package !== undefined) return runPackage(model, o, target, limitsFile, log);
   ensureOutputFolder(o.out, "--out");
   const { graph, dims, state } = loadGraph(model, o);
   checkDimNames(graph, o.dims ?? {});
@@ -252,6 +256,32 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
     writeFileSync(join(o.out, "summary.txt"), `${text}\n\n${formatPlan(compiled.plan)}\n`);
     log(text);
     return { summary, compiled, kernelFiles: [...byText.values()], text };
+  } finally {
+    device?.dispose();
+  }
+}
+
+/** --package DIR: a Show-o model's jobs as a typed ES-module package. */
+async function runPackage(model: string, o: CompileCommandOptions, target: string, file: CompileLimits | undefined, log: (s: string) => void): Promise<CompileResult> {
+  if (target !== "wgsl") throw new Error("--package writes WGSL packages: use --target wgsl");
+  if (!SHOWO_CONFIGS[model]) throw new Error(`--package: '${model}' is not a Show-o model (packages hold Show-o's jobs: ${Object.keys(SHOWO_CONFIGS).join(", ")})`);
+  const dir = o.package!;
+  ensureOutputFolder(dir, "--package");
+  const device = o.limits === "device" ? await openDevice() : undefined;
+  try {
+    const limits = compileLimits(o, device, file);
+    const t0 = performance.now();
+    const r = writeShowoPackage(getShowoConfig(model), limits, dir, `${model}-wgsl`);
+    const text = [
+      `packaged '${model}' for ${describeLimits(limits)}`,
+      `  executables    ${r.executables.join(", ")}`,
+      `  kernels        ${r.kernels} distinct`,
+      `  files          ${r.files.length} in dist/ (type-checked, .js + .d.ts), kernels/*.wgsl, package.json`,
+      `  time           ${(performance.now() - t0).toFixed(0)} ms`,
+      `  written to     ${dir}`,
+    ].join("\n");
+    log(text);
+    return { summary: { kernels: r.kernels, dispatchesPerRun: 0, arenas: 0, arenaBytes: 0, peakBytes: 0, compileMs: performance.now() - t0 }, compiled: undefined as never, kernelFiles: [], text };
   } finally {
     device?.dispose();
   }
@@ -326,7 +356,8 @@ export function register(program: Command): void {
     .description("lower a model (a registry name or a .ir file) to kernels and a memory plan; write the WGSL or CUDA, launches, plan and a summary")
     .argument("<model>", "a model name (phi-block, mlp) or a path to a .ir file")
     .option("--target <target>", "code generation target: wgsl or cuda", "wgsl")
-    .requiredOption("--out <dir>", "directory to write kernels/, launches.json, plan.json and summary.txt to")
+    .option("--out <dir>", "directory to write kernels/, launches.json, plan.json and summary.txt to")
+    .option("--package <dir>", "write a typed ES-module package of the model's jobs (Show-o: T2I and the image decoder) to this folder")
     .option("--batch <n>", "batch size (binds B)")
     .option("--seq <n>", "sequence length (binds L)")
     .option("--dim <name=value>", "bind another symbolic dimension (repeatable)", collectDim, {})
@@ -335,10 +366,12 @@ export function register(program: Command): void {
     .option("--train", "compile the training step (forward, backward, clipping, AdamW) instead of the forward")
     .option("--dump-after <pass>", `print the IR to stderr after this lowering pass (${LOWER_PASS_NAMES.join(", ")}; a comma-separated list, or 'all')`)
     .option("--log", "print every rewrite the lowering passes make to stderr")
-    .action(async (model: string, o: { target: string; out: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; limits?: string; train?: boolean; dumpAfter?: string; log?: boolean }) => {
+    .action(async (model: string, o: { target: string; out?: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; limits?: string; package?: string; train?: boolean; dumpAfter?: string; log?: boolean }) => {
+      if (o.out === undefined && o.package === undefined) throw new Error("give --out DIR (kernels and plans) or --package DIR (a compiled-model package)");
       await runCompile(model, {
         target: o.target,
-        out: o.out,
+        out: o.out ?? "",
+        ...(o.package !== undefined ? { package: o.package } : {}),
         ...(o.batch !== undefined ? { batch: positiveInt(o.batch, "--batch") } : {}),
         ...(o.seq !== undefined ? { seq: positiveInt(o.seq, "--seq") } : {}),
         dims: o.dim,
