@@ -33,6 +33,37 @@ export interface AttrSpec {
   readonly doc?: string;
 }
 
+/** An entry's attribute schema: name → spec. */
+export type AttrSchema = { readonly [name: string]: AttrSpec };
+
+/** The value type of one attribute spec (string attributes with `oneOf` are that union). */
+export type AttrType<S extends AttrSpec> =
+  S["kind"] extends "int" | "float" ? number
+  : S["kind"] extends "bool" ? boolean
+  : S["kind"] extends "string" ? (S extends { readonly oneOf: readonly (infer T extends string)[] } ? T : string)
+  : S["kind"] extends "dtype" ? DType
+  : S["kind"] extends "ints" ? readonly number[]
+  : S["kind"] extends "shape" ? Shape
+  : AttrValue;
+
+/**
+ * The resolved attributes of a node of an entry with schema S: every attribute present (apply
+ * fills defaults and checks kinds, so a node's attributes always match its entry's schema).
+ */
+export type AttrValues<S extends AttrSchema> = { readonly [K in keyof S]: AttrType<S[K]> };
+
+/**
+ * Operand names, in input order: "x" is required, "x?" optional (optional operands are trailing,
+ * and one is present only when those before it are), "xs..." takes the rest (variadic, last).
+ */
+export type OperandNames = readonly string[];
+
+type OperandField<N extends string> = N extends `${infer B}...` ? B : N extends `${infer B}?` ? B : N;
+type OperandValue<N extends string> = N extends `${string}...` ? readonly Node[] : N extends `${string}?` ? Node | undefined : Node;
+
+/** The inputs of a node by name: `operandsOf(node).segments` instead of `node.inputs[8]`. */
+export type OperandView<O extends OperandNames> = { readonly [N in O[number] as OperandField<N>]: OperandValue<N> };
+
 /** How tests draw a random input for an example. */
 export type InputInit =
   | { readonly kind: "normal"; readonly scale?: number }
@@ -55,46 +86,71 @@ export interface OpExample {
   readonly gradTol?: number;
 }
 
-export interface VjpContext {
+export interface VjpContext<A extends Attrs = Attrs> {
   readonly inputs: readonly Node[];
   readonly out: Node;
   /** Gradient of the loss with respect to `out`, same shape and dtype. */
   readonly grad: Node;
-  readonly attrs: Attrs;
+  readonly attrs: A;
 }
 
-export interface OpDef {
-  readonly name: string;
+/**
+ * An op table entry. `Name`, `S` (the attribute schema) and `O` (the operand names) are inferred
+ * from the entry's literal, so its rules see typed attributes (`a.axes`, not `a["axes"] as
+ * number[]`) and `operandsOf`/`attrsOf` (view.ts) type a node of it. The rules are methods so an
+ * entry is an `OpDef` of the plain table (whose rules take any `Attrs`): the table checks every
+ * node's attributes against the schema before a rule sees them.
+ */
+export interface OpDef<Name extends string = string, S extends AttrSchema = AttrSchema, O extends OperandNames = OperandNames> {
+  readonly name: Name;
   readonly family: OpFamily;
   /** Exact count, or [min, max] (max Infinity for variadic). */
   readonly arity: number | readonly [number, number];
-  readonly attrs: { readonly [name: string]: AttrSpec };
+  /** The inputs by name, in order (see OperandNames); must agree with `arity`. */
+  readonly operands: O;
+  readonly attrs: S;
   readonly doc: string;
   /** Result dtype; throws with a message when input dtypes are not accepted. */
-  readonly dtype: (inputs: readonly DType[], attrs: Attrs) => DType;
+  dtype(inputs: readonly DType[], attrs: AttrValues<S>): DType;
   /** Result shape; throws with a message when input shapes are not accepted. */
-  readonly shape: (inputs: readonly Shape[], attrs: Attrs) => Shape;
+  shape(inputs: readonly Shape[], attrs: AttrValues<S>): Shape;
   /** Float64 reference implementation; `out` is the already-inferred result type. */
-  readonly reference: (inputs: readonly RefTensor[], attrs: Attrs, out: { dtype: DType; shape: readonly number[] }) => RefTensor;
+  reference(inputs: readonly RefTensor[], attrs: AttrValues<S>, out: { dtype: DType; shape: readonly number[] }): RefTensor;
   /**
    * Vector-Jacobian product: gradients for each input (null where an input has none, e.g.
    * indices). Non-differentiable ops return all nulls and say so with `differentiable: false`.
    */
-  readonly vjp: (ctx: VjpContext) => readonly (Node | null)[];
+  vjp(ctx: VjpContext<AttrValues<S>>): readonly (Node | null)[];
   readonly differentiable: boolean;
   /** Composites: the same computation written with primitive ops. */
-  readonly decompose?: (inputs: readonly Node[], attrs: Attrs) => Node;
+  decompose?(inputs: readonly Node[], attrs: AttrValues<S>): Node;
   /** Valid inputs and attributes, for table-driven tests (round trip, gradients, backends). */
   readonly examples: () => readonly OpExample[];
 }
 
 const table = new Map<string, OpDef>();
 
-export function defineOp(def: OpDef): OpDef {
+/** Register an entry; the result keeps its literal types (ops.ts collects them into OpTable). */
+export function defineOp<const Name extends string, const S extends AttrSchema, const O extends OperandNames>(def: OpDef<Name, S, O>): OpDef<Name, S, O> {
   if (table.has(def.name)) throw new Error(`op '${def.name}' is defined twice`);
   if (def.family === "composite" && !def.decompose) throw new Error(`composite op '${def.name}' needs a decomposition`);
+  const err = operandsError(def);
+  if (err) throw new Error(`op '${def.name}': ${err}`);
   table.set(def.name, Object.freeze(def));
   return def;
+}
+
+/** Why an entry's operand names disagree with its arity (or are malformed), if they do. */
+function operandsError(def: OpDef<string, AttrSchema, OperandNames>): string | undefined {
+  const names = def.operands;
+  const variadic = names.findIndex((n) => n.endsWith("..."));
+  if (variadic >= 0 && variadic !== names.length - 1) return "a variadic operand ('name...') must be last";
+  const optional = names.findIndex((n) => n.endsWith("?"));
+  if (optional >= 0 && names.slice(optional).some((n) => !n.endsWith("?"))) return "optional operands ('name?') must be trailing";
+  const required = names.filter((n) => !n.endsWith("?") && !n.endsWith("...")).length;
+  const [lo, hi] = arityRange(def);
+  const ok = variadic >= 0 ? lo >= required && hi === Infinity : lo === required && hi === names.length;
+  return ok ? undefined : `operands [${names.join(", ")}] do not match arity ${JSON.stringify(def.arity)}`;
 }
 
 export function getOp(name: string): OpDef {
@@ -111,6 +167,6 @@ export function allOps(): readonly OpDef[] {
   return [...table.values()];
 }
 
-export function arityRange(def: OpDef): [number, number] {
+export function arityRange(def: Pick<OpDef, "arity">): [number, number] {
   return typeof def.arity === "number" ? [def.arity, def.arity] : [def.arity[0], def.arity[1]];
 }

@@ -6,7 +6,7 @@ import { apply, input } from "../../compiler/ir/build.ts";
 import { allOps, arityRange } from "../../compiler/ir/op.ts";
 import "../../compiler/ir/ops.ts";
 
-const COLUMNS = ["name", "family", "arity", "attrs", "doc", "dtype", "shape", "reference", "vjp", "differentiable", "examples"] as const;
+const COLUMNS = ["name", "family", "arity", "operands", "attrs", "doc", "dtype", "shape", "reference", "vjp", "differentiable", "examples"] as const;
 
 // What issue #2 asks the table to hold (the catalogue is docs/ops.md).
 const REQUIRED = [

@@ -23,10 +23,10 @@
 // Not differentiable: second derivatives of attention are not implemented.
 
 import { apply, constant, mul } from "../build.ts";
-import type { Attrs, Node } from "../graph.ts";
+import type { Node } from "../graph.ts";
 import { allowed, packSegments, unpackRow } from "../mask.ts";
 import type { RowMask, Segment } from "../mask.ts";
-import type { OpExample } from "../op.ts";
+import type { AttrValues, OpExample } from "../op.ts";
 import { defineOp } from "../op.ts";
 import type { RefTensor } from "../ref.ts";
 import { roundTo, tensor } from "../ref.ts";
@@ -41,7 +41,16 @@ type Which = "q" | "kv";
 // ---------------------------------------------------------------------------------------------
 // Type rules
 
-function checkShapes(sh: readonly Shape[], a: Attrs, which: Which): Shape {
+const attrs = {
+  scale: { kind: "float", doc: "the forward's multiplier of q·kᵀ" },
+  causal: { kind: "bool", doc: "the forward's base rule" },
+  tile_q: { kind: "int", default: 32, doc: "query tile of the lists input" },
+  tile_k: { kind: "int", default: 32, doc: "key tile of the lists input" },
+  keys_from_end: { kind: "bool", default: false, doc: "grad_q: the lists' key tiles are laid from the last key back (block_lists{keys_from_end})" },
+} as const;
+type GradAttrs = AttrValues<typeof attrs>;
+
+function checkShapes(sh: readonly Shape[], a: GradAttrs, which: Which): Shape {
   const [q, k, v, out, dO, seg, lists] = sh as (Shape | undefined)[];
   const fmt = sh.map((s) => formatShape(s)).join(", ");
   for (const [n, s] of [["q", q], ["k", k], ["v", v], ["out", out], ["dO", dO]] as const) {
@@ -63,9 +72,9 @@ function checkShapes(sh: readonly Shape[], a: Attrs, which: Which): Shape {
   if (dO![3] !== dv && dO![3] !== dv + 1) throw new Error(`dO must be [.., ${dv}] or [.., ${dv + 1}] (with the lse cotangent); got ${fmt}`);
   if (seg && (seg.length !== 3 || !dimEq(seg[2]!, 3) || !dimEq(seg[0]!, B))) throw new Error(`segments must be [${B}, S, 3]; got ${formatShape(seg)}`);
   if (lists && typeof lq === "number" && typeof lk === "number") {
-    const want = listShape(B, { lq, lk, tileQ: a["tile_q"] as number, tileK: a["tile_k"] as number, causal: a["causal"] as boolean, transpose: which === "kv" });
+    const want = listShape(B, { lq, lk, tileQ: a.tile_q, tileK: a.tile_k, causal: a.causal, transpose: which === "kv" });
     if (lists.length !== 3 || !want.every((d, i) => dimEq(d, lists[i]!))) {
-      throw new Error(`lists must be ${formatShape(want)} (${which === "kv" ? "transposed " : ""}block lists of ${a["tile_q"]}×${a["tile_k"]} tiles), got ${formatShape(lists)}`);
+      throw new Error(`lists must be ${formatShape(want)} (${which === "kv" ? "transposed " : ""}block lists of ${a.tile_q}×${a.tile_k} tiles), got ${formatShape(lists)}`);
     }
   }
   return which === "q" ? [B, H, lq, D] : [B, H, lk, D + dv];
@@ -74,11 +83,11 @@ function checkShapes(sh: readonly Shape[], a: Attrs, which: Which): Shape {
 // ---------------------------------------------------------------------------------------------
 // Reference: both ops from one float64 loop.
 
-function referenceGrads(ins: readonly RefTensor[], a: Attrs): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
+function referenceGrads(ins: readonly RefTensor[], a: GradAttrs): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
   const [q, k, v, out, dO, seg] = ins as [RefTensor, RefTensor, RefTensor, RefTensor, RefTensor, RefTensor | undefined];
   const [B, H, lq, D] = q.shape as [number, number, number, number];
   const lk = k.shape[2]!, Dv = v.shape[3]!, W = Dv + 1, G = dO.shape[3]!;
-  const scale = a["scale"] as number, causal = a["causal"] as boolean;
+  const scale = a.scale, causal = a.causal;
   const S = seg ? seg.shape[1]! : 0;
   const dq = new Float64Array(B * H * lq * D), dk = new Float64Array(B * H * lk * D), dv = new Float64Array(B * H * lk * Dv);
   for (let b = 0; b < B; b++) {
@@ -117,15 +126,15 @@ function referenceGrads(ins: readonly RefTensor[], a: Attrs): { dq: Float64Array
 const slice = (x: Node, start: number, end: number): Node => apply("slice", [x], { axis: 3, start, end });
 const bcast = (x: Node, shape: Shape): Node => apply("broadcast", [x], { shape: [...shape] });
 
-function decompose(inputs: readonly Node[], a: Attrs, which: Which): Node {
+function decompose(inputs: readonly Node[], a: GradAttrs, which: Which): Node {
   const [q, k, v, out, dO, seg] = inputs as [Node, Node, Node, Node, Node, Node | undefined];
   const [B, H, lq] = q.shape as [Dim, Dim, Dim];
   const lk = k.shape[2]!, Dv = v.shape[3] as number;
-  const scale = a["scale"] as number;
+  const scale = a.scale;
   const raw = apply("matmul", [q, k], { transpose_b: true }); // [B, H, Lq, Lk]
   const sh = raw.shape;
   const logits = apply("sub", [mul(raw, constant(scale, raw.dtype, sh)), bcast(slice(out, Dv, Dv + 1), sh)]);
-  const mask = allowedMask(seg, a["causal"] as boolean, B, lq, lk);
+  const mask = allowedMask(seg, a.causal, B, lq, lk);
   const masked = mask
     ? apply("where", [bcast(apply("reshape", [mask], { shape: [mask.shape[0]!, 1, lq, lk] }), sh), logits, constant(maskValue(raw.dtype), raw.dtype, sh)])
     : logits;
@@ -182,13 +191,6 @@ function examples(which: Which): OpExample[] {
 // ---------------------------------------------------------------------------------------------
 // The entries
 
-const attrs = {
-  scale: { kind: "float", doc: "the forward's multiplier of q·kᵀ" },
-  causal: { kind: "bool", doc: "the forward's base rule" },
-  tile_q: { kind: "int", default: 32, doc: "query tile of the lists input" },
-  tile_k: { kind: "int", default: 32, doc: "key tile of the lists input" },
-  keys_from_end: { kind: "bool", default: false, doc: "grad_q: the lists' key tiles are laid from the last key back (block_lists{keys_from_end})" },
-} as const;
 
 function dtypeRule(d: readonly DType[]): DType {
   const t = sameDType(d.slice(0, 5));
@@ -201,10 +203,11 @@ const notTwice = (op: string) => (): never => {
   throw new Error(`${op} is not differentiable: second derivatives of attention are not implemented`);
 };
 
-defineOp({
+export const attentionGradQOp = defineOp({
   name: "attention_grad_q",
   family: "composite",
   arity: [5, 7],
+  operands: ["q", "k", "v", "out", "dO", "segments?", "lists?"],
   attrs,
   doc: "dQ of attention from the packed forward (output and log-sum-exp) and dO: scale·Σ_j P∘(dO·Vᵀ − Δ)·K with P recomputed from the lse; optional segments and block lists.",
   dtype: (d) => dtypeRule(d),
@@ -221,10 +224,11 @@ defineOp({
   examples: () => examples("q"),
 });
 
-defineOp({
+export const attentionGradKvOp = defineOp({
   name: "attention_grad_kv",
   family: "composite",
   arity: [5, 7],
+  operands: ["q", "k", "v", "out", "dO", "segments?", "lists?"],
   attrs,
   doc: "dK and dV of attention, packed [B, H, Lk, D + Dv], from the packed forward and dO; P recomputed from the lse; optional segments and transposed block lists.",
   dtype: (d) => dtypeRule(d),

@@ -27,7 +27,7 @@
 
 import { apply, input } from "../build.ts";
 import type { Attrs, Node } from "../graph.ts";
-import type { OpExample } from "../op.ts";
+import type { AttrValues, OpExample } from "../op.ts";
 import { defineOp, getOp } from "../op.ts";
 import type { RowMask, Segment } from "../mask.ts";
 import { packSegments, unpackRow } from "../mask.ts";
@@ -140,10 +140,18 @@ export function blockLists(segments: ArrayLike<number>, B: number, S: number, a:
 // ---------------------------------------------------------------------------------------------
 // block_lists
 
-const int = (a: Attrs, k: string) => a[k] as number;
+const BLOCK_LISTS_ATTRS = {
+  lq: { kind: "int", doc: "query length" },
+  lk: { kind: "int", doc: "key length (query row i sits at position lk − lq + i)" },
+  tile_q: { kind: "int", doc: "query rows per tile" },
+  tile_k: { kind: "int", doc: "keys per tile" },
+  causal: { kind: "bool" },
+  transpose: { kind: "bool", default: false, doc: "list query tiles per key tile (backward) instead" },
+  keys_from_end: { kind: "bool", default: false, doc: "key tiles laid from the last key back: the ragged tile first" },
+} as const;
 
-function listAttrs(a: Attrs): BlockListAttrs {
-  return { lq: int(a, "lq"), lk: int(a, "lk"), tileQ: int(a, "tile_q"), tileK: int(a, "tile_k"), causal: a["causal"] as boolean, transpose: a["transpose"] as boolean, keysFromEnd: a["keys_from_end"] === true };
+function listAttrs(a: AttrValues<typeof BLOCK_LISTS_ATTRS>): BlockListAttrs {
+  return { lq: a.lq, lk: a.lk, tileQ: a.tile_q, tileK: a.tile_k, causal: a.causal, transpose: a.transpose, keysFromEnd: a.keys_from_end };
 }
 
 /** Shape of block_lists' result. */
@@ -162,19 +170,12 @@ const T2I_ROWS: Segment[][] = [
   [{ kind: "pad", start: 0, end: 6 }, { kind: "span", start: 9, end: 21 }],
 ];
 
-defineOp({
+export const blockListsOp = defineOp({
   name: "block_lists",
   family: "index",
   arity: 1,
-  attrs: {
-    lq: { kind: "int", doc: "query length" },
-    lk: { kind: "int", doc: "key length (query row i sits at position lk − lq + i)" },
-    tile_q: { kind: "int", doc: "query rows per tile" },
-    tile_k: { kind: "int", doc: "keys per tile" },
-    causal: { kind: "bool" },
-    transpose: { kind: "bool", default: false, doc: "list query tiles per key tile (backward) instead" },
-    keys_from_end: { kind: "bool", default: false, doc: "key tiles laid from the last key back: the ragged tile first" },
-  },
+  operands: ["segments"],
+  attrs: BLOCK_LISTS_ATTRS,
   doc: "Per query tile, the key tiles an attention must visit with the mask (partial) and without it (full), from the segments; [nP, P…, nF, F…] rows.",
   dtype: ([s]) => {
     if (s !== "i32") throw new Error(`segments must be i32, got ${s}`);
@@ -182,7 +183,7 @@ defineOp({
   },
   shape: ([s], a) => {
     if (s!.length !== 3 || !dimEq(s![2]!, 3)) throw new Error(`segments must be [B, S, 3]; got ${formatShape(s!)}`);
-    for (const k of ["lq", "lk", "tile_q", "tile_k"]) if (!(Number.isInteger(a[k]) && int(a, k) >= 1)) throw new Error(`${k} must be a positive integer, got ${String(a[k])}`);
+    for (const k of ["lq", "lk", "tile_q", "tile_k"] as const) if (!(Number.isInteger(a[k]) && a[k] >= 1)) throw new Error(`${k} must be a positive integer, got ${String(a[k])}`);
     return listShape(s![0]!, listAttrs(a));
   },
   reference: ([s], a, out) => tensor(out.dtype, out.shape, blockLists(s!.data, s!.shape[0]!, s!.shape[1]!, listAttrs(a))),
@@ -204,6 +205,19 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // attention_qknorm
 
+const QKNORM_ATTRS = {
+  scale: { kind: "float", doc: "multiplies q·kᵀ after normalization and rotation" },
+  causal: { kind: "bool" },
+  eps: { kind: "float", default: 1e-5, doc: "of both LayerNorms" },
+  rotary_dim: { kind: "int", doc: "even, ≤ D: the leading dims that rotate" },
+  base: { kind: "float", default: 10000 },
+  tile_q: { kind: "int", default: 32, doc: "query tile of the lists input" },
+  tile_k: { kind: "int", default: 32, doc: "key tile of the lists input" },
+  keys_from_end: { kind: "bool", default: false, doc: "the lists' key tiles are laid from the last key back (block_lists{keys_from_end})" },
+  lse: { kind: "bool", default: false, doc: "append each row's log-sum-exp as column Dv, as attention{lse}" },
+} as const;
+type QknormAttrs = AttrValues<typeof QKNORM_ATTRS>;
+
 /** The query rows' positions: the last Lq of the keys' positions [Lk]. */
 function queryPositions(pos: Node, lq: Dim, lk: Dim): Node {
   if (dimEq(lq, lk)) return pos;
@@ -212,20 +226,20 @@ function queryPositions(pos: Node, lq: Dim, lk: Dim): Node {
 }
 
 /** rotary(layer_norm(q)) and rotary(layer_norm(k)): the q and k the attention sees. */
-function normalizedQK(inputs: readonly Node[], a: Attrs): [Node, Node] {
+function normalizedQK(inputs: readonly Node[], a: QknormAttrs): [Node, Node] {
   const [q, k, , qw, qb, kw, kb, pos] = inputs as [Node, Node, Node, Node, Node, Node, Node, Node];
-  const rot: Attrs = { rotary_dim: a["rotary_dim"] as number, base: a["base"] as number };
-  const eps = a["eps"] as number;
+  const rot = { rotary_dim: a.rotary_dim, base: a.base };
+  const eps = a.eps;
   const qn = apply("rotary", [apply("layer_norm", [q, qw, qb], { eps }), queryPositions(pos, q.shape[2]!, k.shape[2]!)], rot);
   const kn = apply("rotary", [apply("layer_norm", [k, kw, kb], { eps }), pos], rot);
   return [qn, kn];
 }
 
 /** The unfused computation: attention(rotary(layer_norm(q)), rotary(layer_norm(k)), v, segments). */
-function decompose(inputs: readonly Node[], a: Attrs): Node {
+function decompose(inputs: readonly Node[], a: QknormAttrs): Node {
   const [qn, kn] = normalizedQK(inputs, a);
   const v = inputs[2]!, seg = inputs[8];
-  return apply("attention", seg ? [qn, kn, v, seg] : [qn, kn, v], { scale: a["scale"] as number, causal: a["causal"] as boolean, lse: a["lse"] as boolean });
+  return apply("attention", seg ? [qn, kn, v, seg] : [qn, kn, v], { scale: a.scale, causal: a.causal, lse: a.lse });
 }
 
 /** `root` with the leaves in `map` replaced (nodes are immutable: the path above them is rebuilt). */
@@ -239,7 +253,7 @@ function substitute(root: Node, map: ReadonlyMap<Node, Node>): Node {
   return done.get(root)!;
 }
 
-function checkShapes(sh: readonly Shape[], a: Attrs): Shape {
+function checkShapes(sh: readonly Shape[], a: QknormAttrs): Shape {
   const [q, k, v, qw, qb, kw, kb, pos, seg, lists] = sh as (Shape | undefined)[];
   const fmt = sh.map((s) => formatShape(s)).join(", ");
   if (q!.length !== 4 || k!.length !== 4 || v!.length !== 4) throw new Error(`q, k, v must be [B, H, L, D]; got ${fmt}`);
@@ -254,7 +268,7 @@ function checkShapes(sh: readonly Shape[], a: Attrs): Shape {
   same(k![2]!, v![2]!, "key lengths of k and v");
   const D = q![3]!;
   if (typeof D !== "number") throw new Error(`the head dim ${D} must be concrete`);
-  const rd = a["rotary_dim"] as number;
+  const rd = a.rotary_dim;
   if (!(rd >= 2 && rd % 2 === 0 && rd <= D)) throw new Error(`rotary_dim must be even with 2 ≤ rotary_dim ≤ ${D}, got ${rd}`);
   for (const [name, s] of [["q_weight", qw], ["q_bias", qb], ["k_weight", kw], ["k_bias", kb]] as const) {
     if (s!.length !== 1 || !dimEq(s![0]!, D)) throw new Error(`${name} must be [${D}] (the head dim), got ${formatShape(s!)}`);
@@ -265,8 +279,8 @@ function checkShapes(sh: readonly Shape[], a: Attrs): Shape {
   if (lists) {
     const [lq, lk] = [q![2]!, k![2]!];
     if (typeof lq === "number" && typeof lk === "number") {
-      const want = listShape(q![0]!, { lq, lk, tileQ: int(a, "tile_q"), tileK: int(a, "tile_k"), causal: a["causal"] as boolean });
-      if (lists.length !== 3 || !want.every((d, i) => dimEq(d, lists[i]!))) throw new Error(`lists must be ${formatShape(want)} for tiles ${a["tile_q"]}×${a["tile_k"]}, got ${formatShape(lists)}`);
+      const want = listShape(q![0]!, { lq, lk, tileQ: a.tile_q, tileK: a.tile_k, causal: a.causal });
+      if (lists.length !== 3 || !want.every((d, i) => dimEq(d, lists[i]!))) throw new Error(`lists must be ${formatShape(want)} for tiles ${a.tile_q}×${a.tile_k}, got ${formatShape(lists)}`);
     }
   }
   return [q![0]!, q![1]!, q![2]!, v![3]!];
@@ -293,21 +307,12 @@ function examples(): OpExample[] {
   ];
 }
 
-defineOp({
+export const attentionQknormOp = defineOp({
   name: "attention_qknorm",
   family: "composite",
   arity: [8, 10],
-  attrs: {
-    scale: { kind: "float", doc: "multiplies q·kᵀ after normalization and rotation" },
-    causal: { kind: "bool" },
-    eps: { kind: "float", default: 1e-5, doc: "of both LayerNorms" },
-    rotary_dim: { kind: "int", doc: "even, ≤ D: the leading dims that rotate" },
-    base: { kind: "float", default: 10000 },
-    tile_q: { kind: "int", default: 32, doc: "query tile of the lists input" },
-    tile_k: { kind: "int", default: 32, doc: "key tile of the lists input" },
-    keys_from_end: { kind: "bool", default: false, doc: "the lists' key tiles are laid from the last key back (block_lists{keys_from_end})" },
-    lse: { kind: "bool", default: false, doc: "append each row's log-sum-exp as column Dv, as attention{lse}" },
-  },
+  operands: ["q", "k", "v", "q_weight", "q_bias", "k_weight", "k_bias", "positions", "segments?", "lists?"],
+  attrs: QKNORM_ATTRS,
   doc: "attention(rotary(layer_norm(q)), rotary(layer_norm(k)), v, segments) with per-head LayerNorm weights [D]; positions [Lk]; optional block lists; with lse, [.., Dv + 1] as attention{lse}.",
   dtype: (d) => {
     const t = sameDType(d.slice(0, 7));
@@ -315,7 +320,7 @@ defineOp({
     for (let i = 7; i < d.length; i++) if (d[i] !== "i32") throw new Error(`input ${i} (positions, segments, lists) must be i32, got ${d[i]}`);
     return t;
   },
-  shape: (sh, a) => (a["lse"] ? packedShape(checkShapes(sh, a)) : checkShapes(sh, a)),
+  shape: (sh, a) => (a.lse ? packedShape(checkShapes(sh, a)) : checkShapes(sh, a)),
 
   // layer_norm, rotary and attention's own references, one after the other.
   reference: (ins, a, out) => {
@@ -323,10 +328,10 @@ defineOp({
     const run = (op: string, xs: RefTensor[], attrs: Attrs, like: RefTensor) => getOp(op).reference(xs, attrs, { dtype: like.dtype, shape: like.shape });
     const lq = q.shape[2]!, lk = k.shape[2]!;
     const qpos = tensor("i32", [lq], pos.data.subarray(lk - lq));
-    const rot: Attrs = { rotary_dim: a["rotary_dim"] as number, base: a["base"] as number };
-    const qn = run("rotary", [run("layer_norm", [q, qw, qb], { eps: a["eps"] as number }, q), qpos], rot, q);
-    const kn = run("rotary", [run("layer_norm", [k, kw, kb], { eps: a["eps"] as number }, k), pos], rot, k);
-    return getOp("attention").reference(seg ? [qn, kn, v, seg] : [qn, kn, v], { scale: a["scale"] as number, causal: a["causal"] as boolean, lse: a["lse"] as boolean }, out);
+    const rot = { rotary_dim: a.rotary_dim, base: a.base };
+    const qn = run("rotary", [run("layer_norm", [q, qw, qb], { eps: a.eps }, q), qpos], rot, q);
+    const kn = run("rotary", [run("layer_norm", [k, kw, kb], { eps: a.eps }, k), pos], rot, k);
+    return getOp("attention").reference(seg ? [qn, kn, v, seg] : [qn, kn, v], { scale: a.scale, causal: a.causal, lse: a.lse }, out);
   },
 
   // The attention's gradients with respect to the normalized, rotated q and k come from the flash
@@ -336,7 +341,7 @@ defineOp({
   // this op) and put on the real inputs. The backward recomputes the normalized q and k; v's
   // gradient needs no chain.
   vjp: ({ inputs, out, grad, attrs }) => {
-    const packed = attrs["lse"] ? out : apply("attention_qknorm", inputs, { ...attrs, lse: true });
+    const packed = attrs.lse ? out : apply("attention_qknorm", inputs, { ...attrs, lse: true });
     const [qn, kn] = normalizedQK(inputs, attrs);
     const [dqn, dkn, dv] = attentionGrads(qn, kn, inputs[2]!, packed, grad, inputs[8], attrs);
     const holders = inputs.map((x, i) => input(`attention_qknorm.arg${i}`, x.dtype, x.shape));

@@ -15,7 +15,7 @@
 // Fused kernels replace the decomposition in the compiler; it is the fallback and the definition.
 
 import { apply, constant, mul } from "../build.ts";
-import type { Attrs, Node } from "../graph.ts";
+import type { Node } from "../graph.ts";
 import type { OpExample } from "../op.ts";
 import { defineOp } from "../op.ts";
 import type { RowMask, Segment } from "../mask.ts";
@@ -103,12 +103,18 @@ export function allowedMask(segments: Node | undefined, causal: boolean, B: Dim,
  * Masked softmax probabilities P [B, H, Lq, Lk] (of the decomposition).
  * Masked pairs get exactly 0; rows with nothing allowed are all 0.
  */
-function probabilities(q: Node, k: Node, segments: Node | undefined, attrs: Attrs): Node {
+/** The attributes the decomposition's helpers read (attention's and attention_qknorm's have them). */
+export interface ScoreAttrs {
+  readonly scale: number;
+  readonly causal: boolean;
+}
+
+function probabilities(q: Node, k: Node, segments: Node | undefined, attrs: ScoreAttrs): Node {
   const [B, H, lq] = q.shape as [Dim, Dim, Dim];
   const lk = k.shape[2]!;
   const raw = apply("matmul", [q, k], { transpose_b: true }); // [B, H, Lq, Lk]
-  const scores = mul(raw, constant(attrs["scale"] as number, raw.dtype, raw.shape));
-  const mask = allowedMask(segments, attrs["causal"] as boolean, B, lq, lk);
+  const scores = mul(raw, constant(attrs.scale, raw.dtype, raw.shape));
+  const mask = allowedMask(segments, attrs.causal, B, lq, lk);
   if (!mask) return apply("softmax", [scores], { axis: 3 });
   const m4 = bcast(reshape(mask, [mask.shape[0]!, 1, lq, lk]), [B, H, lq, lk]);
   const masked = apply("where", [m4, scores, constant(maskValue(scores.dtype), scores.dtype, scores.shape)]);
@@ -124,12 +130,12 @@ function probabilities(q: Node, k: Node, segments: Node | undefined, attrs: Attr
  * nothing allowed gets maskValue(dtype). shapes: → [B, H, Lq, 1]
  * (Built from the same nodes as probabilities(): interning makes the shared part one subgraph.)
  */
-export function logSumExp(q: Node, k: Node, segments: Node | undefined, attrs: Attrs): Node {
+export function logSumExp(q: Node, k: Node, segments: Node | undefined, attrs: ScoreAttrs): Node {
   const [B, H, lq] = q.shape as [Dim, Dim, Dim];
   const lk = k.shape[2]!;
   const raw = apply("matmul", [q, k], { transpose_b: true }); // [B, H, Lq, Lk]
-  const scores = mul(raw, constant(attrs["scale"] as number, raw.dtype, raw.shape));
-  const mask = allowedMask(segments, attrs["causal"] as boolean, B, lq, lk);
+  const scores = mul(raw, constant(attrs.scale, raw.dtype, raw.shape));
+  const mask = allowedMask(segments, attrs.causal, B, lq, lk);
   const m4 = mask ? bcast(reshape(mask, [mask.shape[0]!, 1, lq, lk]), [B, H, lq, lk]) : null;
   const masked = m4 ? apply("where", [m4, scores, constant(maskValue(scores.dtype), scores.dtype, scores.shape)]) : scores;
   const mx = apply("max", [masked], { axes: [3], keepdims: true }); // [B, H, Lq, 1]
@@ -153,20 +159,20 @@ export function packedShape(out: Shape): Shape {
  * shapes: q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv], packed [B, H, Lq, Dv + 1] (output
  *         and lse), grad [B, H, Lq, Dv] or [B, H, Lq, Dv + 1] (the last column: lse's cotangent)
  */
-export function attentionGrads(q: Node, k: Node, v: Node, packed: Node, grad: Node, seg: Node | undefined, attrs: Attrs): [Node, Node, Node] {
+export function attentionGrads(q: Node, k: Node, v: Node, packed: Node, grad: Node, seg: Node | undefined, attrs: ScoreAttrs): [Node, Node, Node] {
   const D = q.shape[3]!, Dv = v.shape[3]!;
   if (typeof D !== "number" || typeof Dv !== "number") throw new Error(`the attention backward needs concrete head dims, got ${D} and ${Dv}`);
   const ins = [q, k, v, packed, grad, ...(seg ? [seg] : [])];
-  const a: Attrs = { scale: attrs["scale"]!, causal: attrs["causal"]! };
+  const a = { scale: attrs.scale, causal: attrs.causal };
   const dq = apply("attention_grad_q", ins, a); // [B, H, Lq, D]
   const dkv = apply("attention_grad_kv", ins, a); // [B, H, Lk, D + Dv]
   return [dq, apply("slice", [dkv], { axis: 3, start: 0, end: D }), apply("slice", [dkv], { axis: 3, start: D, end: D + Dv })];
 }
 
-function decompose(inputs: readonly Node[], attrs: Attrs): Node {
+function decompose(inputs: readonly Node[], attrs: ScoreAttrs & { readonly lse: boolean }): Node {
   const [q, k, v, seg] = inputs as [Node, Node, Node, Node | undefined];
   const out = apply("matmul", [probabilities(q, k, seg, attrs), v]); // [B, H, Lq, Dv]
-  return attrs["lse"] ? apply("concat", [out, logSumExp(q, k, seg, attrs)], { axis: 3 }) : out;
+  return attrs.lse ? apply("concat", [out, logSumExp(q, k, seg, attrs)], { axis: 3 }) : out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,10 +268,11 @@ function examples(): OpExample[] {
 // ---------------------------------------------------------------------------------------------
 // The entry
 
-defineOp({
+export const attentionOp = defineOp({
   name: "attention",
   family: "composite",
   arity: [3, 4],
+  operands: ["q", "k", "v", "segments?"],
   attrs: {
     scale: { kind: "float", doc: "multiplies q·kᵀ (usually 1/√D)" },
     causal: { kind: "bool", doc: "base rule j ≤ i; otherwise every pair is allowed before segments" },
@@ -278,13 +285,13 @@ defineOp({
     if (d.length === 4 && d[3] !== "i32") throw new Error(`segments must be i32, got ${d[3]}`);
     return t;
   },
-  shape: (sh, a) => (a["lse"] ? packedShape(checkShapes(sh)) : checkShapes(sh)),
+  shape: (sh, a) => (a.lse ? packedShape(checkShapes(sh)) : checkShapes(sh)),
 
   // Element by element in float64, asking mask.ts about each (i, j).
   reference: ([q, k, v, seg], attrs, out) => {
     const [B, H, lq, D] = q!.shape as [number, number, number, number];
     const lk = k!.shape[2]!, dv = v!.shape[3]!;
-    const scale = attrs["scale"] as number, causal = attrs["causal"] as boolean;
+    const scale = attrs.scale, causal = attrs.causal;
     const S = seg ? seg.shape[1]! : 0;
     const res = tensor(out.dtype, out.shape);
     const W = out.shape[3]!, lse = W > dv; // row stride; with lse, column dv holds the log-sum-exp
@@ -335,7 +342,7 @@ defineOp({
   // one too, so a training step runs the forward attention once.
   vjp: ({ inputs, out, grad, attrs }) => {
     const [q, k, v, seg] = inputs as [Node, Node, Node, Node | undefined];
-    const packed = attrs["lse"] ? out : apply("attention", inputs, { ...attrs, lse: true });
+    const packed = attrs.lse ? out : apply("attention", inputs, { ...attrs, lse: true });
     const grads: (Node | null)[] = attentionGrads(q, k, v, packed, grad, seg, attrs);
     if (seg) grads.push(null);
     return grads;

@@ -5,8 +5,8 @@
 // VJPs are again conv2d / conv2d_grad_input / conv2d_grad_weight.
 
 import { apply } from "../build.ts";
-import type { Attrs, Node } from "../graph.ts";
-import type { OpExample } from "../op.ts";
+import type { Node } from "../graph.ts";
+import type { AttrValues, OpExample } from "../op.ts";
 import { defineOp } from "../op.ts";
 import type { RefTensor } from "../ref.ts";
 import { roundTo, size, tensor } from "../ref.ts";
@@ -85,10 +85,11 @@ function unbroadcastBatch(g: Node, operand: Node): Node {
 const mm = (a: Node, b: Node, ta: boolean, tb: boolean): Node =>
   apply("matmul", [a, b], { transpose_a: ta, transpose_b: tb });
 
-defineOp({
+export const matmulOp = defineOp({
   name: "matmul",
   family: "contraction",
   arity: 2,
+  operands: ["a", "b"],
   attrs: {
     transpose_a: { kind: "bool", default: false, doc: "use a's last two axes transposed" },
     transpose_b: { kind: "bool", default: false, doc: "use b's last two axes transposed" },
@@ -96,13 +97,13 @@ defineOp({
   doc: "Batched matrix product [..., M, K] · [..., K, N] → [..., M, N]; batch dims are right-aligned and the operand with fewer is broadcast over the missing leading ones.",
   dtype: (d) => floatDType(d),
   shape: ([a, b], at) => {
-    const d = matmulDims(a!, b!, at["transpose_a"] as boolean, at["transpose_b"] as boolean);
+    const d = matmulDims(a!, b!, at.transpose_a, at.transpose_b);
     return [...d.batch, d.m, d.n];
   },
-  reference: ([a, b], at, out) => matmulRef(a!, b!, at["transpose_a"] as boolean, at["transpose_b"] as boolean, out),
+  reference: ([a, b], at, out) => matmulRef(a!, b!, at.transpose_a, at.transpose_b, out),
   vjp: ({ inputs, grad: g, attrs }) => {
     const [a, b] = [inputs[0]!, inputs[1]!];
-    const ta = attrs["transpose_a"] as boolean, tb = attrs["transpose_b"] as boolean;
+    const ta = attrs.transpose_a, tb = attrs.transpose_b;
     // With A = op(a), B = op(b): dA = g·Bᵀ and dB = Aᵀ·g, transposed back where a or b was.
     const da = ta ? mm(b, g, tb, true) : mm(g, b, false, !tb);
     // A weight shared by every batch row (b of rank 2 against a batched a, a not transposed): its
@@ -143,8 +144,14 @@ interface ConvAttrs {
   right: number;
 }
 
-function convAttrs(at: Attrs): ConvAttrs {
-  const stride = at["stride"] as number[], padding = at["padding"] as number[];
+const CONV_ATTRS = {
+  stride: { kind: "ints", default: [1, 1], doc: "[sh, sw]" },
+  padding: { kind: "ints", default: [0, 0, 0, 0], doc: "[top, bottom, left, right], zeros" },
+} as const;
+type ConvAttrValues = AttrValues<typeof CONV_ATTRS>;
+
+function convAttrs(at: ConvAttrValues): ConvAttrs {
+  const stride = at.stride, padding = at.padding;
   if (stride.length !== 2 || stride.some((s) => s < 1)) throw new Error(`stride must be two integers ≥ 1, got [${stride.join(", ")}]`);
   if (padding.length !== 4 || padding.some((p) => p < 0)) {
     throw new Error(`padding must be four integers ≥ 0 [top, bottom, left, right], got [${padding.join(", ")}]`);
@@ -197,34 +204,31 @@ function forEachTap(d: Conv, c: ConvAttrs, f: (xi: number, wi: number, yi: numbe
   }
 }
 
-const CONV_ATTRS = {
-  stride: { kind: "ints", default: [1, 1], doc: "[sh, sw]" },
-  padding: { kind: "ints", default: [0, 0, 0, 0], doc: "[top, bottom, left, right], zeros" },
-} as const;
 
-const conv = (x: Node, w: Node, at: Attrs): Node => apply("conv2d", [x, w], { stride: at["stride"]!, padding: at["padding"]! });
-const convGradInput = (g: Node, w: Node, at: Attrs, hw: readonly Dim[]): Node =>
-  apply("conv2d_grad_input", [g, w], { stride: at["stride"]!, padding: at["padding"]!, input_shape: [...hw] });
-const convGradWeight = (x: Node, g: Node, at: Attrs, khw: readonly Dim[]): Node =>
-  apply("conv2d_grad_weight", [x, g], { stride: at["stride"]!, padding: at["padding"]!, kernel: [...khw] as number[] });
+const conv = (x: Node, w: Node, at: ConvAttrValues): Node => apply("conv2d", [x, w], { stride: at.stride, padding: at.padding });
+const convGradInput = (g: Node, w: Node, at: ConvAttrValues, hw: readonly Dim[]): Node =>
+  apply("conv2d_grad_input", [g, w], { stride: at.stride, padding: at.padding, input_shape: [...hw] });
+const convGradWeight = (x: Node, g: Node, at: ConvAttrValues, khw: readonly Dim[]): Node =>
+  apply("conv2d_grad_weight", [x, g], { stride: at.stride, padding: at.padding, kernel: [...khw] as number[] });
 
 /** The conv2d examples, as (x shape, w shape, attrs); the gradient ops derive theirs from these. */
-const CONV_CASES: readonly { x: number[]; w: number[]; attrs: Attrs; note: string }[] = [
+const CONV_CASES: readonly { x: number[]; w: number[]; attrs: Partial<ConvAttrValues>; note: string }[] = [
   { x: [2, 3, 7, 6], w: [4, 3, 3, 3], attrs: { padding: [1, 1, 1, 1] }, note: "3x3, same padding" },
   { x: [1, 2, 7, 8], w: [5, 2, 3, 2], attrs: { stride: [2, 2], padding: [0, 1, 0, 1] }, note: "stride 2, asymmetric padding, ragged kernel" },
   { x: [2, 3, 6, 5], w: [2, 3, 2, 3], attrs: { stride: [2, 1], padding: [1, 0, 2, 1] }, note: "mixed strides, window misses the last row" },
   { x: [1, 4, 3, 5], w: [3, 4, 1, 1], attrs: {}, note: "1x1 projection" },
 ];
 
-function convOutShape(x: readonly number[], w: readonly number[], at: Attrs): number[] {
+function convOutShape(x: readonly number[], w: readonly number[], at: Partial<ConvAttrValues>): number[] {
   const c = convAttrs({ stride: [1, 1], padding: [0, 0, 0, 0], ...at });
   return [x[0]!, w[0]!, convOut(x[2]!, w[2]!, c.sh, c.top, c.bottom, "height") as number, convOut(x[3]!, w[3]!, c.sw, c.left, c.right, "width") as number];
 }
 
-defineOp({
+export const conv2dOp = defineOp({
   name: "conv2d",
   family: "contraction",
   arity: 2,
+  operands: ["x", "w"],
   attrs: CONV_ATTRS,
   doc: "2-D cross-correlation x [N, C, H, W] ⋆ w [O, C, kh, kw] → [N, O, Ho, Wo] with Ho = floor((H + top + bottom − kh) / sh) + 1; padding is zeros.",
   dtype: (d) => floatDType(d),
@@ -251,17 +255,18 @@ defineOp({
   examples: () => CONV_CASES.map((k): OpExample => ({ inputs: [ex("f32", k.x), ex("f32", k.w)], attrs: k.attrs, note: k.note })),
 });
 
-defineOp({
+export const conv2dGradInputOp = defineOp({
   name: "conv2d_grad_input",
   family: "contraction",
   arity: 2,
+  operands: ["g", "w"],
   attrs: { ...CONV_ATTRS, input_shape: { kind: "shape", doc: "[H, W] of conv2d's input" } },
   doc: "dL/dx of conv2d: g [N, O, Ho, Wo] and w [O, C, kh, kw] → [N, C, H, W] (the transposed convolution).",
   dtype: (d) => floatDType(d),
   shape: ([g, w], at) => {
     checkRank4(g!, "g", "[N, O, Ho, Wo]");
     checkRank4(w!, "w", "[O, C, kh, kw]");
-    const hw = at["input_shape"] as Dim[];
+    const hw = at.input_shape;
     if (hw.length !== 2) throw new Error(`input_shape must be [H, W], got ${formatShape(hw)}`);
     if (!dimEq(g![1]!, w![0]!)) throw new Error(`gradient channels ${g![1]} and weight output channels ${w![0]} differ`);
     checkGradExtent(g!, hw[0]!, hw[1]!, w![2]!, w![3]!, convAttrs(at));
@@ -289,17 +294,18 @@ defineOp({
   })),
 });
 
-defineOp({
+export const conv2dGradWeightOp = defineOp({
   name: "conv2d_grad_weight",
   family: "contraction",
   arity: 2,
+  operands: ["x", "g"],
   attrs: { ...CONV_ATTRS, kernel: { kind: "ints", doc: "[kh, kw] of conv2d's weight" } },
   doc: "dL/dw of conv2d: x [N, C, H, W] and g [N, O, Ho, Wo] → [O, C, kh, kw].",
   dtype: (d) => floatDType(d),
   shape: ([x, g], at) => {
     checkRank4(x!, "x", "[N, C, H, W]");
     checkRank4(g!, "g", "[N, O, Ho, Wo]");
-    const k = at["kernel"] as number[];
+    const k = at.kernel;
     if (k.length !== 2 || k.some((v) => v < 1)) throw new Error(`kernel must be [kh, kw] with sizes ≥ 1, got [${k.join(", ")}]`);
     if (!dimEq(x![0]!, g![0]!)) throw new Error(`batch sizes ${x![0]} and ${g![0]} differ`);
     checkGradExtent(g!, x![2]!, x![3]!, k[0]!, k[1]!, convAttrs(at));
@@ -330,21 +336,22 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // upsample_nearest
 
-defineOp({
+export const upsampleNearestOp = defineOp({
   name: "upsample_nearest",
   family: "contraction",
   arity: 1,
+  operands: ["x"],
   attrs: { scale: { kind: "int", doc: "integer factor s ≥ 1 for both spatial axes" } },
   doc: "Nearest-neighbour upsampling x [N, C, H, W] → [N, C, H·s, W·s]: each pixel becomes an s×s block.",
   dtype: (d) => floatDType(d),
   shape: ([x], at) => {
     checkRank4(x!, "x", "[N, C, H, W]");
-    const s = at["scale"] as number;
+    const s = at.scale;
     if (s < 1) throw new Error(`scale must be ≥ 1, got ${s}`);
     return [x![0]!, x![1]!, dimMul(x![2]!, s), dimMul(x![3]!, s)];
   },
   reference: ([x], at, out) => {
-    const s = at["scale"] as number;
+    const s = at.scale;
     const [n, c, h, w] = x!.shape as [number, number, number, number];
     const y = tensor(out.dtype, out.shape);
     const W = w * s;
@@ -355,7 +362,7 @@ defineOp({
   },
   vjp: ({ inputs, grad, attrs }) => {
     // Each input pixel feeds an s×s block: view g as [N, C, H, s, W, s] and sum the block axes.
-    const x = inputs[0]!, s = attrs["scale"] as number;
+    const x = inputs[0]!, s = attrs.scale;
     const [n, c, h, w] = x.shape as [Dim, Dim, Dim, Dim];
     const blocks = apply("reshape", [grad], { shape: [n, c, h, s, w, s] });
     return [apply("sum", [blocks], { axes: [3, 5], keepdims: false })];

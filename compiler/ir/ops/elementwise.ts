@@ -73,6 +73,7 @@ function unary(s: UnarySpec): void {
     name: s.name,
     family: "elementwise",
     arity: 1,
+    operands: ["x"],
     attrs: {},
     doc: s.doc,
     dtype: (d) => {
@@ -143,6 +144,7 @@ function binary(s: BinarySpec): void {
     name: s.name,
     family: "elementwise",
     arity: 2,
+    operands: ["a", "b"],
     attrs: {},
     doc: s.doc,
     dtype: (d) => {
@@ -201,10 +203,11 @@ binary({ name: "xor", doc: "Logical xor (bitwise on integers).", domain: "logic"
 // ---------------------------------------------------------------------------------------------
 // Ternary and cast
 
-defineOp({
+export const whereOp = defineOp({
   name: "where",
   family: "elementwise",
   arity: 3,
+  operands: ["cond", "a", "b"],
   attrs: {},
   doc: "cond ? a : b, elementwise.",
   dtype: ([c, a, b]) => {
@@ -221,13 +224,14 @@ defineOp({
   examples: () => [{ inputs: [ex("bool", SHAPE, { kind: "bool" }), ex("f32", SHAPE), ex("f32", SHAPE)], attrs: {} }],
 });
 
-defineOp({
+export const castOp = defineOp({
   name: "cast",
   family: "elementwise",
   arity: 1,
+  operands: ["x"],
   attrs: { to: { kind: "dtype" } },
   doc: "Convert to another dtype (floats to integers truncate toward zero; to bool is x ≠ 0).",
-  dtype: (_d, a) => a["to"] as DType,
+  dtype: (_d, a) => a.to,
   shape: (sh) => sh[0]!,
   reference: ([x], _a, out) => mapRef([x!], out.dtype, (v) => v),
   vjp: ({ inputs, grad, out }) =>

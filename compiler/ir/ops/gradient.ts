@@ -9,10 +9,11 @@
 import { defineOp } from "../op.ts";
 import { ex, mapRef, sameDType } from "./util.ts";
 
-defineOp({
+export const stopGradientOp = defineOp({
   name: "stop_gradient",
   family: "composite",
   arity: 1,
+  operands: ["x"],
   attrs: {},
   doc: "x in the forward; no gradient flows back through it.",
   dtype: (d) => sameDType(d),

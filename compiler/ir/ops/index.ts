@@ -6,7 +6,7 @@
 // the scatter_add in its VJP always agree on the positions.
 
 import { apply, full } from "../build.ts";
-import type { Attrs, Node } from "../graph.ts";
+import type { Node } from "../graph.ts";
 import { defineOp } from "../op.ts";
 import { fromFn, tensor } from "../ref.ts";
 import type { DType, Shape } from "../types.ts";
@@ -29,7 +29,6 @@ export const updateSlice = (target: Node, update: Node, start: Node, axis: numbe
 // ---------------------------------------------------------------------------------------------
 // Shared rules
 
-const axisOf = (a: Attrs) => a["axis"] as number;
 const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
 
@@ -54,10 +53,11 @@ const clampStart = (start: number, n: number, size: number) => clamp(Math.trunc(
 // ---------------------------------------------------------------------------------------------
 // iota
 
-defineOp({
+export const iotaOp = defineOp({
   name: "iota",
   family: "source",
   arity: 0,
+  operands: [],
   attrs: {
     shape: { kind: "shape", doc: "result shape" },
     axis: { kind: "int", doc: "0 ≤ axis < rank: each element is its index along this axis" },
@@ -65,16 +65,16 @@ defineOp({
   },
   doc: "Each element is its index along `axis`.",
   dtype: (_d, a) => {
-    const t = a["dtype"] as DType;
+    const t = a.dtype;
     if (t === "bool") throw new Error("iota needs a numeric dtype, got bool");
     return t;
   },
   shape: (_s, a) => {
-    const shape = (a["shape"] as Shape).map(dim);
-    checkAxis(axisOf(a), shape.length);
+    const shape = a.shape.map(dim);
+    checkAxis(a.axis, shape.length);
     return shape;
   },
-  reference: (_x, a, out) => fromFn(out.dtype, out.shape, (idx) => idx[axisOf(a)]!),
+  reference: (_x, a, out) => fromFn(out.dtype, out.shape, (idx) => idx[a.axis]!),
   vjp: () => [],
   differentiable: true, // no inputs, so nothing to differentiate; like a constant
   examples: () => [
@@ -87,17 +87,18 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // gather and scatter_add
 
-defineOp({
+export const gatherOp = defineOp({
   name: "gather",
   family: "index",
   arity: 2,
+  operands: ["table", "indices"],
   attrs: { axis: { kind: "int", doc: "the table axis the indices select along" } },
   doc: "take: out = table.shape[:axis] + indices.shape + table.shape[axis+1:]; out-of-range indices are clamped.",
   dtype: ([t, i]) => (needI32("indices", i!), t!),
-  shape: ([t, i], a) => gatherShape(t!, i!, axisOf(a)),
+  shape: ([t, i], a) => gatherShape(t!, i!, a.axis),
   reference: ([table, indices], a, out) => {
     // table [outer, n, inner], indices [m] → out [outer, m, inner]
-    const axis = axisOf(a), t = table!, ix = indices!.data;
+    const axis = a.axis, t = table!, ix = indices!.data;
     const n = t.shape[axis]!, inner = prod(t.shape.slice(axis + 1)), outer = prod(t.shape.slice(0, axis)), m = ix.length;
     const r = tensor(out.dtype, out.shape);
     for (let o = 0; o < outer; o++) {
@@ -110,7 +111,7 @@ defineOp({
   },
   vjp: ({ inputs, grad, attrs }) => {
     const [table, indices] = inputs as [Node, Node];
-    return floatOnly(inputs, [scatterAdd(full(table, 0), indices, grad, axisOf(attrs)), null]);
+    return floatOnly(inputs, [scatterAdd(full(table, 0), indices, grad, attrs.axis), null]);
   },
   differentiable: true,
   examples: () => [
@@ -121,10 +122,11 @@ defineOp({
   ],
 });
 
-defineOp({
+export const scatterAddOp = defineOp({
   name: "scatter_add",
   family: "index",
   arity: 3,
+  operands: ["target", "indices", "updates"],
   attrs: { axis: { kind: "int", doc: "the target axis the indices select along" } },
   doc: "target plus updates added at the positions gather would read (repeated indices accumulate); updates has gather's result shape.",
   dtype: ([t, i, u]) => {
@@ -132,15 +134,15 @@ defineOp({
     return numericDType([t!, u!]);
   },
   shape: ([t, i, u], a) => {
-    const want = gatherShape(t!, i!, axisOf(a));
+    const want = gatherShape(t!, i!, a.axis);
     if (!shapeEq(want, u!)) {
-      throw new Error(`updates shape ${formatShape(u!)} must be gather's result shape ${formatShape(want)} (target ${formatShape(t!)}, indices ${formatShape(i!)}, axis ${axisOf(a)})`);
+      throw new Error(`updates shape ${formatShape(u!)} must be gather's result shape ${formatShape(want)} (target ${formatShape(t!)}, indices ${formatShape(i!)}, axis ${a.axis})`);
     }
     return t!;
   },
   reference: ([target, indices, updates], a, out) => {
     // target [outer, n, inner], indices [m], updates [outer, m, inner] → out like target
-    const axis = axisOf(a), t = target!, ix = indices!.data, u = updates!.data;
+    const axis = a.axis, t = target!, ix = indices!.data, u = updates!.data;
     const n = t.shape[axis]!, inner = prod(t.shape.slice(axis + 1)), outer = prod(t.shape.slice(0, axis)), m = ix.length;
     const acc = t.data.slice();
     for (let o = 0; o < outer; o++) {
@@ -153,7 +155,7 @@ defineOp({
   },
   vjp: ({ inputs, grad, attrs }) => {
     const indices = inputs[1]!;
-    return floatOnly(inputs, [grad, null, gather(grad, indices, axisOf(attrs))]);
+    return floatOnly(inputs, [grad, null, gather(grad, indices, attrs.axis)]);
   },
   differentiable: true,
   examples: () => [
@@ -167,10 +169,11 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // dynamic_slice and update_slice
 
-defineOp({
+export const dynamicSliceOp = defineOp({
   name: "dynamic_slice",
   family: "index",
   arity: 2,
+  operands: ["x", "start"],
   attrs: {
     axis: { kind: "int", doc: "0 ≤ axis < rank" },
     size: { kind: "int", doc: "window length, 0 ≤ size ≤ dim" },
@@ -179,14 +182,14 @@ defineOp({
   dtype: ([x, s]) => (needI32("start", s!), x!),
   shape: ([x, s], a) => {
     needScalarStart(s!);
-    const axis = checkAxis(axisOf(a), x!.length), size = a["size"] as number, n = x![axis]!;
+    const axis = checkAxis(a.axis, x!.length), size = a.size, n = x![axis]!;
     if (size < 0 || (typeof n === "number" && size > n)) {
       throw new Error(`dynamic_slice size ${size} does not fit axis ${axis} of ${formatShape(x!)}`);
     }
     return x!.map((d, i) => (i === axis ? size : d));
   },
   reference: ([x, start], a, out) => {
-    const axis = axisOf(a), size = a["size"] as number, n = x!.shape[axis]!;
+    const axis = a.axis, size = a.size, n = x!.shape[axis]!;
     if (size > n) throw new Error(`dynamic_slice size ${size} exceeds axis ${axis} of [${x!.shape.join(", ")}]`);
     const s0 = clampStart(start!.data[0]!, n, size);
     const xs = strides(x!.shape);
@@ -196,7 +199,7 @@ defineOp({
   },
   vjp: ({ inputs, grad, attrs }) => {
     const [x, start] = inputs as [Node, Node];
-    return floatOnly(inputs, [updateSlice(full(x, 0), grad, start, axisOf(attrs)), null]);
+    return floatOnly(inputs, [updateSlice(full(x, 0), grad, start, attrs.axis), null]);
   },
   differentiable: true,
   examples: () => [
@@ -206,16 +209,17 @@ defineOp({
   ],
 });
 
-defineOp({
+export const updateSliceOp = defineOp({
   name: "update_slice",
   family: "index",
   arity: 3,
+  operands: ["target", "update", "start"],
   attrs: { axis: { kind: "int", doc: "0 ≤ axis < rank" } },
   doc: "target with `update` written at a runtime i32 start along `axis` (KV-cache writes); start clamped to [0, dim − size].",
   dtype: ([t, u, s]) => (needI32("start", s!), sameDType([t!, u!])),
   shape: ([t, u, s], a) => {
     needScalarStart(s!);
-    const axis = checkAxis(axisOf(a), t!.length);
+    const axis = checkAxis(a.axis, t!.length);
     const bad = () => new Error(`update ${formatShape(u!)} does not fit target ${formatShape(t!)} along axis ${axis}`);
     if (u!.length !== t!.length || u!.some((d, i) => i !== axis && !dimEq(d, t![i]!))) throw bad();
     const m = u![axis]!, n = t![axis]!;
@@ -228,7 +232,7 @@ defineOp({
     return t!;
   },
   reference: ([target, update, start], a, out) => {
-    const axis = axisOf(a), n = target!.shape[axis]!, m = update!.shape[axis]!;
+    const axis = a.axis, n = target!.shape[axis]!, m = update!.shape[axis]!;
     const s0 = clampStart(start!.data[0]!, n, m);
     const r = tensor(out.dtype, out.shape, target!.data);
     const ts = strides(out.shape);
@@ -237,7 +241,7 @@ defineOp({
   },
   vjp: ({ inputs, grad, attrs }) => {
     const [, update, start] = inputs as [Node, Node, Node];
-    const axis = axisOf(attrs), size = update.shape[axis]!;
+    const axis = attrs.axis, size = update.shape[axis]!;
     if (typeof size !== "number") {
       throw new Error(`the gradient of update_slice needs a concrete update size along axis ${axis}, got '${size}'`);
     }

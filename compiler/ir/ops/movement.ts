@@ -7,7 +7,7 @@
 // dimension must be a concrete number, and the shape rule says so.
 
 import { apply } from "../build.ts";
-import type { Attrs, Node } from "../graph.ts";
+import type { Node } from "../graph.ts";
 import { defineOp } from "../op.ts";
 import type { RefTensor } from "../ref.ts";
 import { roundTo, tensor } from "../ref.ts";
@@ -93,15 +93,16 @@ const sliceLen = (start: number, end: number, step: number) => Math.ceil((end - 
 // ---------------------------------------------------------------------------------------------
 // reshape
 
-defineOp({
+export const reshapeOp = defineOp({
   name: "reshape",
   family: "movement",
   arity: 1,
+  operands: ["x"],
   attrs: { shape: { kind: "shape", doc: "the new shape; element counts must agree (symbolically)" } },
   doc: "The same elements in row-major order under a new shape.",
   dtype: ([d]) => d!,
   shape: ([x], a) => {
-    const to = (a["shape"] as Shape).map(dim);
+    const to = a.shape.map(dim);
     if (!dimEq(numel(x!), numel(to))) {
       throw new Error(`cannot reshape ${formatShape(x!)} (${numel(x!)} elements) to ${formatShape(to)} (${numel(to)} elements)`);
     }
@@ -135,26 +136,27 @@ export function inversePerm(perm: readonly number[]): number[] {
   return inv;
 }
 
-defineOp({
+export const permuteOp = defineOp({
   name: "permute",
   family: "movement",
   arity: 1,
+  operands: ["x"],
   attrs: { perm: { kind: "ints", doc: "out.shape[i] = x.shape[perm[i]]" } },
   doc: "Transpose axes: out.shape[i] = x.shape[perm[i]].",
   dtype: ([d]) => d!,
   shape: ([x], a) => {
-    const perm = a["perm"] as readonly number[];
+    const perm = a.perm;
     checkPerm(perm, x!.length);
     return perm.map((p) => x![p]!);
   },
   reference: ([x], a, out) => {
-    const perm = a["perm"] as readonly number[];
+    const perm = a.perm;
     const r = tensor(out.dtype, out.shape);
     const xs = strides(x!.shape);
     stridedCopy(out.shape, x!.data, 0, perm.map((p) => xs[p]!), r.data, 0, strides(out.shape));
     return r;
   },
-  vjp: ({ inputs, grad, attrs }) => floatOnly(inputs, [permute(grad, inversePerm(attrs["perm"] as readonly number[]))]),
+  vjp: ({ inputs, grad, attrs }) => floatOnly(inputs, [permute(grad, inversePerm(attrs.perm))]),
   differentiable: true,
   examples: () => [
     { inputs: [ex("f32", [2, 3, 4])], attrs: { perm: [2, 0, 1] } },
@@ -168,15 +170,16 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // broadcast
 
-defineOp({
+export const broadcastOp = defineOp({
   name: "broadcast",
   family: "movement",
   arity: 1,
+  operands: ["x"],
   attrs: { shape: { kind: "shape", doc: "target shape; x's dims are right-aligned and each is 1 or equal" } },
   doc: "Numpy broadcasting to `shape`: missing leading dims are added, size-1 dims repeat.",
   dtype: ([d]) => d!,
   shape: ([x], a) => {
-    const to = (a["shape"] as Shape).map(dim);
+    const to = a.shape.map(dim);
     const k = to.length - x!.length;
     if (k < 0) throw new Error(`cannot broadcast ${formatShape(x!)} to the lower rank ${formatShape(to)}`);
     x!.forEach((d, i) => {
@@ -219,14 +222,11 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // slice
 
-const sliceAttrs = (a: Attrs) => ({
-  axis: a["axis"] as number, start: a["start"] as number, end: a["end"] as number, step: a["step"] as number,
-});
-
-defineOp({
+export const sliceOp = defineOp({
   name: "slice",
   family: "movement",
   arity: 1,
+  operands: ["x"],
   attrs: {
     axis: { kind: "int", doc: "0 ≤ axis < rank" },
     start: { kind: "int", doc: "0 ≤ start ≤ end" },
@@ -236,7 +236,7 @@ defineOp({
   doc: "x[start:end:step] along one axis; the axis must have a concrete size.",
   dtype: ([d]) => d!,
   shape: ([x], a) => {
-    const { axis, start, end, step } = sliceAttrs(a);
+    const { axis, start, end, step } = a;
     checkAxis(axis, x!.length);
     const n = concreteDim(x!, axis, "slice");
     if (!(start >= 0 && start <= end && end <= n)) {
@@ -246,14 +246,14 @@ defineOp({
     return x!.map((d, i) => (i === axis ? sliceLen(start, end, step) : d));
   },
   reference: ([x], a, out) => {
-    const { axis, start, step } = sliceAttrs(a);
+    const { axis, start, step } = a;
     const xs = strides(x!.shape);
     const r = tensor(out.dtype, out.shape);
     stridedCopy(out.shape, x!.data, start * xs[axis]!, xs.map((s, i) => (i === axis ? s * step : s)), r.data, 0, strides(out.shape));
     return r;
   },
   vjp: ({ inputs, grad, attrs }) => {
-    const { axis, start, end, step } = sliceAttrs(attrs);
+    const { axis, start, end, step } = attrs;
     const x = inputs[0]!, n = x.shape[axis] as number;
     let g = grad;
     if (step > 1) {
@@ -289,15 +289,16 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // concat
 
-defineOp({
+export const concatOp = defineOp({
   name: "concat",
   family: "movement",
   arity: [1, Infinity],
+  operands: ["xs..."],
   attrs: { axis: { kind: "int", doc: "0 ≤ axis < rank" } },
   doc: "Join tensors along `axis`; other dims must be equal.",
   dtype: sameDType,
   shape: (xs, a) => {
-    const axis = a["axis"] as number, x0 = xs[0]!;
+    const axis = a.axis, x0 = xs[0]!;
     checkAxis(axis, x0.length);
     let total: Dim = 0;
     for (const x of xs) {
@@ -313,7 +314,7 @@ defineOp({
     return x0.map((d, i) => (i === axis ? total : d));
   },
   reference: (xs, a, out) => {
-    const axis = a["axis"] as number;
+    const axis = a.axis;
     const r = tensor(out.dtype, out.shape);
     const os = strides(out.shape);
     let at = 0;
@@ -324,7 +325,7 @@ defineOp({
     return r;
   },
   vjp: ({ inputs, grad, attrs }) => {
-    const axis = attrs["axis"] as number;
+    const axis = attrs.axis;
     if (inputs.length === 1) return floatOnly(inputs, [grad]);
     let at = 0;
     return floatOnly(inputs, inputs.map((x) => {
@@ -347,10 +348,11 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // pad
 
-defineOp({
+export const padOp = defineOp({
   name: "pad",
   family: "movement",
   arity: 1,
+  operands: ["x"],
   attrs: {
     pads: { kind: "ints", doc: "(before, after) per axis: length 2·rank, each ≥ 0" },
     value: { kind: "float", default: 0, doc: "fill value" },
@@ -358,7 +360,7 @@ defineOp({
   doc: "Constant padding before and after each axis; padded axes must have concrete sizes.",
   dtype: ([d]) => d!,
   shape: ([x], a) => {
-    const pads = a["pads"] as readonly number[];
+    const pads = a.pads;
     if (pads.length !== 2 * x!.length || pads.some((p) => p < 0)) {
       throw new Error(`pads [${pads.join(", ")}] must be ${2 * x!.length} non-negative integers (before, after per axis of ${formatShape(x!)})`);
     }
@@ -368,16 +370,16 @@ defineOp({
     });
   },
   reference: ([x], a, out) => {
-    const pads = a["pads"] as readonly number[];
+    const pads = a.pads;
     const r = tensor(out.dtype, out.shape);
-    r.data.fill(roundTo(out.dtype, a["value"] as number));
+    r.data.fill(roundTo(out.dtype, a.value));
     const os = strides(out.shape);
     const dOff = os.reduce((o, s, i) => o + s * pads[2 * i]!, 0);
     stridedCopy(x!.shape, x!.data, 0, strides(x!.shape), r.data, dOff, os);
     return r;
   },
   vjp: ({ inputs, grad, attrs }) => {
-    const pads = attrs["pads"] as readonly number[], x = inputs[0]!;
+    const pads = attrs.pads, x = inputs[0]!;
     let g = grad;
     x.shape.forEach((d, i) => {
       const before = pads[2 * i]!;

@@ -8,7 +8,7 @@
 // intermediate of the forward pass alive.
 
 import { apply, constant, full, mul, neg, sub, add, div } from "../build.ts";
-import type { Attrs, Node } from "../graph.ts";
+import type { Node } from "../graph.ts";
 import type { OpExample } from "../op.ts";
 import { defineOp } from "../op.ts";
 import type { RefTensor } from "../ref.ts";
@@ -114,46 +114,48 @@ const softmaxExamples = (): OpExample[] => [
   { inputs: [ex("f32", [7])], attrs: { axis: 0 } },
 ];
 
-defineOp({
+export const softmaxOp = defineOp({
   name: "softmax",
   family: "composite",
   arity: 1,
+  operands: ["x"],
   attrs: axisAttr,
   doc: "exp(x − max) / Σ exp(x − max) along one axis.",
   dtype: (d) => floatDType(d),
-  shape: ([x], a) => (checkAxis(a["axis"] as number, x!.length), x!),
-  reference: ([x], a, out) => softmaxRef(x!, a["axis"] as number, out.dtype, false),
+  shape: ([x], a) => (checkAxis(a.axis, x!.length), x!),
+  reference: ([x], a, out) => softmaxRef(x!, a.axis, out.dtype, false),
   decompose: ([x], a) => {
-    const ax = [a["axis"] as number];
+    const ax = [a.axis];
     const e = un("exp", sub(x!, rowStat(max, x!, ax)));
     return div(e, rowStat(sum, e, ax));
   },
   vjp: ({ out: y, grad: g, attrs }) => {
     // dx = y·(g − Σ g·y)
-    const ax = [attrs["axis"] as number];
+    const ax = [attrs.axis];
     return [mul(y, sub(g, rowStat(sum, mul(g, y), ax)))];
   },
   differentiable: true,
   examples: softmaxExamples,
 });
 
-defineOp({
+export const logSoftmaxOp = defineOp({
   name: "log_softmax",
   family: "composite",
   arity: 1,
+  operands: ["x"],
   attrs: axisAttr,
   doc: "x − max − log Σ exp(x − max) along one axis.",
   dtype: (d) => floatDType(d),
-  shape: ([x], a) => (checkAxis(a["axis"] as number, x!.length), x!),
-  reference: ([x], a, out) => softmaxRef(x!, a["axis"] as number, out.dtype, true),
+  shape: ([x], a) => (checkAxis(a.axis, x!.length), x!),
+  reference: ([x], a, out) => softmaxRef(x!, a.axis, out.dtype, true),
   decompose: ([x], a) => {
-    const ax = [a["axis"] as number];
+    const ax = [a.axis];
     const z = sub(x!, rowStat(max, x!, ax));
     return sub(z, bcast(un("log", sum(un("exp", z), ax, true)), z.shape));
   },
   vjp: ({ out: y, grad: g, attrs }) => {
     // dx = g − softmax·Σ g
-    const ax = [attrs["axis"] as number];
+    const ax = [attrs.axis];
     return [sub(g, mul(un("exp", y), rowStat(sum, g, ax)))];
   },
   differentiable: true,
@@ -166,10 +168,11 @@ defineOp({
 /** Affine parameters [D] broadcast over x [..., D]. */
 const affine = (xhat: Node, w: Node, b: Node): Node => add(mul(xhat, bcast(w, xhat.shape)), bcast(b, xhat.shape));
 
-defineOp({
+export const layerNormOp = defineOp({
   name: "layer_norm",
   family: "composite",
   arity: 3,
+  operands: ["x", "weight", "bias"],
   attrs: { eps: { kind: "float", default: 1e-5 } },
   doc: "(x − mean)/√(var + eps)·weight + bias over the last axis D (biased variance).",
   dtype: (d) => floatDType(d),
@@ -182,7 +185,7 @@ defineOp({
     return x!;
   },
   reference: ([x, w, b], a, out) => {
-    const eps = a["eps"] as number;
+    const eps = a.eps;
     const y = tensor(out.dtype, out.shape);
     forEachLine(x!.shape, x!.shape.length - 1, (base, _st, n) => {
       const [m, r] = moments(x!.data, base, 1, n, eps);
@@ -190,11 +193,11 @@ defineOp({
     });
     return finish(y);
   },
-  decompose: ([x, w, b], a) => affine(normalize(x!, [x!.rank - 1], a["eps"] as number).xhat, w!, b!),
+  decompose: ([x, w, b], a) => affine(normalize(x!, [x!.rank - 1], a.eps).xhat, w!, b!),
   vjp: ({ inputs, grad: g, attrs }) => {
     const [x, w] = [inputs[0]!, inputs[1]!];
     const last = [x.rank - 1], lead = range(0, x.rank - 1);
-    const { xhat, rstd } = normalize(x, last, attrs["eps"] as number);
+    const { xhat, rstd } = normalize(x, last, attrs.eps);
     const dx = normalizeVjp(mul(g, bcast(w, x.shape)), xhat, rstd, last);
     return [dx, sum(mul(g, xhat), lead), sum(g, lead)];
   },
@@ -218,15 +221,16 @@ function groupShape(x: Shape, groups: number): Dim[] {
 /** Per-channel parameters [C] broadcast over x [N, C, ...]. */
 const perChannel = (p: Node, x: Node): Node => bcast(reshape(p, [p.shape[0]!, ...x.shape.slice(2).map(() => 1)]), x.shape);
 
-defineOp({
+export const groupNormOp = defineOp({
   name: "group_norm",
   family: "composite",
   arity: 3,
+  operands: ["x", "weight", "bias"],
   attrs: { groups: { kind: "int" }, eps: { kind: "float", default: 1e-6 } },
   doc: "Normalize x [N, C, ...] over (C/groups channels × spatial) per group, then weight [C] and bias [C] per channel.",
   dtype: (d) => floatDType(d),
   shape: ([x, w, b], a) => {
-    const G = a["groups"] as number;
+    const G = a.groups;
     if (x!.length < 2) throw new Error(`x must be [N, C, ...], got ${formatShape(x!)}`);
     if (G < 1) throw new Error(`groups must be ≥ 1, got ${G}`);
     groupShape(x!, G);
@@ -237,7 +241,7 @@ defineOp({
   },
   reference: ([x, w, b], a, out) => {
     // Each (n, group) is a contiguous run of C/G·S elements.
-    const G = a["groups"] as number, eps = a["eps"] as number;
+    const G = a.groups, eps = a.eps;
     const [N, C] = x!.shape as [number, number];
     const S = size(x!.shape.slice(2)), run = (C / G) * S;
     const y = tensor(out.dtype, out.shape);
@@ -251,14 +255,14 @@ defineOp({
     return finish(y);
   },
   decompose: ([x, w, b], a) => {
-    const xr = reshape(x!, groupShape(x!.shape, a["groups"] as number)); // [N, G, C/G·S]
-    const xhat = reshape(normalize(xr, [2], a["eps"] as number).xhat, x!.shape);
+    const xr = reshape(x!, groupShape(x!.shape, a.groups)); // [N, G, C/G·S]
+    const xhat = reshape(normalize(xr, [2], a.eps).xhat, x!.shape);
     return add(mul(xhat, perChannel(w!, x!)), perChannel(b!, x!));
   },
   vjp: ({ inputs, grad: g, attrs }) => {
     const [x, w] = [inputs[0]!, inputs[1]!];
-    const gs = groupShape(x.shape, attrs["groups"] as number);
-    const { xhat, rstd } = normalize(reshape(x, gs), [2], attrs["eps"] as number); // [N, G, C/G·S]
+    const gs = groupShape(x.shape, attrs.groups);
+    const { xhat, rstd } = normalize(reshape(x, gs), [2], attrs.eps); // [N, G, C/G·S]
     const gx = reshape(mul(g, perChannel(w, x)), gs);
     const dx = reshape(normalizeVjp(gx, xhat, rstd, [2]), x.shape);
     const notC = [0, ...range(2, x.rank)];
@@ -285,10 +289,11 @@ export function geluErf(x: number): number {
   return 0.5 * x * (1 + erf(x / Math.SQRT2));
 }
 
-defineOp({
+export const geluOp = defineOp({
   name: "gelu",
   family: "composite",
   arity: 1,
+  operands: ["x"],
   attrs: { approximate: { kind: "string", oneOf: ["tanh", "none"], doc: `"tanh": 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))); "none": 0.5x(1 + erf(x/√2))` } },
   doc: "Gaussian error linear unit, in the tanh approximation or the exact erf form.",
   dtype: (d) => floatDType(d),
@@ -324,10 +329,11 @@ defineOp({
   ],
 });
 
-defineOp({
+export const siluOp = defineOp({
   name: "silu",
   family: "composite",
   arity: 1,
+  operands: ["x"],
   attrs: {},
   doc: "x·σ(x) (swish).",
   dtype: (d) => floatDType(d),
@@ -357,10 +363,11 @@ function rotaryDims(x: Shape, rd: number): { L: Dim; D: number } {
   return { L: x[x.length - 2]!, D };
 }
 
-defineOp({
+export const rotaryOp = defineOp({
   name: "rotary",
   family: "composite",
   arity: 2,
+  operands: ["x", "positions"],
   attrs: {
     rotary_dim: { kind: "int", doc: "even, ≤ D: the leading dims that rotate; the rest pass through" },
     base: { kind: "float", default: 10000 },
@@ -371,12 +378,12 @@ defineOp({
     return floatDType([x!]);
   },
   shape: ([x, p], a) => {
-    const { L } = rotaryDims(x!, a["rotary_dim"] as number);
+    const { L } = rotaryDims(x!, a.rotary_dim);
     if (p!.length !== 1 || !dimEq(p![0]!, L)) throw new Error(`positions must have shape [${L}] (x's second-to-last axis), got ${formatShape(p!)}`);
     return x!;
   },
   reference: ([x, pos], a, out) => {
-    const rd = a["rotary_dim"] as number, base = a["base"] as number, h = rd / 2;
+    const rd = a.rotary_dim, base = a.base, h = rd / 2;
     const D = x!.shape[x!.shape.length - 1]!, L = x!.shape[x!.shape.length - 2]!;
     const y = tensor(out.dtype, out.shape);
     y.data.set(x!.data);
@@ -392,7 +399,7 @@ defineOp({
     return finish(y);
   },
   decompose: ([x, pos], a) => {
-    const rd = a["rotary_dim"] as number, base = a["base"] as number, h = rd / 2;
+    const rd = a.rotary_dim, base = a.base, h = rd / 2;
     const { L, D } = rotaryDims(x!.shape, rd);
     const last = x!.rank - 1;
     // Angle table θ [L, h] in f32 whatever x's dtype: positions reach thousands.
@@ -421,8 +428,6 @@ defineOp({
 
 // ---------------------------------------------------------------------------------------------
 // cross_entropy: logits [..., V], labels i32 [...]
-
-const reductionOf = (a: Attrs) => a["reduction"] as "mean" | "sum" | "none";
 
 /** One-hot of labels [...] over logits [..., V] as a bool mask (ignored labels match nothing). */
 function oneHot(logits: Node, labels: Node): Node {
@@ -456,10 +461,11 @@ const countOf = (valid: Node, dtype: DType): Node => {
   return apply("maximum", [n, full(n, 1)]);
 };
 
-defineOp({
+export const crossEntropyOp = defineOp({
   name: "cross_entropy",
   family: "composite",
   arity: 2,
+  operands: ["logits", "labels"],
   attrs: {
     ignore_index: { kind: "int", default: -100 },
     reduction: { kind: "string", default: "mean", oneOf: ["mean", "sum", "none"] },
@@ -475,10 +481,10 @@ defineOp({
     if (y!.length !== lead.length || !y!.every((d, i) => dimEq(d, lead[i]!))) {
       throw new Error(`labels shape ${formatShape(y!)} must equal the logits shape without its last axis ${formatShape(lead)}`);
     }
-    return reductionOf(a) === "none" ? lead : [];
+    return a.reduction === "none" ? lead : [];
   },
   reference: ([logits, labels], a, out) => {
-    const V = logits!.shape[logits!.shape.length - 1]!, ignore = a["ignore_index"] as number;
+    const V = logits!.shape[logits!.shape.length - 1]!, ignore = a.ignore_index;
     const losses = new Float64Array(labels!.data.length);
     let count = 0;
     for (let r = 0; r < losses.length; r++) {
@@ -493,7 +499,7 @@ defineOp({
       count++;
     }
     const y = tensor(out.dtype, out.shape);
-    const red = reductionOf(a);
+    const red = a.reduction;
     if (red === "none") y.data.set(losses);
     else {
       const s = losses.reduce((p, v) => p + v, 0);
@@ -506,9 +512,9 @@ defineOp({
     const z = sub(lg, rowStat(max, lg, last));
     const logp = sub(z, bcast(un("log", sum(un("exp", z), last, true)), z.shape)); // [..., V]
     const picked = pickAt(logp, labels!); // [...]
-    const valid = validMask(labels!, a["ignore_index"] as number);
+    const valid = validMask(labels!, a.ignore_index);
     const loss = where(valid, neg(picked), full(picked, 0));
-    const red = reductionOf(a);
+    const red = a.reduction;
     if (red === "none") return loss;
     return red === "sum" ? total(loss) : div(total(loss), countOf(valid, lg.dtype));
   },
@@ -516,8 +522,8 @@ defineOp({
     // dlogits = (softmax − onehot)·scale, scale = g per row ("none"), g ("sum") or g/count ("mean"),
     // and 0 on ignored rows.
     const [logits, labels] = [inputs[0]!, inputs[1]!];
-    const valid = validMask(labels, attrs["ignore_index"] as number);
-    const red = reductionOf(attrs);
+    const valid = validMask(labels, attrs.ignore_index);
+    const red = attrs.reduction;
     const perRow = red === "none" ? g : bcast(red === "sum" ? g : div(g, countOf(valid, logits.dtype)), labels.shape);
     const scale = where(valid, perRow, full(perRow, 0)); // [...]
     const p = apply("softmax", [logits], { axis: logits.rank - 1 });

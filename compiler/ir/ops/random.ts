@@ -7,19 +7,18 @@
 // under one seed (say, one per sampling step) without touching the seed tensor.
 
 import { defineOp } from "../op.ts";
-import type { RandomDist } from "../philox.ts";
 import { randomElement } from "../philox.ts";
 import { tensor } from "../ref.ts";
-import type { Shape } from "../types.ts";
 import { dim, dimEq, formatShape } from "../types.ts";
 import { ex } from "./util.ts";
 
 const U32_LIMIT = 2 ** 32;
 
-defineOp({
+export const randomOp = defineOp({
   name: "random",
   family: "source",
   arity: 1,
+  operands: ["seed"],
   attrs: {
     shape: { kind: "shape", doc: "shape of the result" },
     dist: { kind: "string", oneOf: ["uniform", "gumbel"], doc: "uniform on (0, 1), or standard Gumbel −log(−log u)" },
@@ -29,16 +28,16 @@ defineOp({
     "u = ((x₀ >> 9) + 0.5) / 2²³ ∈ (0, 1), exact in f32; gumbel = −log(−log u). Result f32.",
   dtype: ([seed], a) => {
     if (seed !== "u32") throw new Error(`seed must be u32, got ${seed}`);
-    const stream = a["stream"] as number;
+    const stream = a.stream;
     if (stream < 0 || stream >= U32_LIMIT) throw new Error(`stream ${stream} must be in [0, 2^32)`);
     return "f32";
   },
   shape: ([seed], a) => {
     if (seed!.length !== 1 || !dimEq(seed![0]!, 2)) throw new Error(`seed must have shape [2], got ${formatShape(seed!)}`);
-    return (a["shape"] as Shape).map(dim);
+    return a.shape.map(dim);
   },
   reference: ([seed], a, out) => {
-    const dist = a["dist"] as RandomDist, stream = a["stream"] as number;
+    const dist = a.dist, stream = a.stream;
     const s0 = seed!.data[0]!, s1 = seed!.data[1]!;
     const t = tensor(out.dtype, out.shape);
     // The flat index is the first counter word: a single tensor holds at most 2^32 draws.

@@ -5,8 +5,8 @@
 // so gradients are built only from IR ops.
 
 import { apply, div, full, mul } from "../build.ts";
-import type { Attrs, Node } from "../graph.ts";
-import type { OpExample, VjpContext } from "../op.ts";
+import type { Node } from "../graph.ts";
+import type { AttrValues, OpExample, VjpContext } from "../op.ts";
 import { defineOp } from "../op.ts";
 import type { RefTensor } from "../ref.ts";
 import { roundTo, tensor } from "../ref.ts";
@@ -52,13 +52,17 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepdims: bo
   return out;
 }
 
-const axesOf = (a: Attrs) => a["axes"] as readonly number[];
-const keepOf = (a: Attrs) => a["keepdims"] as boolean;
 
-function reduceShapeRule(shapes: readonly Shape[], a: Attrs): Shape {
+const reduceAttrs = {
+  axes: { kind: "ints", doc: "axes to reduce: sorted, unique, 0 ≤ axis < rank" },
+  keepdims: { kind: "bool", default: false, doc: "keep reduced axes as size 1" },
+} as const;
+type ReduceAttrs = AttrValues<typeof reduceAttrs>;
+
+function reduceShapeRule(shapes: readonly Shape[], a: ReduceAttrs): Shape {
   const x = shapes[0]!;
-  checkAxes(axesOf(a), x.length);
-  return reducedShape(x, axesOf(a), keepOf(a));
+  checkAxes(a.axes, x.length);
+  return reducedShape(x, a.axes, a.keepdims);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,9 +114,9 @@ function unreduce(g: Node, xShape: Shape, axes: readonly number[], keepdims: boo
  * max/min: the gradient goes to every element equal to the extreme value, divided evenly among
  * ties (so the gradients of tied elements sum to the incoming gradient).
  */
-function extremeVjp({ inputs, out, grad, attrs }: VjpContext): (Node | null)[] {
+function extremeVjp({ inputs, out, grad, attrs }: VjpContext<ReduceAttrs>): (Node | null)[] {
   const x = inputs[0]!;
-  const axes = axesOf(attrs), keep = keepOf(attrs);
+  const axes = attrs.axes, keep = attrs.keepdims;
   const hit = apply("eq", [x, unreduce(out, x.shape, axes, keep)]);
   const zero = full(x, 0);
   const count = unreduce(sum(apply("where", [hit, full(x, 1), zero]), axes, true), x.shape, axes, true);
@@ -123,10 +127,6 @@ function extremeVjp({ inputs, out, grad, attrs }: VjpContext): (Node | null)[] {
 // ---------------------------------------------------------------------------------------------
 // Entries
 
-const reduceAttrs = {
-  axes: { kind: "ints", doc: "axes to reduce: sorted, unique, 0 ≤ axis < rank" },
-  keepdims: { kind: "bool", default: false, doc: "keep reduced axes as size 1" },
-} as const;
 
 function reduceExamples(dtype: DType, withInt: boolean): OpExample[] {
   const list: OpExample[] = [
@@ -140,16 +140,17 @@ function reduceExamples(dtype: DType, withInt: boolean): OpExample[] {
   return list;
 }
 
-defineOp({
+export const sumOp = defineOp({
   name: "sum",
   family: "reduce",
   arity: 1,
+  operands: ["x"],
   attrs: reduceAttrs,
   doc: "Sum over `axes` (an empty list is the identity).",
   dtype: numericDType,
   shape: reduceShapeRule,
-  reference: ([x], a, out) => reduceRef(x!, axesOf(a), out.dtype, out.shape, 0, (s, v) => s + v),
-  vjp: ({ inputs, grad, attrs }) => floatOnly(inputs, [unreduce(grad, inputs[0]!.shape, axesOf(attrs), keepOf(attrs))]),
+  reference: ([x], a, out) => reduceRef(x!, a.axes, out.dtype, out.shape, 0, (s, v) => s + v),
+  vjp: ({ inputs, grad, attrs }) => floatOnly(inputs, [unreduce(grad, inputs[0]!.shape, attrs.axes, attrs.keepdims)]),
   differentiable: true,
   examples: () => [
     ...reduceExamples("f32", true),
@@ -157,49 +158,52 @@ defineOp({
   ],
 });
 
-defineOp({
+export const maxOp = defineOp({
   name: "max",
   family: "reduce",
   arity: 1,
+  operands: ["x"],
   attrs: reduceAttrs,
   doc: "Maximum over `axes`; the gradient goes to the elements equal to the maximum, split evenly among ties.",
   dtype: numericDType,
   shape: reduceShapeRule,
-  reference: ([x], a, out) => reduceRef(x!, axesOf(a), out.dtype, out.shape, -Infinity, (m, v) => (v > m || Number.isNaN(v) ? v : m)),
+  reference: ([x], a, out) => reduceRef(x!, a.axes, out.dtype, out.shape, -Infinity, (m, v) => (v > m || Number.isNaN(v) ? v : m)),
   vjp: extremeVjp,
   differentiable: true,
   examples: () => reduceExamples("f32", true),
 });
 
-defineOp({
+export const minOp = defineOp({
   name: "min",
   family: "reduce",
   arity: 1,
+  operands: ["x"],
   attrs: reduceAttrs,
   doc: "Minimum over `axes`; the gradient goes to the elements equal to the minimum, split evenly among ties.",
   dtype: numericDType,
   shape: reduceShapeRule,
-  reference: ([x], a, out) => reduceRef(x!, axesOf(a), out.dtype, out.shape, Infinity, (m, v) => (v < m || Number.isNaN(v) ? v : m)),
+  reference: ([x], a, out) => reduceRef(x!, a.axes, out.dtype, out.shape, Infinity, (m, v) => (v < m || Number.isNaN(v) ? v : m)),
   vjp: extremeVjp,
   differentiable: true,
   examples: () => reduceExamples("f32", true),
 });
 
-defineOp({
+export const meanOp = defineOp({
   name: "mean",
   family: "reduce",
   arity: 1,
+  operands: ["x"],
   attrs: reduceAttrs,
   doc: "Mean over `axes` (floats only).",
   dtype: floatDType,
   shape: reduceShapeRule,
   reference: ([x], a, out) => {
-    const count = axesOf(a).reduce((p, ax) => p * x!.shape[ax]!, 1);
-    return reduceRef(x!, axesOf(a), out.dtype, out.shape, 0, (s, v) => s + v, (s) => s / count);
+    const count = a.axes.reduce((p, ax) => p * x!.shape[ax]!, 1);
+    return reduceRef(x!, a.axes, out.dtype, out.shape, 0, (s, v) => s + v, (s) => s / count);
   },
   vjp: ({ inputs, grad, attrs }) => {
-    const x = inputs[0]!, axes = axesOf(attrs);
-    const g = unreduce(grad, x.shape, axes, keepOf(attrs));
+    const x = inputs[0]!, axes = attrs.axes;
+    const g = unreduce(grad, x.shape, axes, attrs.keepdims);
     const count = numel(axes.map((ax) => x.shape[ax]!));
     // A symbolic count is computed in the graph as the sum of ones over the reduced axes.
     const scaled = typeof count === "number"
@@ -211,10 +215,11 @@ defineOp({
   examples: () => reduceExamples("f32", false),
 });
 
-defineOp({
+export const argmaxOp = defineOp({
   name: "argmax",
   family: "reduce",
   arity: 1,
+  operands: ["x"],
   attrs: {
     axis: { kind: "int", doc: "0 ≤ axis < rank" },
     keepdims: { kind: "bool", default: false, doc: "keep the axis as size 1" },
@@ -222,13 +227,13 @@ defineOp({
   doc: "i32 index of the first maximum along `axis` (no gradient).",
   dtype: (d) => (numericDType(d), "i32"),
   shape: ([x], a) => {
-    const axis = checkAxis(a["axis"] as number, x!.length);
+    const axis = checkAxis(a.axis, x!.length);
     if (x![axis] === 0) throw new Error(`argmax along axis ${axis} of ${formatShape(x!)}: the axis is empty`);
-    return reducedShape(x!, [axis], keepOf(a));
+    return reducedShape(x!, [axis], a.keepdims);
   },
   reference: ([x], a, out) => {
     // x [outer, n, inner] → out [outer, inner]
-    const axis = a["axis"] as number;
+    const axis = a.axis;
     const n = x!.shape[axis]!;
     const inner = numelOf(x!.shape.slice(axis + 1));
     const outer = numelOf(x!.shape.slice(0, axis));

@@ -6,22 +6,23 @@ import type { DType, Shape } from "../types.ts";
 import { dim } from "../types.ts";
 
 const typed = {
-  dtype: (_: readonly DType[], a: { readonly [k: string]: unknown }) => a["dtype"] as DType,
-  shape: (_: readonly Shape[], a: { readonly [k: string]: unknown }) => (a["shape"] as Shape).map(dim),
+  dtype: (_: readonly DType[], a: { readonly dtype: DType }) => a.dtype,
+  shape: (_: readonly Shape[], a: { readonly shape: Shape }) => a.shape.map(dim),
 };
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
-const checkName = (a: { readonly [k: string]: unknown }) => {
-  const n = a["name"] as string;
+const checkName = (a: { readonly name: string }) => {
+  const n = a.name;
   if (!NAME.test(n)) throw new Error(`name '${n}' must match ${NAME}`);
 };
 const bound = (what: string) => () => {
   throw new Error(`${what} values are bound by the caller of the interpreter, not computed`);
 };
 
-defineOp({
+export const inputOp = defineOp({
   name: "input",
   family: "source",
   arity: 0,
+  operands: [],
   attrs: { name: { kind: "string" }, dtype: { kind: "dtype" }, shape: { kind: "shape" } },
   doc: "A named graph input (activations, ids, masks): fed on every run.",
   dtype: (i, a) => (checkName(a), typed.dtype(i, a)),
@@ -32,10 +33,11 @@ defineOp({
   examples: () => [{ inputs: [], attrs: { name: "x", dtype: "f32", shape: [2, "B"] } }],
 });
 
-defineOp({
+export const paramOp = defineOp({
   name: "param",
   family: "source",
   arity: 0,
+  operands: [],
   attrs: { name: { kind: "string" }, dtype: { kind: "dtype" }, shape: { kind: "shape" } },
   doc: "A named parameter (a weight): loaded once from a checkpoint, trained by the optimizer.",
   dtype: (i, a) => (checkName(a), typed.dtype(i, a)),
@@ -46,15 +48,16 @@ defineOp({
   examples: () => [{ inputs: [], attrs: { name: "layers.0.fc1.weight", dtype: "f32", shape: [4, 3] } }],
 });
 
-defineOp({
+export const constantOp = defineOp({
   name: "constant",
   family: "source",
   arity: 0,
+  operands: [],
   attrs: { value: { kind: "float" }, dtype: { kind: "dtype" }, shape: { kind: "shape", default: [] } },
   doc: "A tensor with every element equal to `value` (a splat).",
   dtype: typed.dtype,
   shape: typed.shape,
-  reference: (_, a, out) => fromFn(out.dtype, out.shape, () => a["value"] as number),
+  reference: (_, a, out) => fromFn(out.dtype, out.shape, () => a.value),
   vjp: () => [],
   differentiable: true,
   examples: () => [
