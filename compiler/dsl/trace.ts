@@ -9,6 +9,7 @@ import type { Node } from "../ir/graph.ts";
 import { Graph, topoSort } from "../ir/graph.ts";
 import type { DType, Shape } from "../ir/types.ts";
 import { formatType } from "../ir/types.ts";
+import { attrsOf } from "../ir/view.ts";
 import { callerLoc } from "./loc.ts";
 import { Tensor } from "./tensor.ts";
 
@@ -47,7 +48,7 @@ export function trace<I extends Record<string, InputSpec>>(
       throw new Error(`trace '${name}': input '${n.attrs["name"]}' is used but not declared (declared: ${Object.keys(inputs).join(", ")})`);
     }
     if (n.op !== "param") continue;
-    const pname = n.attrs["name"] as string;
+    const pname = attrsOf(n, "param").name;
     const prev = params.get(pname);
     if (prev && prev !== n) {
       throw new Error(`trace '${name}': parameter '${pname}' is declared as both ${formatType(prev.dtype, prev.shape)} and ${formatType(n.dtype, n.shape)}`);

@@ -29,6 +29,7 @@ import type { DType, Dim } from "./types.ts";
 import { DTYPES, MAX_DIM, dim, formatType, isDType, shapeEq } from "./types.ts";
 import type { TextPos } from "./verify.ts";
 import { recordPositions } from "./verify.ts";
+import { attrsOf } from "./view.ts";
 
 /** How deep lists and records may nest in an attribute value, the attribute record included. */
 export const MAX_NESTING = 64;
@@ -420,7 +421,7 @@ function buildGraph(g: GraphAst, file: string): Graph {
         `type mismatch: written ${formatType(written.dtype, written.shape)} but ${op} infers ${formatType(node.dtype, node.shape)}`);
     }
     if (op === "input" || op === "param") {
-      const leafKey = node.attrs["name"] as string;
+      const leafKey = attrsOf(node, "input", "param").name;
       const first = leafNames.get(leafKey);
       if (first) throw at(line.op, `'${leafKey}' is already declared at ${pos(first)}`);
       leafNames.set(leafKey, line.op);

@@ -15,6 +15,7 @@ import { constant, input } from "../ir/build.ts";
 import type { GraphOutput, Node } from "../ir/graph.ts";
 import { Graph } from "../ir/graph.ts";
 import { formatType, isFloat } from "../ir/types.ts";
+import { attrsOf } from "../ir/view.ts";
 
 export interface GradOptions {
   /** Output to differentiate: a float scalar (every dimension 1). */
@@ -35,7 +36,7 @@ export interface VjpGraphOptions {
 }
 
 export const gradName = (leafName: string): string => `grad.${leafName}`;
-const leafName = (n: Node): string => n.attrs["name"] as string;
+const leafName = (n: Node): string => attrsOf(n, "input", "param").name;
 
 /** The gradient of the scalar output `loss` with respect to parameters (and optionally inputs). */
 export function grad(graph: Graph, opts: GradOptions): Graph {

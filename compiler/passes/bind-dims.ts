@@ -3,7 +3,7 @@
 // this runs first in every backend pipeline.
 
 import { apply } from "../ir/build.ts";
-import type { AttrValue, Attrs, Node } from "../ir/graph.ts";
+import type { AttrValue, Node } from "../ir/graph.ts";
 import { Graph } from "../ir/graph.ts";
 import { getOp } from "../ir/op.ts";
 import type { Shape } from "../ir/types.ts";
@@ -17,7 +17,7 @@ export function bindDims(graph: Graph, env: Readonly<Record<string, number>>): G
     for (const [k, v] of Object.entries(n.attrs)) {
       attrs[k] = def.attrs[k]?.kind === "shape" ? [...bindShape(v as Shape, env)] : v;
     }
-    const m = apply(n.op, n.inputs.map((i) => done.get(i)!), attrs as Attrs, n.loc);
+    const m = apply(n.op, n.inputs.map((i) => done.get(i)!), attrs, n.loc);
     if (!isConcrete(m.shape)) {
       throw new Error(`${n.op} still has symbolic shape ${formatShape(m.shape)} after binding ${JSON.stringify(env)}`);
     }

@@ -18,6 +18,7 @@
 import { apply } from "../ir/build.ts";
 import type { Graph, Node } from "../ir/graph.ts";
 import { dimEq } from "../ir/types.ts";
+import { attrsOf, isOp, operandsOf } from "../ir/view.ts";
 import type { Rule, RewriteOptions } from "./rewrite.ts";
 import { rewrite } from "./rewrite.ts";
 
@@ -39,17 +40,17 @@ export function fuseQkNormRule(opts: FuseQkNormOptions = {}): Rule {
     name: "fuse-qknorm-attention",
     root: "attention",
     apply: (n) => {
-      const [qr, kr, v, seg] = n.inputs as [Node, Node, Node, Node | undefined];
-      if (qr.op !== "rotary" || kr.op !== "rotary") return null;
-      const [qn, qpos] = qr.inputs as [Node, Node];
-      const [kn, kpos] = kr.inputs as [Node, Node];
-      if (qn.op !== "layer_norm" || kn.op !== "layer_norm") return { noMatch: "q and k are rotated but not LayerNorm-ed first" };
+      const { q: qr, k: kr, v, segments: seg } = operandsOf(n, "attention");
+      if (!isOp(qr, "rotary") || !isOp(kr, "rotary")) return null;
+      const { x: qn, positions: qpos } = operandsOf(qr);
+      const { x: kn, positions: kpos } = operandsOf(kr);
+      if (!isOp(qn, "layer_norm") || !isOp(kn, "layer_norm")) return { noMatch: "q and k are rotated but not LayerNorm-ed first" };
       if (qpos !== kpos) return { noMatch: "q and k are rotated at different positions" };
       if (!dimEq(qr.shape[2]!, kr.shape[2]!)) return { noMatch: `query length ${qr.shape[2]} differs from key length ${kr.shape[2]}` };
-      if (qr.attrs["rotary_dim"] !== kr.attrs["rotary_dim"] || qr.attrs["base"] !== kr.attrs["base"]) return { noMatch: "q and k rotaries differ in rotary_dim or base" };
-      if (qn.attrs["eps"] !== kn.attrs["eps"]) return { noMatch: "q and k LayerNorms differ in eps" };
-      const [Q, wq, bq] = qn.inputs as [Node, Node, Node];
-      const [K, wk, bk] = kn.inputs as [Node, Node, Node];
+      if (qr.attrs.rotary_dim !== kr.attrs.rotary_dim || qr.attrs.base !== kr.attrs.base) return { noMatch: "q and k rotaries differ in rotary_dim or base" };
+      if (qn.attrs.eps !== kn.attrs.eps) return { noMatch: "q and k LayerNorms differ in eps" };
+      const { x: Q, weight: wq, bias: bq } = operandsOf(qn);
+      const { x: K, weight: wk, bias: bk } = operandsOf(kn);
       if (Q.rank !== 4 || K.rank !== 4) return { noMatch: "q and k are not [B, H, L, D]" };
       const D = Q.shape[3]!;
       if (typeof D !== "number") return { noMatch: `head dim ${D} is symbolic` };
@@ -57,7 +58,8 @@ export function fuseQkNormRule(opts: FuseQkNormOptions = {}): Rule {
       let norms = [wq, bq, wk, bk];
       const bindings = 3 + 4 + 1 + (seg ? 2 : 0) + 1; // q k v, norms, positions, segments + lists, out
       if (opts.maxBindings !== undefined && bindings > opts.maxBindings) norms = packNorms(norms, D);
-      const attrs = { scale: n.attrs["scale"]!, causal: n.attrs["causal"]!, eps: qn.attrs["eps"]!, rotary_dim: qr.attrs["rotary_dim"]!, base: qr.attrs["base"]!, lse: n.attrs["lse"]! };
+      const a = attrsOf(n, "attention");
+      const attrs = { scale: a.scale, causal: a.causal, eps: qn.attrs.eps, rotary_dim: qr.attrs.rotary_dim, base: qr.attrs.base, lse: a.lse };
       return apply("attention_qknorm", [Q, K, v, ...norms, qpos, ...(seg ? [seg] : [])], attrs, n.loc);
     },
   };

@@ -17,9 +17,10 @@
 import { apply } from "../ir/build.ts";
 import type { Node } from "../ir/graph.ts";
 import { Graph, topoSort } from "../ir/graph.ts";
+import { isOp } from "../ir/view.ts";
 import type { RewriteOptions } from "./rewrite.ts";
 
-const OPS = new Set(["attention", "attention_qknorm"]);
+const OPS = ["attention", "attention_qknorm"] as const;
 
 /** Identity of an attention node apart from its lse flag. */
 function twinKey(n: Node): string {
@@ -29,13 +30,13 @@ function twinKey(n: Node): string {
 
 export function shareAttentionLse(graph: Graph, opts: Pick<RewriteOptions, "log"> = {}): Graph {
   const order = topoSort(graph.outputs.map((o) => o.node));
-  const packed = new Set(order.filter((n) => OPS.has(n.op) && n.attrs["lse"] === true).map(twinKey));
+  const packed = new Set(order.filter((n) => isOp(n, ...OPS) && n.attrs.lse).map(twinKey));
   if (packed.size === 0) return graph;
   const done = new Map<Node, Node>();
   for (const n of order) {
     const ins = n.inputs.map((i) => done.get(i)!);
     let out = ins.every((x, i) => x === n.inputs[i]) ? n : apply(n.op, ins, n.attrs, n.loc);
-    if (OPS.has(n.op) && n.attrs["lse"] !== true && packed.has(twinKey(n))) {
+    if (isOp(n, ...OPS) && !n.attrs.lse && packed.has(twinKey(n))) {
       const twin = apply(n.op, ins, { ...n.attrs, lse: true }, n.loc);
       const dv = twin.shape[3] as number;
       const view = apply("slice", [twin], { axis: 3, start: 0, end: dv - 1 }, n.loc);

@@ -12,15 +12,16 @@ import type { Graph, Node } from "../ir/graph.ts";
 import { allOps, getOp } from "../ir/ops.ts";
 import { tensor } from "../ir/ref.ts";
 import { shapeEq } from "../ir/types.ts";
+import type { OpNode } from "../ir/view.ts";
+import { attrsOf, isOp } from "../ir/view.ts";
 import type { Rule, RewriteOptions } from "./rewrite.ts";
 import { rewrite } from "./rewrite.ts";
 
-const isConst = (n: Node): boolean => n.op === "constant";
-const constValue = (n: Node): number => n.attrs["value"] as number;
+const isConst = (n: Node): n is OpNode<"constant"> => isOp(n, "constant");
+const constValue = (n: Node): number => attrsOf(n, "constant").value;
 /** `n` is a splat constant of `v` with exactly the shape of `like` (so dropping it is exact). */
 const isConstOf = (n: Node, v: number, like: Node): boolean =>
   isConst(n) && constValue(n) === v && n.dtype === like.dtype && shapeEq(n.shape, like.shape);
-const ints = (v: unknown): number[] => [...(v as readonly number[])];
 
 const elementwiseOps = (): string[] => allOps().filter((d) => d.family === "elementwise").map((d) => d.name);
 
@@ -95,7 +96,7 @@ export const reshapeReshape: Rule = {
 export const permuteIdentity: Rule = {
   name: "permute-identity",
   root: "permute",
-  apply: (n) => (ints(n.attrs["perm"]).every((p, i) => p === i) ? n.inputs[0]! : null),
+  apply: (n) => (attrsOf(n, "permute").perm.every((p, i) => p === i) ? n.inputs[0]! : null),
 };
 
 export const permutePermute: Rule = {
@@ -103,9 +104,9 @@ export const permutePermute: Rule = {
   root: "permute",
   apply: (n) => {
     const x = n.inputs[0]!;
-    if (x.op !== "permute") return null;
+    if (!isOp(x, "permute")) return null;
     // out.shape[i] = x.shape[outer[i]] = x0.shape[inner[outer[i]]]
-    const inner = ints(x.attrs["perm"]), outer = ints(n.attrs["perm"]);
+    const inner = x.attrs.perm, outer = attrsOf(n, "permute").perm;
     return apply("permute", [x.inputs[0]!], { perm: outer.map((p) => inner[p]!) }, n.loc);
   },
 };
@@ -145,7 +146,7 @@ export const reduceNoAxes: Rule = {
   name: "reduce-no-axes",
   root: ["sum", "max", "min", "mean"],
   apply: (n) => {
-    if (ints(n.attrs["axes"]).length !== 0) return null;
+    if (attrsOf(n, "sum", "max", "min", "mean").axes.length !== 0) return null;
     const x = n.inputs[0]!;
     return x.dtype === n.dtype && shapeEq(x.shape, n.shape) ? x : { noMatch: "reduction over no axes changes the type" };
   },

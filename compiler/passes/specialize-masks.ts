@@ -24,7 +24,8 @@
 
 import { apply } from "../ir/build.ts";
 import type { Graph, Node } from "../ir/graph.ts";
-import { DEFAULT_ATTENTION_TILES, attentionOperands, attentionTiles, gradOperands } from "../kernels/builders/flash-plan.ts";
+import { attrsOf, operandsOf } from "../ir/view.ts";
+import { DEFAULT_ATTENTION_TILES, attentionTiles } from "../kernels/builders/flash-plan.ts";
 import type { TargetCaps } from "../kernels/target.ts";
 import type { Rule, RewriteOptions } from "./rewrite.ts";
 import { rewrite } from "./rewrite.ts";
@@ -63,12 +64,12 @@ export function specializeMasksRule(opts: SpecializeMasksOptions = {}): Rule {
     name: "specialize-masks",
     root: "attention_qknorm",
     apply: (n) => {
-      const { q, k, v, segments: seg, lists: has } = attentionOperands(n);
+      const { q, k, v, segments: seg, lists: has } = operandsOf(n, "attention_qknorm");
       if (!seg || has) return null; // no segments, or lists already there
       const lq = q.shape[2]!, lk = k.shape[2]!;
       if (typeof lq !== "number" || typeof lk !== "number") return { noMatch: `lengths ${lq}, ${lk} are symbolic: bind dims first` };
       const { tileQ, tileK } = tilesFor(opts, ...dimsOf(q, v, seg));
-      const lists = apply("block_lists", [seg], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]!, keys_from_end: true });
+      const lists = apply("block_lists", [seg], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: attrsOf(n, "attention_qknorm").causal, keys_from_end: true });
       return apply("attention_qknorm", [...n.inputs, lists], { ...n.attrs, tile_q: tileQ, tile_k: tileK, keys_from_end: true }, n.loc);
     },
   };
@@ -80,7 +81,7 @@ export function specializeGradMasksRule(opts: SpecializeMasksOptions = {}): Rule
     name: "specialize-masks-backward",
     root: ["attention_grad_q", "attention_grad_kv"],
     apply: (n) => {
-      const { q, k, v, segments: seg, lists: has } = gradOperands(n);
+      const { q, k, v, segments: seg, lists: has } = operandsOf(n, "attention_grad_q", "attention_grad_kv");
       if (!seg || has) return null; // no segments, or lists already there
       const lq = q.shape[2]!, lk = k.shape[2]!;
       if (typeof lq !== "number" || typeof lk !== "number") return { noMatch: `lengths ${lq}, ${lk} are symbolic: bind dims first` };
@@ -88,7 +89,7 @@ export function specializeGradMasksRule(opts: SpecializeMasksOptions = {}): Rule
       // grad_q shares the forward's lists (key tiles from the end); grad_kv owns key tiles from
       // key 0 and walks the transposed lists.
       const transpose = n.op === "attention_grad_kv";
-      const lists = apply("block_lists", [seg], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: n.attrs["causal"]!, ...(transpose ? { transpose } : { keys_from_end: true }) });
+      const lists = apply("block_lists", [seg], { lq, lk, tile_q: tileQ, tile_k: tileK, causal: attrsOf(n, "attention_grad_q", "attention_grad_kv").causal, ...(transpose ? { transpose } : { keys_from_end: true }) });
       return apply(n.op, [...n.inputs, lists], { ...n.attrs, tile_q: tileQ, tile_k: tileK, ...(transpose ? {} : { keys_from_end: true }) }, n.loc);
     },
   };

@@ -24,6 +24,8 @@
 //         attention_grad_*  q, k, v, out+lse [B, H, Lq, Dv + 1], dO [B, H, Lq, Dv (+ 1)], segments?, lists?
 
 import type { Node } from "../../ir/graph.ts";
+import type { OperandsOf } from "../../ir/view.ts";
+import { isOp, operandsOf } from "../../ir/view.ts";
 import { tileCount } from "../../ir/ops/attention-qknorm.ts";
 import { concreteShape } from "../../ir/types.ts";
 import type { TargetCaps } from "../target.ts";
@@ -78,48 +80,39 @@ export const bigAttention = (B: number, H: number, Lq: number, Lk: number, D: nu
 // ---------------------------------------------------------------------------------------------
 // Operands
 
-/** The operands of an attention or attention_qknorm node, by name. */
+/**
+ * The operands of an attention or attention_qknorm node by their entries' names (operandsOf), with
+ * attention_qknorm's LayerNorm parameters and positions grouped as `norm` (absent for attention).
+ */
 export interface AttentionOperands {
   readonly q: Node;
   readonly k: Node;
   readonly v: Node;
   /** attention_qknorm: the per-head LayerNorm parameters [D] and the rotary positions [Lk]. */
-  readonly norm?: { readonly qw: Node; readonly qb: Node; readonly kw: Node; readonly kb: Node; readonly positions: Node };
-  readonly segments?: Node;
+  readonly norm: { readonly qw: Node; readonly qb: Node; readonly kw: Node; readonly kb: Node; readonly positions: Node } | undefined;
+  readonly segments: Node | undefined;
   /** attention_qknorm: block_lists [B, QT, 2·KT + 2] (specialize-masks). */
-  readonly lists?: Node;
+  readonly lists: Node | undefined;
 }
 
 export function attentionOperands(node: Node): AttentionOperands {
-  const [q, k, v] = node.inputs as [Node, Node, Node];
-  if (node.op === "attention") {
-    const seg = node.inputs[3];
-    return seg ? { q, k, v, segments: seg } : { q, k, v };
+  if (isOp(node, "attention")) {
+    const { q, k, v, segments } = operandsOf(node);
+    return { q, k, v, norm: undefined, segments, lists: undefined };
   }
-  if (node.op !== "attention_qknorm") throw new Error(`internal: attentionOperands of ${node.op}`);
-  const [qw, qb, kw, kb, positions] = node.inputs.slice(3, 8) as [Node, Node, Node, Node, Node];
-  const seg = node.inputs[8], lists = node.inputs[9];
-  return { q, k, v, norm: { qw, qb, kw, kb, positions }, ...(seg ? { segments: seg } : {}), ...(lists ? { lists } : {}) };
+  const o = operandsOf(node, "attention_qknorm");
+  return { q: o.q, k: o.k, v: o.v, norm: { qw: o.q_weight, qb: o.q_bias, kw: o.k_weight, kb: o.k_bias, positions: o.positions }, segments: o.segments, lists: o.lists };
 }
 
-/** The operands of attention_grad_q and attention_grad_kv, by name. */
-export interface GradOperands {
-  readonly q: Node;
-  readonly k: Node;
-  readonly v: Node;
-  /** The forward's packed output [B, H, Lq, Dv + 1]: the output, then the row's log-sum-exp. */
-  readonly out: Node;
-  /** [B, H, Lq, Dv], or Dv + 1 wide with the lse cotangent. */
-  readonly dO: Node;
-  readonly segments?: Node;
-  /** grad_q: the forward lists; grad_kv: the transposed lists [B, KT, 2·QT + 2]. */
-  readonly lists?: Node;
-}
+/**
+ * The operands of attention_grad_q and attention_grad_kv (one operand list): q, k, v; out, the
+ * forward's packed output [B, H, Lq, Dv + 1] (output, then the row's log-sum-exp); dO [B, H, Lq,
+ * Dv], or Dv + 1 wide with the lse cotangent; segments?; lists? (grad_q: the forward lists;
+ * grad_kv: the transposed lists [B, KT, 2·QT + 2]).
+ */
+export type GradOperands = OperandsOf<"attention_grad_q">;
 
-export function gradOperands(node: Node): GradOperands {
-  const [q, k, v, out, dO, seg, lists] = node.inputs as [Node, Node, Node, Node, Node, Node | undefined, Node | undefined];
-  return { q, k, v, out, dO, ...(seg ? { segments: seg } : {}), ...(lists ? { lists } : {}) };
-}
+export const gradOperands = (node: Node): GradOperands => operandsOf(node, "attention_grad_q", "attention_grad_kv");
 
 /** Sizes common to the forward and backward problems. */
 export interface AttentionDims {
@@ -133,7 +126,7 @@ export interface AttentionDims {
   readonly S: number;
 }
 
-export function dimsOf(ops: { readonly q: Node; readonly k: Node; readonly v: Node; readonly segments?: Node }): AttentionDims {
+export function dimsOf(ops: { readonly q: Node; readonly k: Node; readonly v: Node; readonly segments: Node | undefined }): AttentionDims {
   const [B, H, Lq, D] = concreteShape(ops.q.shape) as [number, number, number, number];
   return { B, H, Lq, D, Lk: concreteShape(ops.k.shape)[2]!, Dv: concreteShape(ops.v.shape)[3]!, S: ops.segments ? concreteShape(ops.segments.shape)[1]! : 0 };
 }
