@@ -3,6 +3,7 @@
 // elementwise ops combine their inputs' values at the same index.
 
 import type { Node } from "../ir/graph.ts";
+import { attrsOf } from "../ir/view.ts";
 import { concreteShape } from "../ir/types.ts";
 import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1 } from "../ir/philox.ts";
 import type { Block } from "./build-kernel.ts";
@@ -99,16 +100,16 @@ function philox(b: Block, counter: Expr[], key: [Expr, Expr]): Expr {
 
 const RULES: Record<string, InlineRule> = {
   // --- sources ---
-  constant: (ctx, _b, n) => constant(ctx.typeOf(n), n.attrs["value"] as number),
-  iota: (ctx, _b, n, idx) => cast(ctx, idx[n.attrs["axis"] as number]!, "u32", n),
+  constant: (ctx, _b, n) => constant(ctx.typeOf(n), attrsOf(n, "constant").value),
+  iota: (ctx, _b, n, idx) => cast(ctx, idx[attrsOf(n, "iota").axis]!, "u32", n),
   random: (ctx, b, n, idx) => {
     const seed = n.inputs[0]!;
     const key: [Expr, Expr] = [ctx.value(b, seed, [K.u32(0)]), ctx.value(b, seed, [K.u32(1)])];
     const flat = flatIndex(idx, shapeOf(n));
-    const x = philox(b, [flat, K.u32((n.attrs["stream"] as number) >>> 0), K.u32(0), K.u32(0)], key);
+    const x = philox(b, [flat, K.u32(attrsOf(n, "random").stream >>> 0), K.u32(0), K.u32(0)], key);
     // u = ((x >> 9) + 0.5) / 2^23, exact in f32 (see philox.ts).
     const u = b.let("u", K.mul(K.add(K.cast("f32", K.shr(x, K.u32(9))), K.f32(0.5)), K.f32(1 / 8388608)));
-    return n.attrs["dist"] === "gumbel" ? K.neg(K.log(K.neg(K.log(u)))) : u;
+    return attrsOf(n, "random").dist === "gumbel" ? K.neg(K.log(K.neg(K.log(u)))) : u;
   },
 
   // --- elementwise ---
@@ -158,7 +159,7 @@ const RULES: Record<string, InlineRule> = {
     return ctx.value(b, x, unflatten(flatIndex(idx, shapeOf(n)), shapeOf(x)));
   },
   permute: (ctx, b, n, idx) => {
-    const perm = n.attrs["perm"] as number[];
+    const perm = attrsOf(n, "permute").perm;
     const inIdx = new Array<Expr>(perm.length);
     perm.forEach((p, i) => (inIdx[p] = idx[i]!));
     return ctx.value(b, n.inputs[0]!, inIdx);
@@ -169,14 +170,14 @@ const RULES: Record<string, InlineRule> = {
     return ctx.value(b, x, xs.map((d, j) => (d === 1 && os[off + j] !== 1 ? K.u32(0) : idx[off + j]!)));
   },
   slice: (ctx, b, n, idx) => {
-    const axis = n.attrs["axis"] as number, start = n.attrs["start"] as number, step = n.attrs["step"] as number;
+    const { axis, start, step } = attrsOf(n, "slice");
     const inIdx = [...idx];
     inIdx[axis] = iadd(imul(idx[axis]!, step), start);
     return ctx.value(b, n.inputs[0]!, inIdx);
   },
   pad: (ctx, b, n, idx) => {
     const x = n.inputs[0]!, xs = shapeOf(x);
-    const pads = n.attrs["pads"] as number[];
+    const pads = attrsOf(n, "pad").pads;
     const t = ctx.typeOf(n);
     let valid: Expr | undefined;
     const inIdx = idx.map((e, a) => {
@@ -187,10 +188,10 @@ const RULES: Record<string, InlineRule> = {
       return K.select(ok, K.sub(e, K.u32(before)), K.u32(0));
     });
     const v = ctx.value(b, x, inIdx);
-    return valid ? K.select(valid, v, constant(t, n.attrs["value"] as number)) : v;
+    return valid ? K.select(valid, v, constant(t, attrsOf(n, "pad").value)) : v;
   },
   concat: (ctx, b, n, idx) => {
-    const axis = n.attrs["axis"] as number;
+    const axis = attrsOf(n, "concat").axis;
     const parts = n.inputs;
     const offs: number[] = [];
     let o = 0;
@@ -209,7 +210,7 @@ const RULES: Record<string, InlineRule> = {
     return v;
   },
   upsample_nearest: (ctx, b, n, idx) => {
-    const s = n.attrs["scale"] as number;
+    const s = attrsOf(n, "upsample_nearest").scale;
     const r = idx.length;
     const inIdx = [...idx];
     inIdx[r - 2] = idiv(idx[r - 2]!, s);
@@ -218,7 +219,7 @@ const RULES: Record<string, InlineRule> = {
   },
   gather: (ctx, b, n, idx) => {
     const [table, indices] = n.inputs as [Node, Node];
-    const axis = n.attrs["axis"] as number;
+    const axis = attrsOf(n, "gather").axis;
     const r = indices.rank;
     const dim = shapeOf(table)[axis]!;
     const k = ctx.value(b, indices, idx.slice(axis, axis + r));
@@ -227,7 +228,7 @@ const RULES: Record<string, InlineRule> = {
   },
   dynamic_slice: (ctx, b, n, idx) => {
     const [x, start] = n.inputs as [Node, Node];
-    const axis = n.attrs["axis"] as number, size = n.attrs["size"] as number;
+    const { axis, size } = attrsOf(n, "dynamic_slice");
     const dim = shapeOf(x)[axis]!;
     const s = K.cast("u32", K.clamp(ctx.value(b, start, []), K.i32(0), K.i32(dim - size)));
     const inIdx = [...idx];
@@ -236,7 +237,7 @@ const RULES: Record<string, InlineRule> = {
   },
   update_slice: (ctx, b, n, idx) => {
     const [target, update, start] = n.inputs as [Node, Node, Node];
-    const axis = n.attrs["axis"] as number;
+    const axis = attrsOf(n, "update_slice").axis;
     const dim = shapeOf(target)[axis]!, size = shapeOf(update)[axis]!;
     const s = b.let("s", K.cast("u32", K.clamp(ctx.value(b, start, []), K.i32(0), K.i32(dim - size))));
     const i = idx[axis]!;

@@ -19,6 +19,7 @@
 import { SEG_DEAD, SEG_GLOBAL, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
+import { attrsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
@@ -44,8 +45,7 @@ export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Parti
   const Lk = concreteShape(k.shape)[2]!;
   const Dv = concreteShape(v.shape)[3]!;
   const S = seg ? concreteShape(seg.shape)[1]! : 0;
-  const scale = root.attrs["scale"] as number;
-  const causal = root.attrs["causal"] as boolean;
+  const { scale, causal } = attrsOf(root, "attention", "attention_qknorm");
 
   // Workgroup memory: the q row, one chunk of scores, the reduction scratch.
   const fixed = 4 * (Math.max(D, 1) + WG);
@@ -200,7 +200,7 @@ export function buildAttention(group: FusionGroup, caps: TargetCaps, part: Parti
   const inv = body.let("inv_l", K.select(K.eq(l, K.f32(0)), K.f32(0), K.div(K.f32(1), l)));
   // With `lse` the row is Dv + 1 wide: column Dv is log Σ exp(scaled score) over allowed keys,
   // m + log ℓ, or the mask value for a row with nothing allowed.
-  const lse = root.attrs["lse"] === true;
+  const lse = attrsOf(root, "attention", "attention_qknorm").lse;
   const W = lse ? Dv + 1 : Dv;
   acc.forEach((a, r) => {
     body.if(K.lt(colOf(r), K.u32(Dv)), (sb) => {

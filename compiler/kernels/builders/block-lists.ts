@@ -10,10 +10,10 @@
 // O(S³) per tile whatever the tile size; the lists then cost the attention kernel nothing to
 // find. Because the segments are a run-time input, new padding means new lists, same kernel.
 
-import type { Node } from "../../ir/graph.ts";
 import { SEG_DEAD, SEG_GLOBAL, SEG_NONE, SEG_PAD, SEG_SPAN } from "../../ir/mask.ts";
 import { keyTileOrigin, tileCount } from "../../ir/ops/attention-qknorm.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
+import { attrsOf, operandsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
@@ -27,13 +27,11 @@ const WG = 64;
 
 export function buildBlockLists(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const root = group.root;
-  const seg = root.inputs[0] as Node;
+  const seg = operandsOf(root, "block_lists").segments;
   const [B, S] = concreteShape(seg.shape) as [number, number];
-  const a = root.attrs;
-  const lq = a["lq"] as number, lk = a["lk"] as number, tq = a["tile_q"] as number, tk = a["tile_k"] as number;
-  const causal = a["causal"] as boolean, transpose = a["transpose"] as boolean;
+  const { lq, lk, tile_q: tq, tile_k: tk, causal, transpose, keys_from_end: fromEnd } = attrsOf(root, "block_lists");
   const QT = tileCount(lq, tq), KT = tileCount(lk, tk);
-  const ko = keyTileOrigin(lk, tk, a["keys_from_end"] === true); // key tile kt starts at kt·tk − ko
+  const ko = keyTileOrigin(lk, tk, fromEnd); // key tile kt starts at kt·tk − ko
   const [outer, inner] = transpose ? [KT, QT] : [QT, KT];
   const W = 2 * inner + 2;
   const doc = [

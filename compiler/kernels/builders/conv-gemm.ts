@@ -42,6 +42,8 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
+import type { AttrsOf } from "../../ir/view.ts";
+import { attrsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
@@ -273,8 +275,11 @@ interface ConvGeometry {
   readonly sh: number; readonly sw: number; readonly top: number; readonly left: number;
 }
 
-function geometry(x: readonly number[], wShape: readonly number[], y: readonly number[], attrs: Readonly<Record<string, unknown>>): ConvGeometry {
-  const stride = attrs["stride"] as number[], padding = attrs["padding"] as number[];
+/** The attributes of a conv2d, conv2d_grad_input or conv2d_grad_weight node (stride, padding, ...). */
+export const convAttrs = (n: Node): AttrsOf<"conv2d" | "conv2d_grad_input" | "conv2d_grad_weight"> => attrsOf(n, "conv2d", "conv2d_grad_input", "conv2d_grad_weight");
+
+function geometry(x: readonly number[], wShape: readonly number[], y: readonly number[], attrs: { readonly stride: readonly number[]; readonly padding: readonly number[] }): ConvGeometry {
+  const { stride, padding } = attrs;
   return {
     n: x[0]!, c: x[1]!, h: x[2]!, w: x[3]!, o: wShape[0]!, kh: wShape[2]!, kw: wShape[3]!, ho: y[2]!, wo: y[3]!,
     sh: stride[0]!, sw: stride[1]!, top: padding[0]!, left: padding[2]!,
@@ -285,12 +290,12 @@ export function buildConv2dGemm(group: FusionGroup, caps: TargetCaps, part: Part
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d") throw new Error(`internal: conv2d builder got ${root}`);
   const [xn, wn] = root.inputs as [Node, Node];
-  const d = geometry(concreteShape(xn.shape), concreteShape(wn.shape), concreteShape(root.shape), root.attrs);
+  const d = geometry(concreteShape(xn.shape), concreteShape(wn.shape), concreteShape(root.shape), convAttrs(root));
   const opts = options ?? pixelDefaults(d.kw);
   const taps = (k: number, pad: number) => Array.from({ length: k }, (_, i) => ({ off: i - pad, w: i }));
   return buildPixelTiles({
     name: "conv2d_gemm",
-    doc: [`conv2d: x ${formatType(xn.dtype, xn.shape)} ⋆ w ${formatType(wn.dtype, wn.shape)} → ${formatType(root.dtype, root.shape)}, stride [${d.sh}, ${d.sw}], padding [${(root.attrs["padding"] as number[]).join(", ")}]`],
+    doc: [`conv2d: x ${formatType(xn.dtype, xn.shape)} ⋆ w ${formatType(wn.dtype, wn.shape)} → ${formatType(root.dtype, root.shape)}, stride [${d.sh}, ${d.sw}], padding [${convAttrs(root).padding.join(", ")}]`],
     label: `conv2d ${formatType(root.dtype, root.shape)}`,
     input: xn, weight: wn, out: root,
     rows: { extent: d.ho, out0: 0, outStep: 1, inStep: d.sh, taps: taps(d.kh, d.top) },
@@ -304,7 +309,7 @@ export function buildConv2dGradInputGemm(group: FusionGroup, caps: TargetCaps, p
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d_grad_input") throw new Error(`internal: conv2d_grad_input builder got ${root}`);
   const [gn, wn] = root.inputs as [Node, Node];
-  const d = geometry(concreteShape(root.shape), concreteShape(wn.shape), concreteShape(gn.shape), root.attrs);
+  const d = geometry(concreteShape(root.shape), concreteShape(wn.shape), concreteShape(gn.shape), convAttrs(root));
   const opts = options ?? pixelDefaults(d.kw);
   // Along one axis, class p (positions p + s·k, k < extent) is reached by taps i ≡ p + pad (mod s),
   // reading g at k + (p + pad − i)/s.
@@ -318,7 +323,7 @@ export function buildConv2dGradInputGemm(group: FusionGroup, caps: TargetCaps, p
       const cls = d.sh * d.sw > 1 ? `, pixel class (${ph}, ${pw}) of ${d.sh}×${d.sw}` : "";
       launches.push(buildPixelTiles({
         name: "conv2d_grad_input_gemm",
-        doc: [`conv2d_grad_input: g ${formatType(gn.dtype, gn.shape)}, w ${formatType(wn.dtype, wn.shape)} → dx ${formatType(root.dtype, root.shape)}, stride [${d.sh}, ${d.sw}], padding [${(root.attrs["padding"] as number[]).join(", ")}]${cls}`],
+        doc: [`conv2d_grad_input: g ${formatType(gn.dtype, gn.shape)}, w ${formatType(wn.dtype, wn.shape)} → dx ${formatType(root.dtype, root.shape)}, stride [${d.sh}, ${d.sw}], padding [${convAttrs(root).padding.join(", ")}]${cls}`],
         label: `conv2d_grad_input ${formatType(root.dtype, root.shape)}${cls}`,
         input: gn, weight: wn, out: root,
         rows: axis(d.h, d.kh, d.sh, d.top, ph),
@@ -337,7 +342,7 @@ export function buildConv2dGradWeightGemm(group: FusionGroup, caps: TargetCaps, 
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d_grad_weight") throw new Error(`internal: conv2d_grad_weight builder got ${root}`);
   const [xn, gn] = root.inputs as [Node, Node];
-  const d = geometry(concreteShape(xn.shape), concreteShape(root.shape), concreteShape(gn.shape), root.attrs);
+  const d = geometry(concreteShape(xn.shape), concreteShape(root.shape), concreteShape(gn.shape), convAttrs(root));
   const Pk = Math.max(1, Math.min(opts.strip, d.wo)), perRow = Math.ceil(d.wo / Pk);
   const L = d.c * d.kh; // (c, i) pairs, one per invocation
   const WG = Math.min(opts.workgroup, Math.max(8, 8 * Math.ceil(L / 8)));
@@ -347,7 +352,7 @@ export function buildConv2dGradWeightGemm(group: FusionGroup, caps: TargetCaps, 
   const colSet = [...new Set(Array.from({ length: Pk }, (_, t) => Array.from({ length: d.kw }, (_, j) => t * d.sw + j)).flat())].sort((a, b) => a - b);
   const colAt = new Map(colSet.map((u, k) => [u, k]));
   const doc = [
-    `conv2d_grad_weight: x ${formatType(xn.dtype, xn.shape)}, g ${formatType(gn.dtype, gn.shape)} → dw ${formatType(root.dtype, root.shape)}, stride [${d.sh}, ${d.sw}], padding [${(root.attrs["padding"] as number[]).join(", ")}]`,
+    `conv2d_grad_weight: x ${formatType(xn.dtype, xn.shape)}, g ${formatType(gn.dtype, gn.shape)} → dw ${formatType(root.dtype, root.shape)}, stride [${d.sh}, ${d.sw}], padding [${convAttrs(root).padding.join(", ")}]`,
     `implicit GEMM: ${d.o} channels × ${d.c}·${d.kh}·${d.kw} taps × ${d.n * d.ho * d.wo} pixels; per invocation one (c, i) pair's ${d.kw} taps × ${Ot} channels, K in strips of ${Pk} pixels;`,
     `g ${S ? `shared by broadcast among ${S} lanes` : "loaded by every invocation"}`,
   ].join("\n");

@@ -28,6 +28,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
+import { attrsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
@@ -37,7 +38,7 @@ import type { Expr, Type } from "../kernel-ir.ts";
 import { vectorOf } from "../kernel-ir.ts";
 import type { Builder } from "../schedule.ts";
 import { registerBuilder } from "../schedule.ts";
-import { buildConv2dGemm, buildConv2dGradInputGemm, buildConv2dGradWeightGemm } from "./conv-gemm.ts";
+import { buildConv2dGemm, buildConv2dGradInputGemm, buildConv2dGradWeightGemm, convAttrs } from "./conv-gemm.ts";
 import type { TargetCaps } from "../target.ts";
 
 const WG = 64;
@@ -60,8 +61,8 @@ interface Geometry {
   readonly sh: number; readonly sw: number; readonly top: number; readonly left: number;
 }
 
-function geometry(x: readonly number[], wShape: readonly number[], y: readonly number[], attrs: Readonly<Record<string, unknown>>): Geometry {
-  const stride = attrs["stride"] as number[], padding = attrs["padding"] as number[];
+function geometry(x: readonly number[], wShape: readonly number[], y: readonly number[], attrs: { readonly stride: readonly number[]; readonly padding: readonly number[] }): Geometry {
+  const { stride, padding } = attrs;
   return {
     n: x[0]!, c: x[1]!, h: x[2]!, w: x[3]!, o: wShape[0]!, kh: wShape[2]!, kw: wShape[3]!, ho: y[2]!, wo: y[3]!,
     sh: stride[0]!, sw: stride[1]!, top: padding[0]!, left: padding[2]!,
@@ -101,14 +102,14 @@ export function buildConv2dDirect(group: FusionGroup, caps: TargetCaps, part: Pa
   const root = group.root;
   if (group.producer !== undefined || root.op !== "conv2d") throw new Error(`internal: conv2d builder got ${root}`);
   const [xn, wn] = root.inputs as [Node, Node];
-  const d = geometry(concreteShape(xn.shape), concreteShape(wn.shape), concreteShape(root.shape), root.attrs);
+  const d = geometry(concreteShape(xn.shape), concreteShape(wn.shape), concreteShape(root.shape), convAttrs(root));
   const P = d.n * d.ho * d.wo, taps = d.c * d.kh * d.kw;
   const [bp, bo] = block ?? convBlock(P * d.o * taps);
   const RPx = Math.min(bp, P), ROx = Math.min(bo, d.o);
   const blocksP = Math.ceil(P / RPx), blocksO = Math.ceil(d.o / ROx);
   const doc = [
     `conv2d: x ${formatType(xn.dtype, xn.shape)} ⋆ w ${formatType(wn.dtype, wn.shape)} → ${formatType(root.dtype, root.shape)}`,
-    `stride [${d.sh}, ${d.sw}], padding [${(root.attrs["padding"] as number[]).join(", ")}]; implicit GEMM ${P}×${d.o}×${taps},`,
+    `stride [${d.sh}, ${d.sw}], padding [${convAttrs(root).padding.join(", ")}]; implicit GEMM ${P}×${d.o}×${taps},`,
     `${RPx} pixels × ${ROx} output channels per invocation`,
   ].join("\n");
   const ctx = new KernelContext("conv2d", doc, [WG], caps, part);
@@ -193,11 +194,11 @@ export function buildConv2dGradInputDirect(group: FusionGroup, caps: TargetCaps,
   if (group.producer !== undefined || root.op !== "conv2d_grad_input") throw new Error(`internal: conv2d_grad_input builder got ${root}`);
   const [gn, wn] = root.inputs as [Node, Node];
   const shape = concreteShape(root.shape);
-  const d = geometry(shape, concreteShape(wn.shape), concreteShape(gn.shape), root.attrs);
+  const d = geometry(shape, concreteShape(wn.shape), concreteShape(gn.shape), convAttrs(root));
   const numel = prod(shape);
   const doc = [
     `conv2d_grad_input: g ${formatType(gn.dtype, gn.shape)}, w ${formatType(wn.dtype, wn.shape)} → dx ${formatType(root.dtype, root.shape)}`,
-    `stride [${d.sh}, ${d.sw}], padding [${(root.attrs["padding"] as number[]).join(", ")}]; one invocation per dx element, looping over taps and O`,
+    `stride [${d.sh}, ${d.sw}], padding [${convAttrs(root).padding.join(", ")}]; one invocation per dx element, looping over taps and O`,
   ].join("\n");
   const ctx = new KernelContext("conv2d_grad_input", doc, [WG], caps, part);
   const b = ctx.body;
@@ -240,11 +241,11 @@ export function buildConv2dGradWeightDirect(group: FusionGroup, caps: TargetCaps
   if (group.producer !== undefined || root.op !== "conv2d_grad_weight") throw new Error(`internal: conv2d_grad_weight builder got ${root}`);
   const [xn, gn] = root.inputs as [Node, Node];
   const shape = concreteShape(root.shape);
-  const d = geometry(concreteShape(xn.shape), shape, concreteShape(gn.shape), root.attrs);
+  const d = geometry(concreteShape(xn.shape), shape, concreteShape(gn.shape), convAttrs(root));
   const numel = prod(shape);
   const doc = [
     `conv2d_grad_weight: x ${formatType(xn.dtype, xn.shape)}, g ${formatType(gn.dtype, gn.shape)} → dw ${formatType(root.dtype, root.shape)}`,
-    `stride [${d.sh}, ${d.sw}], padding [${(root.attrs["padding"] as number[]).join(", ")}]; one invocation per dw element, looping over N, Ho, Wo`,
+    `stride [${d.sh}, ${d.sw}], padding [${convAttrs(root).padding.join(", ")}]; one invocation per dw element, looping over N, Ho, Wo`,
   ].join("\n");
   const ctx = new KernelContext("conv2d_grad_weight", doc, [WG], caps, part);
   const b = ctx.body;
@@ -280,8 +281,8 @@ export function buildConv2dGradWeightDirect(group: FusionGroup, caps: TargetCaps
 // The choice
 
 /** Which form computes a convolution of this window and stride (same for the op and its gradients). */
-export function convForm(attrs: Readonly<Record<string, unknown>>, kernel: readonly number[]): "gemm" | "direct" {
-  const stride = attrs["stride"] as number[];
+export function convForm(attrs: { readonly stride: readonly number[] }, kernel: readonly number[]): "gemm" | "direct" {
+  const stride = attrs.stride;
   return kernel[0]! <= 3 && kernel[1]! <= 3 && stride[0]! <= 2 && stride[1]! <= 2 ? "gemm" : "direct";
 }
 
@@ -299,11 +300,11 @@ export const DIRECT_CONV_BUILDERS: Readonly<Record<ConvOp, Builder>> = {
 /** The builders registered: each op's form chosen by convForm. */
 export const CONV_BUILDERS: Readonly<Record<ConvOp, Builder>> = {
   conv2d: (group, caps, part) =>
-    convForm(group.root.attrs, windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGemm(group, caps, part) : buildConv2dDirect(group, caps, part),
+    convForm(convAttrs(group.root), windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGemm(group, caps, part) : buildConv2dDirect(group, caps, part),
   conv2d_grad_input: (group, caps, part) =>
-    convForm(group.root.attrs, windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGradInputGemm(group, caps, part) : buildConv2dGradInputDirect(group, caps, part),
+    convForm(convAttrs(group.root), windowOf(group.root.inputs[1]!)) === "gemm" ? buildConv2dGradInputGemm(group, caps, part) : buildConv2dGradInputDirect(group, caps, part),
   conv2d_grad_weight: (group, caps, part) =>
-    convForm(group.root.attrs, group.root.attrs["kernel"] as number[]) === "gemm" && caps.target === "wgsl"
+    convForm(convAttrs(group.root), attrsOf(group.root, "conv2d_grad_weight").kernel) === "gemm" && caps.target === "wgsl"
       ? buildConv2dGradWeightGemm(group, caps, part) : buildConv2dGradWeightDirect(group, caps, part),
 };
 

@@ -17,6 +17,7 @@
 import type { Node } from "../../ir/graph.ts";
 import { keyTileOrigin, tileCount } from "../../ir/ops/attention-qknorm.ts";
 import { concreteShape } from "../../ir/types.ts";
+import { attrsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
@@ -71,15 +72,15 @@ export function gradShape(fusion: FusionGroup, plan: GradPlan, opts: FlashOption
   const ops = gradOperands(root);
   const walked = opts.tileSkipping ? ops.lists : undefined;
   const { B, H, Lq, Lk, D, Dv, S } = dimsOf(ops);
-  const a = root.attrs;
+  const a = attrsOf(root, "attention_grad_q", "attention_grad_kv");
   const { tq, tk, own } = plan;
   const QT = tileCount(Lq, tq), KT = tileCount(Lk, tk);
-  if (!forQ && a["keys_from_end"] === true) throw new Error(`internal: ${root.op} owns key tiles from key 0; its lists cannot lay them from the end`);
-  const causal = a["causal"] as boolean;
+  if (!forQ && a.keys_from_end) throw new Error(`internal: ${root.op} owns key tiles from key 0; its lists cannot lay them from the end`);
+  const causal = a.causal;
   const dense = !ops.segments && !causal;
   const walk = walked ? `${forQ ? "" : "transposed "}lists of ${tq}×${tk} tiles` : dense ? "unmasked" : ops.segments ? "every pair masked (no lists)" : "causal: sure part unmasked, diagonal band masked";
   return {
-    ...ops, root, forQ, walked, B, H, Lq, Lk, D, Dv, S, G: concreteShape(ops.dO.shape)[3]!, scale: a["scale"] as number, causal,
+    ...ops, root, forQ, walked, B, H, Lq, Lk, D, Dv, S, G: concreteShape(ops.dO.shape)[3]!, scale: a.scale, causal,
     tq, tk, own, QT, KT, OT: forQ ? QT : KT, off: Lk - Lq, dense, walk, W: plan.form === "grad-single" ? plan.w : D % 4 === 0 && Dv % 4 === 0 ? 4 : 1, nOwn: forQ ? Lq : Lk,
   };
 }
@@ -152,7 +153,7 @@ export function walkTiles(f: GradFrame, range: (blk: Block, masked: boolean | Ex
       const x = eb.let("x", entry(eb, K.select(partial, K.add(K.sub(e, nF), K.u32(1)), K.add(e, K.u32(T + 2)))));
       // grad_q walks key tiles, which may be laid from the last key (keys_from_end); grad_kv's
       // transposed lists walk query tiles, always from row 0.
-      const o = forQ ? keyTileOrigin(Lk, tk, f.root.attrs["keys_from_end"] === true) : 0;
+      const o = forQ ? keyTileOrigin(Lk, tk, attrsOf(f.root, "attention_grad_q").keys_from_end) : 0;
       const t0 = eb.let("t0", K.mul(x, K.u32(tile)));
       const x0 = o > 0 ? eb.let("x0", K.sub(K.max(t0, K.u32(o)), K.u32(o))) : t0;
       range(eb, partial, x0, K.min(K.sub(K.add(t0, K.u32(tile)), K.u32(o)), K.u32(len)));

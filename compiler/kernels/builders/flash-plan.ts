@@ -25,7 +25,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import type { OperandsOf } from "../../ir/view.ts";
-import { isOp, operandsOf } from "../../ir/view.ts";
+import { attrsOf, isOp, operandsOf } from "../../ir/view.ts";
 import { tileCount } from "../../ir/ops/attention-qknorm.ts";
 import { concreteShape } from "../../ir/types.ts";
 import type { TargetCaps } from "../target.ts";
@@ -237,9 +237,9 @@ export function blockedPlan(D: number, Dv: number, rdim: number, S: number, caps
 
 /** The blocked plan of an attention or attention_qknorm node (list tiles fix the query tile). */
 function blockedPlanOf(node: Node, ops: AttentionOperands, d: AttentionDims, caps: TargetCaps): BlockedPlan | null {
-  const rdim = ops.norm ? (node.attrs["rotary_dim"] as number) : 0;
+  const rdim = ops.norm ? attrsOf(node, "attention_qknorm").rotary_dim : 0;
   return ops.lists
-    ? blockedPlan(d.D, d.Dv, rdim, d.S, caps, node.attrs["tile_q"] as number, node.attrs["tile_k"] as number)
+    ? blockedPlan(d.D, d.Dv, rdim, d.S, caps, attrsOf(node, "attention_qknorm").tile_q, attrsOf(node, "attention_qknorm").tile_k)
     : blockedPlan(d.D, d.Dv, rdim, d.S, caps, undefined, undefined, d.Lq);
 }
 
@@ -274,8 +274,8 @@ export function planFlash(node: Node, caps: TargetCaps, o: FlashOptions = DEFAUL
     const b = blockedPlanOf(node, ops, d, caps);
     if (b) return subgroupPlan(ops, d, b, caps, o) ?? { form: "blocked", ...b };
   }
-  const tq = ops.lists ? (node.attrs["tile_q"] as number) : Math.min(DEFAULT_TILE_Q, Math.max(1, d.Lq));
-  const tk = ops.lists ? (node.attrs["tile_k"] as number) : MAX_CHUNK;
+  const tq = ops.lists ? attrsOf(node, "attention_qknorm").tile_q : Math.min(DEFAULT_TILE_Q, Math.max(1, d.Lq));
+  const tk = ops.lists ? attrsOf(node, "attention_qknorm").tile_k : MAX_CHUNK;
   const rows = rowsPlan(d.D, d.Dv, tq, tk, d.S, caps);
   if (rows) return rows;
   if (node.op === "attention") return { form: "dense" };
@@ -320,20 +320,20 @@ export function planFlashGrad(node: Node, caps: TargetCaps, o: FlashOptions = DE
   const forQ = node.op === "attention_grad_q";
   const ops = gradOperands(node);
   const { B, H, Lq, Lk, D, Dv, S } = dimsOf(ops);
-  const a = node.attrs;
+  const a = attrsOf(node, "attention_grad_q", "attention_grad_kv");
   if (D > MAX_HEAD || Dv > MAX_HEAD) throw new Error(`${node.op}: head dims ${D}/${Dv} above ${MAX_HEAD} are not implemented by the flash backward`);
   if (S > MAX_SLOTS) throw new Error(`${node.op}: ${S} segment slots exceed the ${MAX_SLOTS} a mask word holds`);
   const lists = ops.lists;
   // Row form: WGSL whose subgroups have ≥ SG lanes, head dims multiples of 4·SG, an owned tile of
   // a multiple of SG rows, and a problem big enough to pay for its compile (bigAttention).
-  const listOwn = lists ? (a[forQ ? "tile_q" : "tile_k"] as number) : 0;
+  const listOwn = lists ? (forQ ? a.tile_q : a.tile_k) : 0;
   const wantRows = o.gradRows === "auto" ? bigAttention(B, H, Lq, Lk, D, Dv) : o.gradRows;
   const rowForm = wantRows && caps.target === "wgsl" && caps.subgroups && (caps.minSubgroupSize ?? 0) >= GRAD_SG && D % (4 * GRAD_SG) === 0 && Dv % (4 * GRAD_SG) === 0 && (!lists || listOwn % GRAD_SG === 0);
   // Rows per workgroup (the owned axis) and the tile of the walked axis. The row form rounds a
   // list-free owned tile up to a multiple of SG rows (rows past the end are never stored).
   const freeTile = (n: number, owned: boolean): number => (rowForm && owned ? Math.min(GRAD_DEFAULT_TILE, Math.ceil(Math.max(1, n) / GRAD_SG) * GRAD_SG) : Math.min(GRAD_DEFAULT_TILE, Math.max(1, n)));
-  const tq = lists ? (a["tile_q"] as number) : freeTile(Lq, forQ);
-  const tk = lists ? (a["tile_k"] as number) : freeTile(Lk, !forQ);
+  const tq = lists ? a.tile_q : freeTile(Lq, forQ);
+  const tk = lists ? a.tile_k : freeTile(Lk, !forQ);
   const own = forQ ? tq : tk;
   // Row form: R owned rows per invocation (up to the option), NI = own/R invocations (a multiple
   // of SG); the walked axis in chunks of CK rows (a multiple of SG, at most 32).

@@ -24,6 +24,7 @@
 import type { Node } from "../../ir/graph.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
 import { formatType } from "../../ir/types.ts";
+import { attrsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
@@ -79,11 +80,10 @@ export function buildFlashRows(group: FusionGroup, caps: TargetCaps, part: Parti
   // Without lists the key tile only names chunks (tk is read with lists alone).
   const s = flashShape(group.root, opts, plan.tq, plan.chunk);
   const { root, ops, lists, fused, B, H, Lq, Lk, D, Dv, tq, CK, QT, walk } = s;
-  const a = root.attrs;
   const doc = [
     `${root.op}: q [${B}, ${H}, ${Lq}, ${D}], k [${B}, ${H}, ${Lk}, ${D}], v [${B}, ${H}, ${Lk}, ${Dv}] → out [${B}, ${H}, ${Lq}, ${Dv}]`,
     `flash (online softmax); one workgroup of ${tq} per (b, h, query tile); keys in chunks of ${CK}; ${walk}`,
-    fused ? `prologue: per-head LayerNorm (eps ${a["eps"]}) and rotary (dim ${a["rotary_dim"]}, base ${a["base"]}) of q and k tiles` : "",
+    fused ? `prologue: per-head LayerNorm (eps ${s.eps}) and rotary (dim ${s.rdim}, base ${s.base}) of q and k tiles` : "",
   ].filter(Boolean).join("\n");
   const ctx = new KernelContext(fused ? "attention_qknorm_flash" : "attention_flash", doc, [tq], caps, part);
   const kb = ctx.kb, body = ctx.body;
@@ -145,9 +145,8 @@ function rotatePair(f: Frame, lb: Block, arr: ArrayRef, o: Expr, r: Expr, positi
 /** The rotary table (thread 0 writes the constants), this invocation's q row (LayerNorm, rotary, scale), its mask word, the softmax state. */
 function prologue(f: Frame): State {
   const { ctx, body, ops, D, unroll } = f;
-  const a = f.root.attrs;
   if (f.invFreq) {
-    const freqs = rotaryFrequencies(f.rdim, a["base"] as number);
+    const freqs = rotaryFrequencies(f.rdim, f.base);
     body.if(K.eq(f.t, K.u32(0)), (x) => freqs.forEach((v, r) => x.store(f.invFreq!, K.u32(r), K.f32(v))));
     body.barrier();
   }
@@ -261,7 +260,7 @@ function epilogue(f: Frame, st: State, live: Expr): void {
   const outType = ctx.typeOf(root);
   const empty = body.let("empty", K.eq(st.l, K.f32(0)));
   const inv = body.let("inv_l", K.select(empty, K.f32(0), K.div(K.f32(1), st.l)));
-  const lse = root.attrs["lse"] === true;
+  const lse = attrsOf(root, "attention", "attention_qknorm").lse;
   const W = lse ? Dv + 1 : Dv;
   body.if(live, (sb) => {
     const o = sb.let("o", imul(iadd(imul(iadd(imul(f.bi, f.H), f.h), f.Lq), f.i), W));

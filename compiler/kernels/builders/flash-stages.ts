@@ -17,6 +17,7 @@
 // rotary_dim/4 on are only normalized.
 
 import type { Node } from "../../ir/graph.ts";
+import { attrsOf, isOp } from "../../ir/view.ts";
 import { maskValue } from "../../ir/ops/attention.ts";
 import { keyTileOrigin, tileCount } from "../../ir/ops/attention-qknorm.ts";
 import { concreteShape } from "../../ir/types.ts";
@@ -49,9 +50,11 @@ export interface FlashShape {
   readonly lse: boolean;
   /** Output row width: Dv, or Dv + 1 with lse. */
   readonly W: number;
+  /** attention_qknorm's rotary dims, LayerNorm eps and rotary base (0 for attention). */
   readonly rdim: number;
   readonly half4: number;
   readonly eps: number;
+  readonly base: number;
   /** Query rows per tile, key tile (the lists', or the chunk), keys per chunk. */
   readonly tq: number; readonly tk: number; readonly CK: number; readonly CK4: number;
   readonly QT: number; readonly KT: number;
@@ -68,30 +71,30 @@ export interface FlashShape {
 export function flashShape(root: Node, opts: FlashOptions, tq: number, CK: number): FlashShape {
   const ops = attentionOperands(root);
   const { B, H, Lq, Lk, D, Dv, S } = dimsOf(ops);
-  const a = root.attrs;
+  const a = attrsOf(root, "attention", "attention_qknorm");
+  const qk = isOp(root, "attention_qknorm") ? root.attrs : undefined; // the lists and the QK-Norm come with it
   const fused = ops.norm !== undefined;
   const lists = opts.tileSkipping ? ops.lists : undefined;
-  if (ops.lists && (a["tile_q"] as number) !== tq) throw new Error(`internal: flash plan ${tq} rows for lists of ${a["tile_q"]}-row tiles`);
-  const tk = lists ? (a["tile_k"] as number) : CK;
-  const causal = a["causal"] as boolean, lse = a["lse"] === true;
-  const rdim = fused ? (a["rotary_dim"] as number) : 0;
+  if (ops.lists && qk?.tile_q !== tq) throw new Error(`internal: flash plan ${tq} rows for lists of ${qk?.tile_q}-row tiles`);
+  const tk = lists && qk ? qk.tile_k : CK;
+  const causal = a.causal, lse = a.lse;
+  const rdim = fused && qk ? qk.rotary_dim : 0;
   const dense = !ops.segments && !causal;
   const walk = lists ? `full and partial lists of ${tq}×${tk} tiles` : dense ? "no partial tiles: unmasked loop only" : ops.segments ? "every key masked (no lists)" : "causal: unmasked below the diagonal, masked band";
   return {
     root, ops, lists, fused, B, H, Lq, Lk, D, Dv, S, D4: D / 4, Dv4: Dv / 4,
-    scale: a["scale"] as number, causal, lse, W: lse ? Dv + 1 : Dv, rdim, half4: rdim / 8, eps: a["eps"] as number,
+    scale: a.scale, causal, lse, W: lse ? Dv + 1 : Dv, rdim, half4: rdim / 8, eps: qk ? qk.eps : 0, base: qk ? qk.base : 0,
     tq, tk, CK, CK4: CK / 4, QT: tileCount(Lq, tq), KT: tileCount(Lk, tk), off: Lk - Lq,
-    keyOrigin: lists ? keyTileOrigin(Lk, tk, a["keys_from_end"] === true) : 0, dense, walk,
+    keyOrigin: lists && qk ? keyTileOrigin(Lk, tk, qk.keys_from_end) : 0, dense, walk,
   };
 }
 
 /** The kernel's doc: shapes, the form's line, the prologue. */
 export function flashDoc(s: FlashShape, form: string): string {
-  const a = s.root.attrs;
   return [
     `${s.root.op}: q [${s.B}, ${s.H}, ${s.Lq}, ${s.D}], k [${s.B}, ${s.H}, ${s.Lk}, ${s.D}], v [${s.B}, ${s.H}, ${s.Lk}, ${s.Dv}] → out [${s.B}, ${s.H}, ${s.Lq}, ${s.W}]${s.lse ? " (column Dv: log-sum-exp)" : ""}`,
     form,
-    s.fused ? `prologue: per-head LayerNorm (eps ${a["eps"]}) and rotary (dim ${s.rdim}, base ${a["base"]}) of q and k tiles` : "",
+    s.fused ? `prologue: per-head LayerNorm (eps ${s.eps}) and rotary (dim ${s.rdim}, base ${s.base}) of q and k tiles` : "",
   ].filter(Boolean).join("\n");
 }
 
@@ -205,7 +208,7 @@ export function normTables(f: FlashFrame): void {
   }
   if (invFreq) {
     // base^(−2r/rotary_dim), as the rotary decomposition rounds them: constants, no pow on the device.
-    const freqs = rotaryFrequencies(f.rdim, f.root.attrs["base"] as number);
+    const freqs = rotaryFrequencies(f.rdim, f.base);
     body.if(K.eq(f.t, K.u32(0)), (x) => {
       for (let r = 0; r < f.rdim / 8; r++) x.store(invFreq, K.u32(r), K.vec(V4, ...freqs.slice(4 * r, 4 * r + 4).map((v) => K.f32(v))));
     });

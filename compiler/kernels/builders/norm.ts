@@ -17,6 +17,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
+import { attrsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
@@ -76,7 +77,7 @@ function finish(r: Rows, root: Node): Launch {
 
 function buildSoftmax(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const root = group.root, x = root.inputs[0]!, log = root.op === "log_softmax";
-  const shape = concreteShape(x.shape), axis = root.attrs["axis"] as number;
+  const shape = concreteShape(x.shape), axis = attrsOf(root, "softmax", "log_softmax").axis;
   const n = shape[axis]!, outerShape = shape.slice(0, axis), innerShape = shape.slice(axis + 1), inner = prod(innerShape);
   const r = openRows(group, caps, part, `${root.op} along axis ${axis} of ${formatType(x.dtype, x.shape)} (max-subtracted)`, n, prod(shape) / n);
   const { ctx } = r, b = ctx.body;
@@ -130,7 +131,7 @@ function buildLayerNorm(group: FusionGroup, caps: TargetCaps, part: Partition): 
   const b = r.ctx.body, ctx = r.ctx;
   const lead = bind(b, unflatten(r.row, shape.slice(0, -1)), "i");
   const base = b.let("base", imul(r.row, D));
-  normalizeRow(r, root, root.attrs["eps"] as number,
+  normalizeRow(r, root, attrsOf(root, "layer_norm").eps,
     (l, k) => K.cast("f32", ctx.value(l, x, [...lead, k])),
     (l, k) => [K.cast("f32", ctx.value(l, w, [k])), K.cast("f32", ctx.value(l, bias, [k]))],
     (k) => iadd(base, k));
@@ -139,7 +140,7 @@ function buildLayerNorm(group: FusionGroup, caps: TargetCaps, part: Partition): 
 
 function buildGroupNorm(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const root = group.root, [x, w, bias] = root.inputs as [Node, Node, Node];
-  const shape = concreteShape(x.shape), G = root.attrs["groups"] as number;
+  const shape = concreteShape(x.shape), G = attrsOf(root, "group_norm").groups;
   const N = shape[0]!, C = shape[1]!, spatial = shape.slice(2), S = prod(spatial), cg = C / G, run = cg * S;
   const r = openRows(group, caps, part,
     `group_norm of ${formatType(x.dtype, x.shape)} in ${G} groups (${cg} channels × ${S} per row), weight and bias [${C}]`, run, N * G);
@@ -159,7 +160,7 @@ function buildGroupNorm(group: FusionGroup, caps: TargetCaps, part: Partition): 
     }
     return p;
   };
-  normalizeRow(r, root, root.attrs["eps"] as number,
+  normalizeRow(r, root, attrsOf(root, "group_norm").eps,
     (l, k) => {
       const { c, sp } = place(l, k);
       return K.cast("f32", ctx.value(l, x, [nIdx, c, ...sp]));

@@ -20,6 +20,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
+import { attrsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
@@ -239,7 +240,7 @@ function buildReduce(group: FusionGroup, caps: TargetCaps, part: Partition): Lau
   const root = group.root, op = root.op, x = root.inputs[0]!;
   const fold = FOLDS[op];
   if (!fold) throw new Error(`internal: no reduction '${op}'`);
-  const s = split(x, root.attrs["axes"] as readonly number[]);
+  const s = split(x, attrsOf(root, "sum", "max", "min", "mean").axes);
   if (s.extent === 0 && !fold.fromZero) throw new Error(`${op} over an empty extent (${formatType(x.dtype, x.shape)}, axes [${s.reduced.join(", ")}]) has no value`);
   const plan = planTeam(s.extent, s.outputs, caps, 4);
   const kind = plan.workgroup ? "workgroup" : "serial";
@@ -273,7 +274,7 @@ function buildReduce(group: FusionGroup, caps: TargetCaps, part: Partition): Lau
 
 function buildArgmax(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const root = group.root, x = root.inputs[0]!;
-  const axis = root.attrs["axis"] as number;
+  const axis = attrsOf(root, "argmax").axis;
   const s = split(x, [axis]);
   const plan = planTeam(s.extent, s.outputs, caps, 8);
   const kind = plan.workgroup ? "workgroup" : "serial";

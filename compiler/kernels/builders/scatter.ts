@@ -18,6 +18,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
+import { attrsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import * as K from "../build-kernel.ts";
 import type { Launch } from "../emit.ts";
@@ -30,7 +31,7 @@ const WG = 64;
 
 export function buildScatterAdd(group: FusionGroup, caps: TargetCaps, part: Partition): Launch | Launch[] {
   const root = group.root;
-  const axis = root.attrs["axis"] as number;
+  const axis = attrsOf(root, "scatter_add").axis;
   const n = concreteShape(root.shape)[axis]!;
   const m = concreteShape(root.inputs[1]!.shape).reduce((a, b) => a * b, 1);
   return m < n ? buildScatterAddRows(group, caps, part) : buildScatterAddGather(group, caps, part);
@@ -40,7 +41,7 @@ export function buildScatterAdd(group: FusionGroup, caps: TargetCaps, part: Part
 function buildScatterAddRows(group: FusionGroup, caps: TargetCaps, part: Partition): Launch[] {
   const root = group.root;
   const [target, indices, updates] = root.inputs as [Node, Node, Node];
-  const axis = root.attrs["axis"] as number;
+  const axis = attrsOf(root, "scatter_add").axis;
   const shape = concreteShape(root.shape);
   const ishape = concreteShape(indices.shape);
   const n = shape[axis]!;
@@ -99,7 +100,7 @@ function buildScatterAddRows(group: FusionGroup, caps: TargetCaps, part: Partiti
 function buildScatterAddGather(group: FusionGroup, caps: TargetCaps, part: Partition): Launch {
   const root = group.root;
   const [target, indices, updates] = root.inputs as [Node, Node, Node];
-  const axis = root.attrs["axis"] as number;
+  const axis = attrsOf(root, "scatter_add").axis;
   const shape = concreteShape(root.shape);
   const ishape = concreteShape(indices.shape);
   const n = shape[axis]!;
