@@ -72,6 +72,8 @@ export interface CompileCommandOptions {
   readonly limits?: string;
   /** Write a compiled-model package to this folder instead (runtime/package/write-package.ts). */
   readonly package?: string;
+  /** With --package: the P' (text rows after the dropped padding) to compile T2I graphs for (all when absent). */
+  readonly textLens?: readonly number[];
   /** Compile the training step (forward, backward, clipping, AdamW) instead of the forward. */
   readonly train?: boolean;
   /** Lowering passes after which to print the IR (comma-separated names, or "all"). */
@@ -200,6 +202,7 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   } catch (e) {
     throw new Error(`--dump-after: ${(e as Error).message}`);
   }
+  if (o.textLens !== undefined && o.package === undefined) throw new Error("--text-lens goes with --package");
   if (o.package !== undefined) return runPackage(model, o, target, limitsFile, log);
   ensureOutputFolder(o.out, "--out");
   const { graph, dims, state } = loadGraph(model, o);
@@ -271,7 +274,7 @@ async function runPackage(model: string, o: CompileCommandOptions, target: strin
   try {
     const limits = compileLimits(o, device, file);
     const t0 = performance.now();
-    const r = writeShowoPackage(getShowoConfig(model), limits, dir, `${model}-wgsl`);
+    const r = writeShowoPackage(getShowoConfig(model), limits, dir, `${model}-wgsl`, o.textLens ? { textLens: o.textLens } : {});
     const text = [
       `packaged '${model}' for ${describeLimits(limits)}`,
       `  executables    ${r.executables.join(", ")}`,
@@ -362,16 +365,18 @@ export function register(program: Command): void {
     .option("--seq <n>", "sequence length (binds L)")
     .option("--dim <name=value>", "bind another symbolic dimension (repeatable)", collectDim, {})
     .option("--device", "open a WebGPU device: use its limits (unless --limits says otherwise) and build every pipeline (wgsl only)")
+    .option("--text-lens <list>", "with --package: compile the T2I graphs only for these numbers of text rows after the dropped padding (comma-separated; showo-shapes: 33, 25, 17, 9, 1; default all)")
     .option("--limits <limits>", "limits and features to compile for: portable (WebGPU defaults, no optional features; the default), device (the local adapter's) or a JSON file (wgsl only)")
     .option("--train", "compile the training step (forward, backward, clipping, AdamW) instead of the forward")
     .option("--dump-after <pass>", `print the IR to stderr after this lowering pass (${LOWER_PASS_NAMES.join(", ")}; a comma-separated list, or 'all')`)
     .option("--log", "print every rewrite the lowering passes make to stderr")
-    .action(async (model: string, o: { target: string; out?: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; limits?: string; package?: string; train?: boolean; dumpAfter?: string; log?: boolean }) => {
+    .action(async (model: string, o: { target: string; out?: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; limits?: string; package?: string; textLens?: string; train?: boolean; dumpAfter?: string; log?: boolean }) => {
       if (o.out === undefined && o.package === undefined) throw new Error("give --out DIR (kernels and plans) or --package DIR (a compiled-model package)");
       await runCompile(model, {
         target: o.target,
         out: o.out ?? "",
         ...(o.package !== undefined ? { package: o.package } : {}),
+        ...(o.textLens !== undefined ? { textLens: o.textLens.split(",").map((v) => positiveInt(v.trim(), "--text-lens")) } : {}),
         ...(o.batch !== undefined ? { batch: positiveInt(o.batch, "--batch") } : {}),
         ...(o.seq !== undefined ? { seq: positiveInt(o.seq, "--seq") } : {}),
         dims: o.dim,

@@ -41,7 +41,23 @@ export interface PackageResult {
 /** Rows of the T2I graphs: one prompt and its unconditional twin. */
 const T2I_ROWS = 2;
 
-export function writeShowoPackage(cfg: ShowoConfig, limits: CompileLimits, dir: string, name: string): PackageResult {
+export interface PackageOptions {
+  /**
+   * The P' (text rows after the dropped padding) to compile T2I graphs for; every possible one when
+   * absent. A prompt whose batch needs another P' is refused by `generate` with the compiled list.
+   */
+  readonly textLens?: readonly number[];
+}
+
+/** Every P' = P − d with d a multiple of DROP_GRANULE below P (t2iBatchLayout), longest first. */
+export function possibleTextLens(cfg: ShowoConfig): number[] {
+  const P = textRows(cfg);
+  const out: number[] = [];
+  for (let d = 0; d < P; d += DROP_GRANULE) out.push(P - d);
+  return out;
+}
+
+export function writeShowoPackage(cfg: ShowoConfig, limits: CompileLimits, dir: string, name: string, opts: PackageOptions = {}): PackageResult {
   if (cfg.textTokenizer !== "shapes-words") throw new Error(`--package: ${cfg.name} uses the '${cfg.textTokenizer}' tokenizer; packages bundle the word tokenizer only so far (showo-shapes)`);
   const vqCfg = MAGVIT2_CONFIGS[cfg.vqModel];
   if (!vqCfg) throw new Error(`--package: ${cfg.name}'s image tokenizer '${cfg.vqModel}' is not a registered MAGVIT-v2 config`);
@@ -55,10 +71,9 @@ export function writeShowoPackage(cfg: ShowoConfig, limits: CompileLimits, dir: 
     exes[key] = executableData(key, c, table);
   };
   const model = new Showo(cfg);
-  // Every P' = P − d with d a multiple of DROP_GRANULE below P (t2iBatchLayout).
-  const P = textRows(cfg);
-  const textLens: number[] = [];
-  for (let d = 0; d < P; d += DROP_GRANULE) textLens.push(P - d);
+  const possible = possibleTextLens(cfg);
+  for (const t of opts.textLens ?? []) if (!possible.includes(t)) throw new Error(`--text-lens: ${cfg.name}'s T2I batches have ${possible.join(", ")} text rows after the dropped padding, not ${t}`);
+  const textLens = opts.textLens && opts.textLens.length > 0 ? possible.filter((t) => opts.textLens!.includes(t)) : possible;
   for (const t of textLens) {
     add(`t2iPrefix${t}`, t2iPrefixGraph(cfg, T2I_ROWS, model, t));
     add(`t2iStep${t}`, t2iStepGraph(cfg, T2I_ROWS, model, t));
@@ -299,7 +314,7 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
       `const exes = this.executables as unknown as Record<string, TypedExecutable<unknown, unknown>>;`,
       `const pairs = { rows: ${T2I_ROWS}, cacheNames: ${JSON.stringify(kvCacheNames(cfg))}, pair: async (t: number) => {`,
       "  const prefix = exes[`t2iPrefix${t}`], step = exes[`t2iStep${t}`];",
-      `  if (!prefix || !step) throw new Error(\`no compiled T2I graphs for \${t} text rows (compiled: ${textLens.join(", ")})\`);`,
+      `  if (!prefix || !step) throw new Error(\`this prompt needs the T2I graphs for \${t} text rows; ${name} was compiled for ${textLens.join(", ")} (showo compile --text-lens)\`);`,
       "  return { prefix: prefix.raw, step: step.raw };",
       "} };",
       "const codes = await generateCodes(CONFIG, pairs, text, { steps, guidance: options.guidance ?? 1.75, temperature: options.temperature ?? 1, schedule: \"cosine\", annealing: \"compounding\" }, noise, options.onStep);",

@@ -4,7 +4,7 @@
 // records every launch into one compute pass, submits once and reads the outputs back.
 //
 // Uniform values (kernel parameters, folded grid sizes) never change between runs, so they are
-// written once, each launch's at its own aligned slot of one buffer. Bind groups are made once
+// written once, each launch's at its own aligned slot of one buffer (a dynamic offset). Bind groups are made once
 // too, except for launches that read an input given as a KeptTensor of another executable (the
 // T2I step reading the prefix's K/V where it lies).
 
@@ -56,7 +56,10 @@ export class PipelineCache {
     const entries: GPUBindGroupLayoutEntry[] = k.bindings.map((b, i) => ({
       binding: i, visibility: STAGE_COMPUTE, buffer: { type: b.access === "read" ? "read-only-storage" : "storage" },
     }));
-    if (k.uniform) entries.push({ binding: k.bindings.length, visibility: STAGE_COMPUTE, buffer: { type: "uniform", minBindingSize: k.uniform.size } });
+    // The same layout as the project's runtime (backends/wgsl/device.ts): identical WGSL and layout
+    // make an identical pipeline, which drivers that cache compiled shaders (Mesa's disk cache,
+    // Dawn's per-device cache) then compile once for both.
+    if (k.uniform) entries.push({ binding: k.bindings.length, visibility: STAGE_COMPUTE, buffer: { type: "uniform", hasDynamicOffset: true, minBindingSize: k.uniform.size } });
     const layout = device.createBindGroupLayout({ entries, label: k.name });
     const pipeline = await device.createComputePipelineAsync({
       label: k.name,
@@ -217,7 +220,7 @@ export class GpuExecutable {
         }), this.#uniforms);
       }
       pass.setPipeline(st.pipeline.pipeline);
-      pass.setBindGroup(0, group);
+      pass.setBindGroup(0, group, st.uniformSize > 0 ? [st.uniformOffset] : []);
       pass.dispatchWorkgroups(st.workgroups[0], st.workgroups[1], st.workgroups[2]);
     });
     pass.end();
@@ -297,6 +300,7 @@ export class GpuExecutable {
 
 function makeGroup(device: GPUDevice, st: { pipeline: Pipeline; uniformOffset: number; uniformSize: number }, ranges: readonly { buffer: GPUBuffer; offset: number; size: number }[], uniforms: GPUBuffer | null): GPUBindGroup {
   const entries: GPUBindGroupEntry[] = ranges.map((r, i) => ({ binding: i, resource: { buffer: r.buffer, offset: r.offset, size: r.size } }));
-  if (st.uniformSize > 0 && uniforms) entries.push({ binding: ranges.length, resource: { buffer: uniforms, offset: st.uniformOffset, size: st.uniformSize } });
+  // The uniform binding's offset is dynamic (given at setBindGroup).
+  if (st.uniformSize > 0 && uniforms) entries.push({ binding: ranges.length, resource: { buffer: uniforms, offset: 0, size: st.uniformSize } });
   return device.createBindGroup({ layout: st.pipeline.layout, entries });
 }
