@@ -74,6 +74,9 @@ export interface CompileCommandOptions {
   readonly package?: string;
   /** With --package: the P' (text rows after the dropped padding) to compile T2I graphs for (all when absent). */
   readonly textLens?: readonly number[];
+  /** With --package: the MMU prefill's prompt length and the K/V cache's slots (write-package.ts's defaults when absent). */
+  readonly mmuPromptLen?: number;
+  readonly mmuCacheLen?: number;
   /** Compile the training step (forward, backward, clipping, AdamW) instead of the forward. */
   readonly train?: boolean;
   /** Lowering passes after which to print the IR (comma-separated names, or "all"). */
@@ -202,7 +205,7 @@ export async function runCompile(model: string, o: CompileCommandOptions, log: (
   } catch (e) {
     throw new Error(`--dump-after: ${(e as Error).message}`);
   }
-  if (o.textLens !== undefined && o.package === undefined) throw new Error("--text-lens goes with --package");
+  if (o.package === undefined) for (const [k, flag] of [["textLens", "--text-lens"], ["mmuPromptLen", "--mmu-prompt-len"], ["mmuCacheLen", "--mmu-cache-len"]] as const) if (o[k] !== undefined) throw new Error(`${flag} goes with --package`);
   if (o.package !== undefined) return runPackage(model, o, target, limitsFile, log);
   ensureOutputFolder(o.out, "--out");
   const { graph, dims, state } = loadGraph(model, o);
@@ -274,7 +277,11 @@ async function runPackage(model: string, o: CompileCommandOptions, target: strin
   try {
     const limits = compileLimits(o, device, file);
     const t0 = performance.now();
-    const r = writeShowoPackage(getShowoConfig(model), limits, dir, `${model}-wgsl`, o.textLens ? { textLens: o.textLens } : {});
+    const r = writeShowoPackage(getShowoConfig(model), limits, dir, `${model}-wgsl`, {
+      ...(o.textLens ? { textLens: o.textLens } : {}),
+      ...(o.mmuPromptLen !== undefined ? { mmuPromptLen: o.mmuPromptLen } : {}),
+      ...(o.mmuCacheLen !== undefined ? { mmuCacheLen: o.mmuCacheLen } : {}),
+    });
     const text = [
       `packaged '${model}' for ${describeLimits(limits)}`,
       `  executables    ${r.executables.join(", ")}`,
@@ -360,23 +367,27 @@ export function register(program: Command): void {
     .argument("<model>", "a model name (phi-block, mlp) or a path to a .ir file")
     .option("--target <target>", "code generation target: wgsl or cuda", "wgsl")
     .option("--out <dir>", "directory to write kernels/, launches.json, plan.json and summary.txt to")
-    .option("--package <dir>", "write a typed ES-module package of the model's jobs (Show-o: T2I and the image decoder) to this folder")
+    .option("--package <dir>", "write a typed ES-module package of the model's jobs (Show-o: T2I, understanding, the image encoder and decoder) to this folder")
     .option("--batch <n>", "batch size (binds B)")
     .option("--seq <n>", "sequence length (binds L)")
     .option("--dim <name=value>", "bind another symbolic dimension (repeatable)", collectDim, {})
     .option("--device", "open a WebGPU device: use its limits (unless --limits says otherwise) and build every pipeline (wgsl only)")
     .option("--text-lens <list>", "with --package: compile the T2I graphs only for these numbers of text rows after the dropped padding (comma-separated; showo-shapes: 33, 25, 17, 9, 1; default all)")
+    .option("--mmu-prompt-len <n>", "with --package: the understanding prefill's prompt length in ids (default 4 + image tokens + text budget)")
+    .option("--mmu-cache-len <n>", "with --package: the understanding K/V cache's slots, the prompt's and one per new token (default prompt length + text budget)")
     .option("--limits <limits>", "limits and features to compile for: portable (WebGPU defaults, no optional features; the default), device (the local adapter's) or a JSON file (wgsl only)")
     .option("--train", "compile the training step (forward, backward, clipping, AdamW) instead of the forward")
     .option("--dump-after <pass>", `print the IR to stderr after this lowering pass (${LOWER_PASS_NAMES.join(", ")}; a comma-separated list, or 'all')`)
     .option("--log", "print every rewrite the lowering passes make to stderr")
-    .action(async (model: string, o: { target: string; out?: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; limits?: string; package?: string; textLens?: string; train?: boolean; dumpAfter?: string; log?: boolean }) => {
+    .action(async (model: string, o: { target: string; out?: string; batch?: string; seq?: string; dim: Record<string, number>; device?: boolean; limits?: string; package?: string; textLens?: string; mmuPromptLen?: string; mmuCacheLen?: string; train?: boolean; dumpAfter?: string; log?: boolean }) => {
       if (o.out === undefined && o.package === undefined) throw new Error("give --out DIR (kernels and plans) or --package DIR (a compiled-model package)");
       await runCompile(model, {
         target: o.target,
         out: o.out ?? "",
         ...(o.package !== undefined ? { package: o.package } : {}),
         ...(o.textLens !== undefined ? { textLens: o.textLens.split(",").map((v) => positiveInt(v.trim(), "--text-lens")) } : {}),
+        ...(o.mmuPromptLen !== undefined ? { mmuPromptLen: positiveInt(o.mmuPromptLen, "--mmu-prompt-len") } : {}),
+        ...(o.mmuCacheLen !== undefined ? { mmuCacheLen: positiveInt(o.mmuCacheLen, "--mmu-cache-len") } : {}),
         ...(o.batch !== undefined ? { batch: positiveInt(o.batch, "--batch") } : {}),
         ...(o.seq !== undefined ? { seq: positiveInt(o.seq, "--seq") } : {}),
         dims: o.dim,

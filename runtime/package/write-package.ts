@@ -1,11 +1,13 @@
 // `showo compile MODEL --target wgsl --package DIR`: a Show-o model compiled into a self-contained
-// ES-module package. The executables the T2I job needs (the prefix and step graphs of t2i-graph.ts
-// for every P' a one-prompt guided batch can have, and the MAGVIT-v2 decoder) are lowered for the
-// stated limits; their kernels, launch lists and memory plans become data; the package's
-// TypeScript is generated with ts-morph (typed raw executables whose input and output types carry
-// the graphs' shapes, and a `generate` entry point), type-checked in memory together with the
-// project's browser-safe modules it runs on (runtime/web/, the samplers' host halves, the word
-// tokenizer), and emitted as .js + .d.ts. A diagnostic fails the compile and is printed.
+// ES-module package. The executables its jobs need (T2I: the prefix and step graphs of
+// t2i-graph.ts for every P' a one-prompt guided batch can have, or those asked for, and the
+// MAGVIT-v2 decoder; understanding: the encoder and the MMU prefill and decode graphs of
+// kv-graph.ts for fixed prompt and cache lengths) are lowered for the stated limits; their
+// kernels, launch lists and memory plans become data; the package's TypeScript is generated with
+// ts-morph (typed raw executables whose input and output types carry the graphs' shapes, and the
+// `generate` and `understand` entry points), type-checked in memory together with the project's
+// browser-safe modules it runs on (runtime/web/, the samplers' host halves, the word tokenizer),
+// and emitted as .js + .d.ts. A diagnostic fails the compile and is printed.
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -16,12 +18,12 @@ import { capsFromLimits } from "../../backends/wgsl/compile-limits.ts";
 import { workgroupBytes } from "../../compiler/kernels/kernel-ir.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { concreteShape } from "../../compiler/ir/types.ts";
-import { MAGVIT2_CONFIGS, Magvit2, downFactor, magvit2DecodeGraph } from "../../models/magvit2.ts";
+import { MAGVIT2_CONFIGS, Magvit2, downFactor, magvit2DecodeGraph, magvit2EncodeGraph } from "../../models/magvit2.ts";
 import type { ShowoConfig } from "../../models/showo.ts";
 import { Showo, imageGrid } from "../../models/showo.ts";
 import { lower } from "../executable.ts";
 import type { CompiledGraph } from "../executable.ts";
-import { kvCacheNames } from "../sampling/kv-graph.ts";
+import { kvCacheNames, showoDecodeGraph, showoPrefillGraph } from "../sampling/kv-graph.ts";
 import { DROP_GRANULE, textRows } from "../sampling/t2i-layout.ts";
 import { t2iPrefixGraph, t2iStepGraph } from "../sampling/t2i-graph.ts";
 import { packageRoot } from "../package-root.ts";
@@ -29,7 +31,7 @@ import type { ExecutableData } from "../web/executable-data.ts";
 import { KernelTable, executableData } from "./executable-data.ts";
 
 /** The project's modules the generated code imports; their relative imports come along. */
-const RUNTIME_ENTRIES = ["runtime/web/gpu-executable.ts", "runtime/web/weights.ts", "runtime/web/showo-t2i.ts", "runtime/web/requirements.ts", "runtime/sampling/noise-data.ts", "runtime/image-data.ts", "runtime/tokenizer/words.ts"];
+const RUNTIME_ENTRIES = ["runtime/web/gpu-executable.ts", "runtime/web/weights.ts", "runtime/web/showo-t2i.ts", "runtime/web/showo-mmu.ts", "runtime/web/requirements.ts", "runtime/sampling/noise-data.ts", "runtime/image-data.ts", "runtime/tokenizer/words.ts"];
 
 export interface PackageResult {
   readonly dir: string;
@@ -47,6 +49,10 @@ export interface PackageOptions {
    * absent. A prompt whose batch needs another P' is refused by `generate` with the compiled list.
    */
   readonly textLens?: readonly number[];
+  /** The MMU prefill's prompt length (default 4 + image tokens + text budget: [MMU] [SOI] image [EOI] [SOT] question). */
+  readonly mmuPromptLen?: number;
+  /** The MMU K/V cache's slots: the prompt and one per new token (default prompt length + text budget). */
+  readonly mmuCacheLen?: number;
 }
 
 /** Every P' = P − d with d a multiple of DROP_GRANULE below P (t2iBatchLayout), longest first. */
@@ -74,12 +80,21 @@ export function writeShowoPackage(cfg: ShowoConfig, limits: CompileLimits, dir: 
   const possible = possibleTextLens(cfg);
   for (const t of opts.textLens ?? []) if (!possible.includes(t)) throw new Error(`--text-lens: ${cfg.name}'s T2I batches have ${possible.join(", ")} text rows after the dropped padding, not ${t}`);
   const textLens = opts.textLens && opts.textLens.length > 0 ? possible.filter((t) => opts.textLens!.includes(t)) : possible;
+  const mmu = { promptLen: opts.mmuPromptLen ?? 4 + cfg.imageTokens + cfg.textBudget, cacheLen: 0 };
+  mmu.cacheLen = opts.mmuCacheLen ?? mmu.promptLen + cfg.textBudget;
+  if (mmu.promptLen < cfg.imageTokens + 5) throw new Error(`--mmu-prompt-len ${mmu.promptLen}: an MMU prompt of ${cfg.name} holds ${cfg.imageTokens + 4} ids and at least one of the question`);
+  if (mmu.cacheLen <= mmu.promptLen) throw new Error(`--mmu-cache-len ${mmu.cacheLen} must exceed the prompt length ${mmu.promptLen}`);
   for (const t of textLens) {
     add(`t2iPrefix${t}`, t2iPrefixGraph(cfg, T2I_ROWS, model, t));
     add(`t2iStep${t}`, t2iStepGraph(cfg, T2I_ROWS, model, t));
   }
   const grid = imageGrid(cfg);
-  add("vqDecode", magvit2DecodeGraph(vqCfg, { batch: 1, h: grid, w: grid }, new Magvit2(vqCfg)));
+  const vqModel = new Magvit2(vqCfg);
+  add("vqDecode", magvit2DecodeGraph(vqCfg, { batch: 1, h: grid, w: grid }, vqModel));
+  // Understanding: the encoder, and the MMU prefill and decode for the fixed prompt and cache lengths.
+  add("vqEncode", magvit2EncodeGraph(vqCfg, { batch: 1, size: grid * downFactor(vqCfg) }, vqModel));
+  add("mmuPrefill", showoPrefillGraph(cfg, { batch: 1, ...mmu }, model));
+  add("mmuDecode", showoDecodeGraph(cfg, { batch: 1, ...mmu }, model));
 
   const project = new Project({
     useInMemoryFileSystem: true,
@@ -95,7 +110,7 @@ export function writeShowoPackage(cfg: ShowoConfig, limits: CompileLimits, dir: 
   project.createSourceFile("/src/webgpu.d.ts", readFileSync(join(root, "node_modules/@webgpu/types/dist/index.d.ts"), "utf8"));
   for (const f of runtimeClosure(root)) project.createSourceFile(`/src/lib/${f}`, readFileSync(join(root, f), "utf8"));
   writeData(project.createSourceFile("/src/data.ts"), table, exes);
-  writeIndex(project.createSourceFile("/src/index.ts"), cfg, compiled, textLens, limits, requirements(table, compiled), vqCfg.name, name);
+  writeIndex(project.createSourceFile("/src/index.ts"), cfg, compiled, textLens, mmu, limits, requirements(table, compiled), vqCfg.name, name);
 
   const diags = project.getPreEmitDiagnostics();
   if (diags.length > 0) throw new Error(`--package: the generated package does not type-check (${diags.length} diagnostics):\n${project.formatDiagnosticsWithColorAndContext(diags)}`);
@@ -188,7 +203,7 @@ function pascal(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<string, CompiledGraph>>, textLens: readonly number[], limits: CompileLimits, req: { limits: Record<string, number>; features: string[] }, vqName: string, name: string): void {
+function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<string, CompiledGraph>>, textLens: readonly number[], mmu: { promptLen: number; cacheLen: number }, limits: CompileLimits, req: { limits: Record<string, number>; features: string[] }, vqName: string, name: string): void {
   f.addStatements([`// ${name}: ${cfg.name} compiled by showo-compiler for ${limits.source} limits. Generated; do not edit.`]);
   f.addImportDeclarations([
     { moduleSpecifier: "./lib/runtime/web/gpu-executable.ts", namedImports: ["GpuExecutable", "PipelineCache"] },
@@ -196,6 +211,8 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
     { moduleSpecifier: "./lib/runtime/web/weights.ts", namedImports: ["readWeights", "weightBytes"] },
     { isTypeOnly: true, moduleSpecifier: "./lib/runtime/web/weights.ts", namedImports: ["ParamSpec", "WeightsSource"] },
     { moduleSpecifier: "./lib/runtime/web/showo-t2i.ts", namedImports: ["generateCodes"] },
+    { moduleSpecifier: "./lib/runtime/web/showo-mmu.ts", namedImports: ["answerTokens", "encodeImage", "fromRgba", "questionIds"] },
+    { isTypeOnly: true, moduleSpecifier: "./lib/runtime/sampling/mmu-decode.ts", namedImports: ["SampleOptions"] },
     { moduleSpecifier: "./lib/runtime/web/requirements.ts", namedImports: ["missingFor", "requestDeviceFor"] },
     { isTypeOnly: true, moduleSpecifier: "./lib/runtime/web/requirements.ts", namedImports: ["Requirements"] },
     { moduleSpecifier: "./lib/runtime/sampling/noise-data.ts", namedImports: ["philoxNoise"] },
@@ -265,12 +282,29 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
     ],
   });
   f.addInterface({
+    isExported: true, name: "UnderstandOptions",
+    properties: [
+      { name: "maxNewTokens", type: "number", hasQuestionToken: true, docs: [`Stop after this many tokens (at most and by default ${mmu.cacheLen - mmu.promptLen}).`] },
+      { name: "sample", type: "SampleOptions", hasQuestionToken: true, docs: ["Temperature / top-k / top-p with a Philox seed; absent: greedy."] },
+      { name: "onToken", type: "(token: number, answer: string) => void", hasQuestionToken: true, docs: ["Called with each new token and the answer so far (streaming)."] },
+    ],
+  });
+  f.addInterface({
+    isExported: true, name: "UnderstandResult",
+    properties: [
+      { name: "answer", type: "string", isReadonly: true, docs: ["The answer's text (special tokens dropped)."] },
+      { name: "tokens", type: "readonly number[]", isReadonly: true, docs: ["Generated ids, ending with <|endoftext|> when it was reached."] },
+      { name: "codes", type: "readonly number[]", isReadonly: true, docs: [`The picture's ${cfg.imageTokens} image codes.`] },
+    ],
+  });
+  f.addInterface({
     isExported: true, name: "PackageWeights",
     properties: [{ name: "showo", type: "WeightsSource", isReadonly: true, docs: [`${cfg.name}'s safetensors (URL or bytes).`] }, { name: "vq", type: "WeightsSource", isReadonly: true, docs: [`${vqName}'s safetensors.`] }],
   });
   const t2iParams = new Map<string, { name: string; dtype: string; shape: number[] }>();
-  for (const k of names.filter((n) => n.startsWith("t2i"))) for (const p of compiled[k]!.graph.params) t2iParams.set(String(p.attrs["name"]), { name: String(p.attrs["name"]), dtype: p.dtype, shape: concreteShape(p.shape) });
-  const vqParams = compiled["vqDecode"]!.graph.params.map((p) => ({ name: String(p.attrs["name"]), dtype: p.dtype, shape: concreteShape(p.shape) }));
+  const vqParamMap = new Map<string, { name: string; dtype: string; shape: number[] }>();
+  for (const k of names) for (const p of compiled[k]!.graph.params) (k.startsWith("vq") ? vqParamMap : t2iParams).set(String(p.attrs["name"]), { name: String(p.attrs["name"]), dtype: p.dtype, shape: concreteShape(p.shape) });
+  const vqParams = [...vqParamMap.values()];
   f.addVariableStatement({ isExported: true, declarationKind: VariableDeclarationKind.Const, docs: ["Parameter tables the weights are checked against."], declarations: [{ name: "PARAMETERS", type: "{ readonly showo: readonly ParamSpec[]; readonly vq: readonly ParamSpec[] }", initializer: JSON.stringify({ showo: [...t2iParams.values()], vq: vqParams }) }] });
   f.addFunction({
     isExported: true, name: "checkDevice", parameters: [{ name: "target", type: "GPUAdapter | GPUDevice" }], returnType: "string[]",
@@ -282,7 +316,7 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
     docs: ["A device of the adapter with the limits and features this package needs; an error says what is missing."],
     statements: ["return requestDeviceFor(adapter, REQUIREMENTS);"],
   });
-  const cls = f.addClass({ isExported: true, name: "ShowoPackage", docs: [`${cfg.name} on a GPUDevice: generate(prompt) and the raw executables.`] });
+  const cls = f.addClass({ isExported: true, name: "ShowoPackage", docs: [`${cfg.name} on a GPUDevice: generate(prompt), understand(image, question) and the raw executables.`] });
   cls.addProperty({ name: "device", type: "GPUDevice", isReadonly: true });
   cls.addProperty({ name: "executables", type: "Executables", isReadonly: true });
   cls.addConstructor({ parameters: [{ name: "device", type: "GPUDevice" }, { name: "executables", type: "Executables" }], statements: ["this.device = device;", "this.executables = executables;"], docs: ["Use ShowoPackage.create."] });
@@ -298,7 +332,7 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
       "const made: Record<string, TypedExecutable<unknown, unknown>> = {};",
       "for (const [key, data] of Object.entries(EXECUTABLES)) {",
       "  const raw = await GpuExecutable.create(cache, data);",
-      "  raw.setParams(key === \"vqDecode\" ? vq : showo);",
+      "  raw.setParams(key.startsWith(\"vq\") ? vq : showo);",
       "  made[key] = { raw, run: (i) => raw.run(i as never), runKeeping: (i, keep) => raw.runKeeping(i as never, keep as readonly string[]) };",
       "}",
       "return new ShowoPackage(device, made as unknown as Executables);",
@@ -327,6 +361,26 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
       "  rgba[i * 4 + 3] = 255;",
       "}",
       "return { codes, image, rgba };",
+    ],
+  });
+  cls.addMethod({
+    isAsync: true, name: "understand",
+    parameters: [{ name: "image", type: "Image | { readonly width: number; readonly height: number; readonly data: Uint8ClampedArray }" }, { name: "question", type: "string" }, { name: "options", type: "UnderstandOptions", initializer: "{}" }],
+    returnType: "Promise<UnderstandResult>",
+    docs: [`Answers a question about a picture (planar RGB Image, or RGBA bytes as a canvas's ImageData): the MAGVIT-v2 encoder, then the MMU prefill and a cached decode (prompts up to ${mmu.promptLen} ids, ${mmu.cacheLen - mmu.promptLen} new tokens).`],
+    statements: [
+      "const tok = shapesTokenizer();",
+      `const mmu = { encode: this.executables.vqEncode.raw, prefill: this.executables.mmuPrefill.raw, decode: this.executables.mmuDecode.raw, promptLen: ${mmu.promptLen}, cacheLen: ${mmu.cacheLen}, cacheNames: ${JSON.stringify(kvCacheNames(cfg))}, resolution: ${imageGrid(cfg) * downFactor(vqCfgOf(cfg))} };`,
+      "const codes = await encodeImage(mmu, \"channels\" in image ? image : fromRgba(image));",
+      "const prompt = questionIds(CONFIG, codes, (t) => tok.encode(t), question);",
+      "const tokens: number[] = [];",
+      "const onToken = options.onToken;",
+      "const answer = await answerTokens(CONFIG, mmu, prompt, {",
+      `  maxNewTokens: options.maxNewTokens ?? ${mmu.cacheLen - mmu.promptLen},`,
+      "  ...(options.sample ? { sample: options.sample } : {}),",
+      "  ...(onToken ? { onToken: (t: number) => { tokens.push(t); onToken(t, tok.decode(tokens, { skipSpecial: true })); } } : {}),",
+      "});",
+      "return { tokens: answer, answer: tok.decode(answer, { skipSpecial: true }), codes };",
     ],
   });
   cls.addMethod({ name: "dispose", statements: ["for (const e of Object.values(this.executables) as TypedExecutable<unknown, unknown>[]) e.raw.dispose();"] });
