@@ -36,6 +36,7 @@
 
 import type { Node } from "../../ir/graph.ts";
 import { concreteShape, formatType } from "../../ir/types.ts";
+import { attrsOf, operandsOf } from "../../ir/view.ts";
 import type { FusionGroup, Partition } from "../fuse-elementwise.ts";
 import type { Block } from "../build-kernel.ts";
 import * as K from "../build-kernel.ts";
@@ -97,9 +98,9 @@ interface Problem {
 }
 
 function problem(mm: Node): Problem {
-  const [a, b] = mm.inputs as [Node, Node];
+  const { a, b } = operandsOf(mm, "matmul");
   const as = concreteShape(a.shape), bs = concreteShape(b.shape), os = concreteShape(mm.shape);
-  const ta = mm.attrs["transpose_a"] as boolean, tb = mm.attrs["transpose_b"] as boolean;
+  const { transpose_a: ta, transpose_b: tb } = attrsOf(mm, "matmul");
   const prod = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
   const batchShape = os.slice(0, -2);
   return {
