@@ -55,3 +55,9 @@ test("split matmul launches give the reference's values", skip, async () => {
     exe.dispose();
   }
 });
+
+test("a split that would need a launch per batch matrix of a huge batch is refused with the binding limit's message", () => {
+  // [100000, 4, 24] × [24, 36]: every batch matrix would be its own launch, far past MAX_SPLIT_LAUNCHES.
+  const g = trace("huge", { a: { dtype: "f32", shape: [100_000, 4, 24] }, b: { dtype: "f32", shape: [24, 36] } }, ({ a, b }) => ({ y: a!.matmul(b!) }));
+  assert.throws(() => lower(g, CAPS), /needs \d+ storage bindings; the device allows 8/);
+});

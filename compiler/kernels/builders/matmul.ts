@@ -237,12 +237,20 @@ export function matmulLaunches(group: FusionGroup, caps: TargetCaps, part: Parti
   } catch (e) {
     if (!(e instanceof BindingLimitError)) throw e;
     const windows = outputWindows(group.producer ?? group.root, group.root, caps);
-    if (windows.length <= 1) throw e;
+    // No split, or one that would be a launch per batch matrix of a huge batch: the binding
+    // limit's own error says what is too big.
+    if (windows.length <= 1 || windows.length > MAX_SPLIT_LAUNCHES) throw e;
     return windows.map((w) => buildMatmul(group, caps, part, opts, w));
   }
 }
 
-/** Runs of output rows, each inside one shard of the result and one batch matrix. */
+/** The most launches a split matmul is cut into; beyond it the binding-limit error stands. */
+export const MAX_SPLIT_LAUNCHES = 1024;
+
+/**
+ * Runs of output rows, each inside one shard of the result and one batch matrix; stops counting
+ * past MAX_SPLIT_LAUNCHES (the caller then refuses the split).
+ */
 export function outputWindows(mm: Node, root: Node, caps: TargetCaps): RowWindow[] {
   const os = concreteShape(mm.shape);
   const M = os[os.length - 2]!, N = os[os.length - 1]!;
@@ -255,6 +263,7 @@ export function outputWindows(mm: Node, root: Node, caps: TargetCaps): RowWindow
     const bat = Math.floor(g / M), m0 = g % M;
     const end = Math.min((Math.floor(g / rowsPerShard) + 1) * rowsPerShard, (bat + 1) * M);
     out.push({ bat, m0, m1: end - bat * M });
+    if (out.length > MAX_SPLIT_LAUNCHES) break;
     g = end;
   }
   return out;
