@@ -282,10 +282,13 @@ function overBindings(nodes: readonly Node[], mat: ReadonlySet<Node>, kind: (n: 
     }
     reads.set(n, s);
   }
-  // Elementwise kernels only: kernel builders (attention, norms) bind their own operands and
-  // manage their limits themselves.
+  // Elementwise kernels, and kernel builders whose operands are fused regions (attention reading
+  // q and k through the rotary embedding): a builder binds the stored tensors its operands reach
+  // and its result. The matmul builder splits its launches over a sharded result itself.
   for (const n of nodes) {
-    if (!mat.has(n) || kind(n) !== "inline") continue;
+    if (!mat.has(n)) continue;
+    const k = kind(n);
+    if (k !== "inline" && (k !== "kernel" || n.op === "matmul")) continue;
     if (weight(reads.get(n)!) + bindingsOf(n) <= max) continue;
     // The unstored nodes of n's region, and the best one to store.
     let best: Node | undefined, bestWeight = 1;
