@@ -8,6 +8,8 @@
 // [steps, N, 2] with stream b. A row's noise depends on its row index, not on the batch size.
 
 import { philoxBits, uniformFromBits } from "../../compiler/ir/philox.ts";
+import type { NpyArray } from "../npy-format.ts";
+import { describeNpy, parseNpy } from "../npy-format.ts";
 
 export interface NoiseShape {
   readonly steps: number;
@@ -62,4 +64,28 @@ export function clampedLog(x: number): number {
 /** Gumbel noise from a uniform: −log(−log u), both logs clamped at 1e-20 (Show-o's gumbel_noise). */
 export function gumbel(u: number): number {
   return -clampedLog(-clampedLog(u));
+}
+
+/** Checks a noise array: float32 [steps, batch, N, 2], every value strictly inside (0, 1). */
+export function checkNoise(a: NpyArray, shape: NoiseShape, what = "noise"): SamplingNoise {
+  const want = [shape.steps, shape.batch, shape.tokens, 2];
+  const expect = `float32 [${want.join(", ")}] ([steps, batch, image tokens, 2]) of uniforms in (0, 1)`;
+  if (a.dtype !== "f4") throw new Error(`${what}: expected ${expect}; got ${describeNpy(a)}`);
+  if (a.shape.length !== 4 || a.shape.some((d, i) => d !== want[i])) throw new Error(`${what}: expected ${expect}; got ${describeNpy(a)}`);
+  const data = a.data as Float32Array;
+  for (let i = 0; i < data.length; i++) {
+    const u = data[i]!;
+    if (!(u > 0 && u < 1)) {
+      const k = i % 2, n = Math.floor(i / 2) % shape.tokens, b = Math.floor(i / (2 * shape.tokens)) % shape.batch, s = Math.floor(i / (2 * shape.tokens * shape.batch));
+      throw new Error(`${what}: value ${u} at [${s}, ${b}, ${n}, ${k}] is not strictly inside (0, 1)`);
+    }
+  }
+  return { ...shape, data };
+}
+
+/** Noise from the bytes of a .npy file of one row: float32 [steps, 1, N, 2], the steps read from it. */
+export function noiseFromNpy(bytes: Uint8Array, tokens: number, what = "noise"): SamplingNoise {
+  const a = parseNpy(bytes, what);
+  const steps = a.shape.length === 4 && a.shape[0]! > 0 ? a.shape[0]! : 1;
+  return checkNoise(a, { steps, batch: 1, tokens }, what);
 }
