@@ -215,7 +215,7 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
     { isTypeOnly: true, moduleSpecifier: "./lib/runtime/sampling/mmu-decode.ts", namedImports: ["SampleOptions"] },
     { moduleSpecifier: "./lib/runtime/web/requirements.ts", namedImports: ["missingFor", "requestDeviceFor"] },
     { isTypeOnly: true, moduleSpecifier: "./lib/runtime/web/requirements.ts", namedImports: ["Requirements"] },
-    { moduleSpecifier: "./lib/runtime/sampling/noise-data.ts", namedImports: ["philoxNoise"] },
+    { moduleSpecifier: "./lib/runtime/sampling/noise-data.ts", namedImports: ["noiseFromNpy", "philoxNoise"] },
     { isTypeOnly: true, moduleSpecifier: "./lib/runtime/sampling/noise-data.ts", namedImports: ["SamplingNoise"] },
     { isTypeOnly: true, moduleSpecifier: "./lib/runtime/sampling/t2i-sample.ts", namedImports: ["StepInfo"] },
     { moduleSpecifier: "./lib/runtime/image-data.ts", namedImports: ["fromSigned"] },
@@ -265,7 +265,7 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
   f.addInterface({
     isExported: true, name: "GenerateOptions",
     properties: [
-      { name: "steps", type: "number", hasQuestionToken: true, docs: ["MaskGIT steps (16)."] },
+      { name: "steps", type: "number", hasQuestionToken: true, docs: ["MaskGIT steps (the noise's, else 16)."] },
       { name: "guidance", type: "number", hasQuestionToken: true, docs: ["Classifier-free guidance (1.75); 0 turns it off."] },
       { name: "temperature", type: "number", hasQuestionToken: true },
       { name: "seed", type: "number", hasQuestionToken: true, docs: ["Seed of the Philox noise (0)."] },
@@ -307,6 +307,11 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
   const vqParams = [...vqParamMap.values()];
   f.addVariableStatement({ isExported: true, declarationKind: VariableDeclarationKind.Const, docs: ["Parameter tables the weights are checked against."], declarations: [{ name: "PARAMETERS", type: "{ readonly showo: readonly ParamSpec[]; readonly vq: readonly ParamSpec[] }", initializer: JSON.stringify({ showo: [...t2iParams.values()], vq: vqParams }) }] });
   f.addFunction({
+    isExported: true, name: "readNoise", parameters: [{ name: "bytes", type: "Uint8Array" }], returnType: "SamplingNoise",
+    docs: [`Sampling noise from a .npy file's bytes (\`showo generate --noise\`'s format for one prompt): float32 [steps, 1, ${cfg.imageTokens}, 2] of uniforms in (0, 1).`],
+    statements: ["return noiseFromNpy(bytes, CONFIG.imageTokens, \"noise .npy\");"],
+  });
+  f.addFunction({
     isExported: true, name: "checkDevice", parameters: [{ name: "target", type: "GPUAdapter | GPUDevice" }], returnType: "string[]",
     docs: ["What an adapter or device lacks for this package (empty when it fits)."],
     statements: ["return missingFor(target, REQUIREMENTS);"],
@@ -342,7 +347,8 @@ function writeIndex(f: SourceFile, cfg: ShowoConfig, compiled: Readonly<Record<s
     isAsync: true, name: "generate", parameters: [{ name: "prompt", type: "string" }, { name: "options", type: "GenerateOptions", initializer: "{}" }], returnType: "Promise<GenerateResult>",
     docs: ["Text to image: the prompt's words, MaskGIT decoding with guidance, then the MAGVIT-v2 decoder."],
     statements: [
-      "const steps = options.steps ?? 16;",
+      "const steps = options.steps ?? options.noise?.steps ?? 16;",
+      "if (options.noise && options.noise.steps !== steps) throw new Error(`the noise holds ${options.noise.steps} steps; options.steps is ${steps}`);",
       "const noise = options.noise ?? philoxNoise(options.seed ?? 0, { steps, batch: 1, tokens: CONFIG.imageTokens });",
       "const text = shapesTokenizer().encode(prompt);",
       `const exes = this.executables as unknown as Record<string, TypedExecutable<unknown, unknown>>;`,
