@@ -5,7 +5,8 @@
 #   2. `npm ci` with that Node first on PATH;
 #   3. a WebGPU adapter for Dawn: when scripts/probe-adapter.ts finds none and we are root,
 #      scripts/install-mesa.sh installs Mesa's Vulkan drivers (lavapipe) from bookworm-backports;
-#      otherwise stop and say what to install.
+#      otherwise stop and say what to install;
+#   4. Chromium for the browser test: as root, scripts/install-chromium.sh (Debian's, with apt).
 # A stamp in node_modules records what was set up; when nothing it depends on has changed the
 # script returns at once.
 set -euo pipefail
@@ -56,7 +57,7 @@ node_ok || die "$(command -v node) is $(node --version); Node >= 22.18 is needed
 key() {
   {
     echo "node $(command -v node) $(node --version)"
-    sha256sum package-lock.json scripts/setup.sh scripts/install-mesa.sh scripts/probe-adapter.ts
+    sha256sum package-lock.json scripts/setup.sh scripts/install-mesa.sh scripts/install-chromium.sh scripts/probe-adapter.ts
   } | sha256sum | cut -d' ' -f1
 }
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(key)" ]; then
@@ -106,6 +107,19 @@ if [ $rc -ne 0 ]; then
     124) die "scripts/probe-adapter.ts hung (killed after 120 s)" ;;
     *) die "scripts/probe-adapter.ts failed with exit code $rc (see above)" ;;
   esac
+fi
+
+# --- 4. Chromium for the browser test ---------------------------------------------------------------
+
+# tests/web/page.test.ts runs the page in headless Chromium; it fails without one unless
+# SHOWO_SKIP_BROWSER=1. As root, install Debian's (as for Mesa); otherwise say how.
+if [ "${SHOWO_SKIP_BROWSER:-}" != 1 ] && [ ! -x "${SHOWO_CHROMIUM:-/usr/bin/chromium}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Chromium for the browser test"
+    bash scripts/install-chromium.sh || die "could not install Chromium (see above); SHOWO_SKIP_BROWSER=1 skips the browser test"
+  else
+    say "warning: no Chromium at ${SHOWO_CHROMIUM:-/usr/bin/chromium}: the browser test will fail. Run 'sudo scripts/install-chromium.sh', set SHOWO_CHROMIUM to a Chromium or Chrome, or SHOWO_SKIP_BROWSER=1 to skip that test"
+  fi
 fi
 
 key >"$STAMP"
