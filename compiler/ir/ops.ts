@@ -3,8 +3,9 @@
 //
 // OpTable is the same table as a type: each file exports its entries (`export const sumOp =
 // defineOp({...})`) and OpTable maps each literal op name to its entry's type, so `attrsOf` and
-// `operandsOf` (view.ts) know an op's attributes and operands by its name. Entries made in a loop
-// over names (the unary and binary elementwise maps, which have no attributes) are not in it.
+// `operandsOf` (view.ts) know an op's attributes and operands by its name. The elementwise maps are
+// made by shared helpers (unary, binary), which keep each entry's literal name, so they are in it
+// too: tables keyed by OpName (compiler/kernels/lowering.ts) must cover every op.
 
 import "./ops/source.ts";
 import "./ops/elementwise.ts";

@@ -54,8 +54,8 @@ function erfcPos(x: number): number {
 // ---------------------------------------------------------------------------------------------
 // Unary
 
-interface UnarySpec {
-  name: string;
+interface UnarySpec<Name extends string> {
+  name: Name;
   doc: string;
   f: (x: number) => number;
   /** dtypes accepted: float only (default), any numeric, or bool only. */
@@ -64,12 +64,12 @@ interface UnarySpec {
   vjp?: (x: Node, y: Node, g: Node) => Node;
 }
 
-function unary(s: UnarySpec): void {
+function unary<const Name extends string>(s: UnarySpec<Name>) {
   const domain = s.domain ?? "float";
   const dt: DType = domain === "bool" ? "bool" : "f32";
   const examples: OpExample[] = [{ inputs: [ex(dt, SHAPE, s.init ?? (domain === "bool" ? { kind: "bool" } : undefined))], attrs: {} }];
   if (domain === "numeric") examples.push({ inputs: [ex("i32", SHAPE, { kind: "int", lo: -9, hi: 9 })], attrs: {} });
-  defineOp({
+  return defineOp({
     name: s.name,
     family: "elementwise",
     arity: 1,
@@ -95,34 +95,34 @@ function unary(s: UnarySpec): void {
 const positive: InputInit = { kind: "uniform", lo: 0.2, hi: 3 };
 const sq = (n: Node) => mul(n, n);
 
-unary({ name: "neg", doc: "−x.", domain: "numeric", f: (x) => -x, vjp: (_x, _y, g) => neg(g) });
-unary({ name: "abs", doc: "|x|.", domain: "numeric", f: Math.abs, vjp: (x, _y, g) => mul(g, apply("sign", [x])) });
-unary({ name: "sign", doc: "−1, 0 or 1.", domain: "numeric", f: Math.sign });
-unary({ name: "exp", doc: "eˣ.", f: Math.exp, vjp: (_x, y, g) => mul(g, y) });
-unary({ name: "log", doc: "Natural logarithm.", f: Math.log, init: positive, vjp: (x, _y, g) => div(g, x) });
-unary({ name: "sqrt", doc: "√x.", f: Math.sqrt, init: positive, vjp: (_x, y, g) => div(g, mul(full(y, 2), y)) });
-unary({ name: "rsqrt", doc: "1/√x.", f: (x) => 1 / Math.sqrt(x), init: positive,
+export const negOp = unary({ name: "neg", doc: "−x.", domain: "numeric", f: (x) => -x, vjp: (_x, _y, g) => neg(g) });
+export const absOp = unary({ name: "abs", doc: "|x|.", domain: "numeric", f: Math.abs, vjp: (x, _y, g) => mul(g, apply("sign", [x])) });
+export const signOp = unary({ name: "sign", doc: "−1, 0 or 1.", domain: "numeric", f: Math.sign });
+export const expOp = unary({ name: "exp", doc: "eˣ.", f: Math.exp, vjp: (_x, y, g) => mul(g, y) });
+export const logOp = unary({ name: "log", doc: "Natural logarithm.", f: Math.log, init: positive, vjp: (x, _y, g) => div(g, x) });
+export const sqrtOp = unary({ name: "sqrt", doc: "√x.", f: Math.sqrt, init: positive, vjp: (_x, y, g) => div(g, mul(full(y, 2), y)) });
+export const rsqrtOp = unary({ name: "rsqrt", doc: "1/√x.", f: (x) => 1 / Math.sqrt(x), init: positive,
   vjp: (_x, y, g) => mul(g, mul(full(y, -0.5), mul(y, sq(y)))) });
-unary({ name: "reciprocal", doc: "1/x.", f: (x) => 1 / x, init: positive, vjp: (_x, y, g) => neg(mul(g, sq(y))) });
-unary({ name: "tanh", doc: "Hyperbolic tangent.", f: Math.tanh, vjp: (_x, y, g) => mul(g, sub(full(y, 1), sq(y))) });
-unary({ name: "sigmoid", doc: "1/(1+e⁻ˣ).", f: (x) => 1 / (1 + Math.exp(-x)), vjp: (_x, y, g) => mul(g, mul(y, sub(full(y, 1), y))) });
-unary({ name: "erf", doc: "Error function.", f: erf,
+export const reciprocalOp = unary({ name: "reciprocal", doc: "1/x.", f: (x) => 1 / x, init: positive, vjp: (_x, y, g) => neg(mul(g, sq(y))) });
+export const tanhOp = unary({ name: "tanh", doc: "Hyperbolic tangent.", f: Math.tanh, vjp: (_x, y, g) => mul(g, sub(full(y, 1), sq(y))) });
+export const sigmoidOp = unary({ name: "sigmoid", doc: "1/(1+e⁻ˣ).", f: (x) => 1 / (1 + Math.exp(-x)), vjp: (_x, y, g) => mul(g, mul(y, sub(full(y, 1), y))) });
+export const erfOp = unary({ name: "erf", doc: "Error function.", f: erf,
   vjp: (x, _y, g) => mul(g, mul(full(x, 2 / Math.sqrt(Math.PI)), apply("exp", [neg(sq(x))]))) });
-unary({ name: "sin", doc: "Sine.", f: Math.sin, vjp: (x, _y, g) => mul(g, apply("cos", [x])) });
-unary({ name: "cos", doc: "Cosine.", f: Math.cos, vjp: (x, _y, g) => neg(mul(g, apply("sin", [x]))) });
-unary({ name: "floor", doc: "Round toward −∞ (no gradient).", f: Math.floor });
-unary({ name: "ceil", doc: "Round toward +∞ (no gradient).", f: Math.ceil });
-unary({ name: "round", doc: "Round half to even (no gradient).", f: (x) => {
+export const sinOp = unary({ name: "sin", doc: "Sine.", f: Math.sin, vjp: (x, _y, g) => mul(g, apply("cos", [x])) });
+export const cosOp = unary({ name: "cos", doc: "Cosine.", f: Math.cos, vjp: (x, _y, g) => neg(mul(g, apply("sin", [x]))) });
+export const floorOp = unary({ name: "floor", doc: "Round toward −∞ (no gradient).", f: Math.floor });
+export const ceilOp = unary({ name: "ceil", doc: "Round toward +∞ (no gradient).", f: Math.ceil });
+export const roundOp = unary({ name: "round", doc: "Round half to even (no gradient).", f: (x) => {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 } });
-unary({ name: "not", doc: "Logical not.", domain: "bool", f: (x) => (x ? 0 : 1) });
+export const notOp = unary({ name: "not", doc: "Logical not.", domain: "bool", f: (x) => (x ? 0 : 1) });
 
 // ---------------------------------------------------------------------------------------------
 // Binary
 
-interface BinarySpec {
-  name: string;
+interface BinarySpec<Name extends string> {
+  name: Name;
   doc: string;
   f: (a: number, b: number, dtype: DType) => number;
   domain: "float" | "numeric" | "any" | "logic";
@@ -132,7 +132,7 @@ interface BinarySpec {
   vjp?: (a: Node, b: Node, y: Node, g: Node) => readonly [Node | null, Node | null];
 }
 
-function binary(s: BinarySpec): void {
+function binary<const Name extends string>(s: BinarySpec<Name>) {
   const d0: DType = s.domain === "logic" ? "bool" : "f32";
   const initFor = (i: 0 | 1): InputInit | undefined => s.init?.[i] ?? (s.domain === "logic" ? { kind: "bool" } : undefined);
   const examples: OpExample[] = [{ inputs: [ex(d0, SHAPE, initFor(0)), ex(d0, SHAPE, initFor(1))], attrs: {} }];
@@ -140,7 +140,7 @@ function binary(s: BinarySpec): void {
     const nonzero: InputInit = { kind: "values", values: [-7, -3, -2, -1, 1, 2, 3, 5, 7, 9, 11, 13, -5, 4, 6] };
     examples.push({ inputs: [ex("i32", SHAPE, { kind: "int", lo: -20, hi: 20 }), ex("i32", SHAPE, s.name === "div" || s.name === "mod" ? nonzero : { kind: "int", lo: -20, hi: 20 })], attrs: {} });
   }
-  defineOp({
+  return defineOp({
     name: s.name,
     family: "elementwise",
     arity: 2,
@@ -161,44 +161,44 @@ function binary(s: BinarySpec): void {
 }
 
 const intDiv = (a: number, b: number) => (b === 0 ? a : Math.trunc(a / b));
-binary({ name: "add", doc: "a + b.", domain: "numeric", f: (a, b) => a + b, vjp: (_a, _b, _y, g) => [g, g] });
-binary({ name: "sub", doc: "a − b.", domain: "numeric", f: (a, b) => a - b, vjp: (_a, _b, _y, g) => [g, neg(g)] });
-binary({ name: "mul", doc: "a · b.", domain: "numeric",
+export const addOp = binary({ name: "add", doc: "a + b.", domain: "numeric", f: (a, b) => a + b, vjp: (_a, _b, _y, g) => [g, g] });
+export const subOp = binary({ name: "sub", doc: "a − b.", domain: "numeric", f: (a, b) => a - b, vjp: (_a, _b, _y, g) => [g, neg(g)] });
+export const mulOp = binary({ name: "mul", doc: "a · b.", domain: "numeric",
   f: (a, b, d) => (d === "i32" ? Math.imul(a, b) : d === "u32" ? Math.imul(a, b) >>> 0 : a * b),
   vjp: (a, b, _y, g) => [mul(g, b), mul(g, a)] });
-binary({ name: "div", doc: "a / b (integers truncate toward zero; x/0 = x as in WGSL).", domain: "numeric",
+export const divOp = binary({ name: "div", doc: "a / b (integers truncate toward zero; x/0 = x as in WGSL).", domain: "numeric",
   f: (a, b, d) => (isFloat(d) ? a / b : intDiv(a, b)), init: [undefined, { kind: "uniform", lo: 0.5, hi: 2 }],
   vjp: (a, b, y, g) => [div(g, b), neg(div(mul(g, y), b))] });
-binary({ name: "mod", doc: "Remainder with the sign of a (truncated, like C and WGSL); x % 0 = 0.", domain: "numeric",
+export const modOp = binary({ name: "mod", doc: "Remainder with the sign of a (truncated, like C and WGSL); x % 0 = 0.", domain: "numeric",
   f: (a, b, d) => (isFloat(d) ? a % b : b === 0 ? 0 : a - intDiv(a, b) * b), init: [{ kind: "uniform", lo: 0.1, hi: 5 }, { kind: "uniform", lo: 0.7, hi: 1.3 }],
   vjp: (a, b, _y, g) => [g, neg(mul(g, apply("trunc_div", [a, b])))] });
-binary({ name: "trunc_div", doc: "a / b rounded toward zero (no gradient).", domain: "numeric",
+export const truncDivOp = binary({ name: "trunc_div", doc: "a / b rounded toward zero (no gradient).", domain: "numeric",
   f: (a, b) => (b === 0 ? a : Math.trunc(a / b)), init: [undefined, { kind: "uniform", lo: 0.5, hi: 2 }] });
-binary({ name: "pow", doc: "aᵇ.", domain: "float", f: (a, b) => Math.pow(a, b), init: [positive, undefined],
+export const powOp = binary({ name: "pow", doc: "aᵇ.", domain: "float", f: (a, b) => Math.pow(a, b), init: [positive, undefined],
   vjp: (a, b, y, g) => [mul(g, mul(b, apply("pow", [a, sub(b, full(b, 1))]))), mul(g, mul(y, apply("log", [a])))] });
-binary({ name: "maximum", doc: "Elementwise max (ties send the gradient to a).", domain: "numeric", f: (a, b) => Math.max(a, b),
+export const maximumOp = binary({ name: "maximum", doc: "Elementwise max (ties send the gradient to a).", domain: "numeric", f: (a, b) => Math.max(a, b),
   vjp: (a, b, _y, g) => {
     const c = apply("ge", [a, b]);
     return [where(c, g, zerosLike(g)), where(c, zerosLike(g), g)];
   } });
-binary({ name: "minimum", doc: "Elementwise min (ties send the gradient to a).", domain: "numeric", f: (a, b) => Math.min(a, b),
+export const minimumOp = binary({ name: "minimum", doc: "Elementwise min (ties send the gradient to a).", domain: "numeric", f: (a, b) => Math.min(a, b),
   vjp: (a, b, _y, g) => {
     const c = apply("le", [a, b]);
     return [where(c, g, zerosLike(g)), where(c, zerosLike(g), g)];
   } });
-const cmp = (name: string, doc: string, f: (a: number, b: number) => boolean) =>
+const cmp = <const Name extends string>(name: Name, doc: string, f: (a: number, b: number) => boolean) =>
   binary({ name, doc, domain: "any", compare: true, f: (a, b) => (f(a, b) ? 1 : 0),
     init: [{ kind: "int", lo: -2, hi: 3 }, { kind: "int", lo: -2, hi: 3 }] });
-cmp("eq", "a = b.", (a, b) => a === b);
-cmp("ne", "a ≠ b.", (a, b) => a !== b);
-cmp("lt", "a < b.", (a, b) => a < b);
-cmp("le", "a ≤ b.", (a, b) => a <= b);
-cmp("gt", "a > b.", (a, b) => a > b);
-cmp("ge", "a ≥ b.", (a, b) => a >= b);
+export const eqOp = cmp("eq", "a = b.", (a, b) => a === b);
+export const neOp = cmp("ne", "a ≠ b.", (a, b) => a !== b);
+export const ltOp = cmp("lt", "a < b.", (a, b) => a < b);
+export const leOp = cmp("le", "a ≤ b.", (a, b) => a <= b);
+export const gtOp = cmp("gt", "a > b.", (a, b) => a > b);
+export const geOp = cmp("ge", "a ≥ b.", (a, b) => a >= b);
 const bits = (d: DType, v: number) => (d === "u32" ? v >>> 0 : v | 0);
-binary({ name: "and", doc: "Logical and (bitwise on integers).", domain: "logic", f: (a, b, d) => bits(d, a & b) });
-binary({ name: "or", doc: "Logical or (bitwise on integers).", domain: "logic", f: (a, b, d) => bits(d, a | b) });
-binary({ name: "xor", doc: "Logical xor (bitwise on integers).", domain: "logic", f: (a, b, d) => bits(d, a ^ b) });
+export const andOp = binary({ name: "and", doc: "Logical and (bitwise on integers).", domain: "logic", f: (a, b, d) => bits(d, a & b) });
+export const orOp = binary({ name: "or", doc: "Logical or (bitwise on integers).", domain: "logic", f: (a, b, d) => bits(d, a | b) });
+export const xorOp = binary({ name: "xor", doc: "Logical xor (bitwise on integers).", domain: "logic", f: (a, b, d) => bits(d, a ^ b) });
 
 // ---------------------------------------------------------------------------------------------
 // Ternary and cast
