@@ -10,9 +10,11 @@ export XDG_RUNTIME_DIR ?= /tmp
 setup:
 	@bash scripts/setup.sh
 
+# test type-checks, then runs tests/**/*.test.ts with vitest (vitest.config.ts: each file in its own
+# child process, two at a time). While developing, `npx vitest` alone watches and reruns.
 test: setup addon
 	npx tsc --noEmit -p .
-	node --test --test-concurrency=2 'tests/**/*.test.ts'
+	npx vitest run
 
 demo: setup
 	npx showo demo

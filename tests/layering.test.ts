@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
-import { test } from "node:test";
+import { test } from "vitest";
 
 const ROOT = normalize(join(dirname(new URL(import.meta.url).pathname), ".."));
 const SOURCE_DIRS = ["compiler", "backends", "models", "runtime", "cli", "tests", "bench", "scripts", "dev"];

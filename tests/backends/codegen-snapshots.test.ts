@@ -1,12 +1,12 @@
 // Codegen snapshots: the WGSL generated for a fixed set of graphs, lowered with WebGPU's default
 // limits (no device), stored in tests/backends/snapshots/<name>.wgsl and diffed in review. A
 // change to a builder, the fusion pass or the printer shows up here as a text diff; when the new
-// text is intended, rewrite the files with UPDATE_SNAPSHOTS=1.
+// text is intended, rewrite the files with `npx vitest run -u`.
 //
 // A snapshot file holds every launch of the graph in order, each headed by its index and grid.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { printWgsl } from "../../backends/wgsl/print.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
@@ -20,7 +20,7 @@ function generated(graph: Graph): string {
 }
 
 for (const [name, make] of Object.entries(SNAPSHOT_GRAPHS)) {
-  test(`codegen snapshot ${name}.wgsl`, (t) => checkSnapshot(t, `${name}.wgsl`, () => generated(make())));
+  test(`codegen snapshot ${name}.wgsl`, () => checkSnapshot(`${name}.wgsl`, () => generated(make())));
 }
 
 test("generated code is deterministic: lowering the same graph twice prints the same text", () => {

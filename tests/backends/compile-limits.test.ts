@@ -6,7 +6,7 @@
 // output rows. Codegen only: no device.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { PORTABLE_LIMITS, capsFromLimits, parseLimitsJson } from "../../backends/wgsl/compile-limits.ts";
 import { DEFAULT_LIMITS, kernelLimitProblems } from "../../backends/wgsl/limits.ts";
 import { printWgsl } from "../../backends/wgsl/print.ts";

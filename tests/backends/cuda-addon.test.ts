@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { fileURLToPath } from "node:url";
 import type { CudaDriver } from "../../backends/cuda/addon.ts";
 import { ADDON_ABI, addonPath, loadAddon } from "../../backends/cuda/addon.ts";
@@ -41,7 +41,7 @@ try {
   console.log(`# no CUDA here: ${driverError}`);
 }
 const hasDriver = driverError === "";
-after(() => cu.shutdown());
+afterAll(() => cu.shutdown());
 
 const EXPORTED = [
   "init", "initialized", "shutdown", "symbols", "memGetInfo", "memAlloc", "memFree", "memcpyHtoD", "memcpyDtoH", "memsetD8",
@@ -88,14 +88,14 @@ test("init() resolves every driver function the backend uses, by its versioned s
   assert.equal(new Set(symbols).size, symbols.length, "no symbol twice");
 });
 
-test("without a driver, init() throws 'no CUDA driver found (libcuda.so.1: …)' and the process goes on",
-  hasDriver ? { skip: "a CUDA driver is present on this machine" } : {}, () => {
-    assert.match(driverError, /^no CUDA driver found \(libcuda\.so\.1: .+\)$/);
-    // Again: a failed init leaves nothing half-open, so it fails the same way.
-    assert.throws(() => cu.init(), (e: Error) => e.message === driverError);
-    assert.throws(() => cu.init(0, "/nonexistent/libcuda.so.1"), /^Error: no CUDA driver found \(\/nonexistent\/libcuda\.so\.1: .*No such file/);
-    assert.equal(cu.initialized(), false);
-  });
+test("without a driver, init() throws 'no CUDA driver found (libcuda.so.1: …)' and the process goes on", (t) => {
+  if (hasDriver) t.skip("a CUDA driver is present on this machine");
+  assert.match(driverError, /^no CUDA driver found \(libcuda\.so\.1: .+\)$/);
+  // Again: a failed init leaves nothing half-open, so it fails the same way.
+  assert.throws(() => cu.init(), (e: Error) => e.message === driverError);
+  assert.throws(() => cu.init(0, "/nonexistent/libcuda.so.1"), /^Error: no CUDA driver found \(\/nonexistent\/libcuda\.so\.1: .*No such file/);
+  assert.equal(cu.initialized(), false);
+});
 
 test("before init(), every other call throws 'CUDA not initialized'", () => {
   cu.shutdown(); // on a GPU machine, undo the init above
@@ -106,7 +106,8 @@ test("before init(), every other call throws 'CUDA not initialized'", () => {
   cu.shutdown(); // harmless when nothing is open
 });
 
-test("with a GPU, init() describes the device", hasDriver ? {} : { skip: `no CUDA driver: ${driverError}` }, () => {
+test("with a GPU, init() describes the device", (t) => {
+  if (!hasDriver) t.skip(`no CUDA driver: ${driverError}`);
   const info = cu.init();
   assert.equal(cu.initialized(), true);
   assert.ok(info.name.length > 0);
@@ -136,7 +137,7 @@ test("a process that loads the addon, fails init() and exits does so normally", 
 
 const cc = ["cc", "gcc"].find((c) => spawnSync(c, ["--version"]).status === 0);
 const work = mkdtempSync(join(tmpdir(), "cudrv-stub-"));
-after(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A libcuda whose functions all return CUDA_ERROR_STUB_LIBRARY (34), without `omit`. */
 function stubDriver(name: string, omit: readonly string[] = []): string {
@@ -154,9 +155,10 @@ function stubDriver(name: string, omit: readonly string[] = []): string {
 }
 
 // Once a real driver has been opened, the thread keeps it (unloading libcuda is unsafe).
-const stubSkip = hasDriver ? { skip: "a real CUDA driver is loaded in this process" } : cc ? {} : { skip: "no C compiler (cc or gcc)" };
+const noStub = hasDriver ? "a real CUDA driver is loaded in this process" : cc ? "" : "no C compiler (cc or gcc)";
 
-test("a failing driver call becomes an Error with the call, the CUDA error's name and text", stubSkip, () => {
+test("a failing driver call becomes an Error with the call, the CUDA error's name and text", (t) => {
+  if (noStub) t.skip(noStub);
   const so = stubDriver("stub");
   assert.throws(() => cu.init(0, so), (e: Error & { code?: string; cuResult?: number; call?: string }) => {
     assert.equal(e.message, "cuInit failed: CUDA_ERROR_STUB_LIBRARY (34): CUDA driver is a stub library");
@@ -169,7 +171,8 @@ test("a failing driver call becomes an Error with the call, the CUDA error's nam
   assert.throws(() => cu.memAlloc(16), /^Error: CUDA not initialized/);
 });
 
-test("a driver without one of the functions is reported by name", stubSkip, () => {
+test("a driver without one of the functions is reported by name", (t) => {
+  if (noStub) t.skip(noStub);
   const so = stubDriver("old", ["cuMemsetD8_v2", "cuEventElapsedTime"]);
   assert.throws(() => cu.init(0, so), (e: Error) => {
     assert.equal(e.message, `the CUDA driver in ${so} is too old or incomplete: missing cuMemsetD8_v2, cuEventElapsedTime`);

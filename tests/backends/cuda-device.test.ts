@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { fileURLToPath } from "node:url";
 import type { CudaDeviceInfo } from "../../backends/cuda/addon.ts";
 import type { CudaDevice } from "../../backends/cuda/device.ts";
@@ -57,7 +57,7 @@ try {
 } catch (e) {
   openError = e;
 }
-after(() => dev?.dispose());
+afterAll(() => dev?.dispose());
 
 const toolkit = findCuda();
 const nvrtc = findNvrtc();
@@ -69,10 +69,11 @@ try {
 } catch (e) {
   noCompiler = (e as Error).message;
 }
-const gpuSkip = noGpu ? { skip: noGpu } : noCompiler ? { skip: `cannot compile kernels: ${noCompiler}` } : {};
-if (gpuSkip.skip) console.log(`# skipping CUDA GPU tests: ${gpuSkip.skip}`);
-const nvccSkip = toolkit ? {} : { skip: cudaUnavailableReason() };
-const nvrtcSkip = nvrtc ? {} : { skip: nvrtcUnavailableReason() };
+// Why the tests below skip, when they do ("" when they run).
+const cannotRun = noGpu || (noCompiler ? `cannot compile kernels: ${noCompiler}` : "");
+if (cannotRun) console.log(`# skipping CUDA GPU tests: ${cannotRun}`);
+const noNvcc = toolkit ? "" : cudaUnavailableReason();
+const noNvrtc = nvrtc ? "" : nvrtcUnavailableReason();
 
 function device(): CudaDevice {
   if (!dev) throw new Error(noGpu);
@@ -85,14 +86,16 @@ const rand = mulberry32(seed);
 // ---------------------------------------------------------------------------------------------
 // Without a GPU
 
-test("without a GPU, openCudaDevice() rejects with the addon's 'no CUDA driver found' error", dev ? { skip: "a CUDA device is present" } : {}, async () => {
+test("without a GPU, openCudaDevice() rejects with the addon's 'no CUDA driver found' error", async (t) => {
+  if (dev) t.skip("a CUDA device is present");
   assert.ok(openError instanceof GpuError, `a GpuError, got ${String(openError)}`);
   assert.equal(openError.kind, "unavailable");
   assert.match(openError.message, /^no CUDA driver found \(libcuda\.so\.1: .+\)$|^no CUDA device found/);
   await assert.rejects(openDeviceFor("cuda"), (e: unknown) => e instanceof GpuError && e.message === (openError as Error).message);
 });
 
-test("without a GPU, compile(graph, {target: 'cuda'}) rejects with the same error", dev ? { skip: "a CUDA device is present" } : {}, async () => {
+test("without a GPU, compile(graph, {target: 'cuda'}) rejects with the same error", async (t) => {
+  if (dev) t.skip("a CUDA device is present");
   const g = trace("double", { x: { dtype: "f32", shape: [3, 5] } }, ({ x }) => ({ y: x!.mul(2) }));
   await assert.rejects(compile(g, { target: "cuda" }), (e: unknown) => {
     assert.ok(e instanceof GpuError && e.kind === "unavailable", String(e));
@@ -121,7 +124,8 @@ test("lowering capabilities and architecture come from the device's description"
   assert.match(cudaKernelProblems(wide, { ...H100, maxThreadsPerBlock: 512 }, small).join("; "), /a block of 1024x1x1 = 1024 threads exceeds the device's 512/);
 });
 
-test("an executable's kernels form one translation unit that nvcc compiles for sm_90", nvccSkip, async () => {
+test("an executable's kernels form one translation unit that nvcc compiles for sm_90", async (t) => {
+  if (noNvcc) t.skip(noNvcc);
   const g = trace("mlp", { x: { dtype: "f32", shape: [13, 40] } }, ({ x }) => {
     const w1 = new Tensor(param("w1", "f32", [40, 72])), w2 = new Tensor(param("w2", "f32", [72, 24]));
     return { y: x!.matmul(w1).gelu("tanh").matmul(w2).softmax(-1), m: x!.layerNorm().sum([1]) };
@@ -138,7 +142,8 @@ test("an executable's kernels form one translation unit that nvcc compiles for s
   assert.ok(result.cubin.byteLength > 0);
 });
 
-test("NVRTC, through the addon, compiles the same translation unit to a cubin for sm_90", nvrtcSkip, async () => {
+test("NVRTC, through the addon, compiles the same translation unit to a cubin for sm_90", async (t) => {
+  if (noNvrtc) t.skip(noNvrtc);
   const g = trace("norm", { x: { dtype: "f16", shape: [7, 33] } }, ({ x }) => ({ y: x!.layerNorm().softmax(-1), s: x!.cast("f32").sum([1]) }));
   const unit = cudaModule(lower(g, cudaCaps(H100)).launches.map((l) => l.kernel));
   const out = await loadAddon().nvrtcCompile(nvrtc!, unit.source, "kernels.cu", nvrtcOptions("sm_90", nvrtc!));
@@ -158,7 +163,8 @@ async function bufferWith(name: string, data: ArrayBufferView): Promise<DeviceBu
   return b;
 }
 
-test("buffers: upload, download at offsets, bounds and use-after-free errors", gpuSkip, async () => {
+test("buffers: upload, download at offsets, bounds and use-after-free errors", async (t) => {
+  if (cannotRun) t.skip(cannotRun);
   const d = device();
   const x = Float32Array.from({ length: 1000 }, () => rand() * 2 - 1);
   const b = await bufferWith("x", x);
@@ -172,7 +178,8 @@ test("buffers: upload, download at offsets, bounds and use-after-free errors", g
   assert.throws(() => d.upload(b, new Float32Array(1)), /buffer 'x' was freed/);
 });
 
-test("saxpy over a ragged length (1000 elements, block 64), parameters by value", gpuSkip, async () => {
+test("saxpy over a ragged length (1000 elements, block 64), parameters by value", async (t) => {
+  if (cannotRun) t.skip(cannotRun);
   const r = rng("cuda saxpy");
   const n = 1000, a = r.uniform(-3, 3);
   const x = Float32Array.from({ length: n }, () => r.uniform(-1, 1));
@@ -189,7 +196,8 @@ test("saxpy over a ragged length (1000 elements, block 64), parameters by value"
   device().free(by);
 });
 
-test("one recorder: three dependent launches on one stream, one wait, GPU time from events", gpuSkip, async () => {
+test("one recorder: three dependent launches on one stream, one wait, GPU time from events", async (t) => {
+  if (cannotRun) t.skip(cannotRun);
   const r = rng("cuda recorder");
   const n = 4099;
   const x = Float32Array.from({ length: n }, () => r.uniform(-1, 1));
@@ -212,7 +220,8 @@ test("one recorder: three dependent launches on one stream, one wait, GPU time f
   device().free(by);
 });
 
-test("2-D blocks, shared memory with barriers, vec4 accesses", gpuSkip, async () => {
+test("2-D blocks, shared memory with barriers, vec4 accesses", async (t) => {
+  if (cannotRun) t.skip(cannotRun);
   const r = rng("cuda 2d");
   const rows = 37, cols = 300;
   const out = await device().createBuffer("out", rows * cols * 4);
@@ -242,7 +251,8 @@ test("2-D blocks, shared memory with barriers, vec4 accesses", gpuSkip, async ()
   for (const b of [out, bx, sums, bv, bo]) device().free(b);
 });
 
-test("a launch of 70,001 x 2 blocks is folded like on WebGPU and covers every index once", gpuSkip, async () => {
+test("a launch of 70,001 x 2 blocks is folded like on WebGPU and covers every index once", async (t) => {
+  if (cannotRun) t.skip(cannotRun);
   const gx = 70001, gy = 2, n = gx * gy * 64;
   assert.deepEqual(foldGrid([gx, gy], true, device().caps.maxWorkgroupsPerDimension).workgroups, [35001, 2, 2]);
   const out = await device().createBuffer("out", n * 4);
@@ -252,7 +262,8 @@ test("a launch of 70,001 x 2 blocks is folded like on WebGPU and covers every in
   device().free(out);
 });
 
-test("erf and warp (subgroup) sums", gpuSkip, async () => {
+test("erf and warp (subgroup) sums", async (t) => {
+  if (cannotRun) t.skip(cannotRun);
   const r = rng("cuda erf");
   const x = Float32Array.from({ length: 4096 }, () => r.uniform(-5, 5));
   const bx = await bufferWith("x", x), by = await device().createBuffer("y", x.byteLength);
@@ -276,7 +287,8 @@ test("erf and warp (subgroup) sums", gpuSkip, async () => {
   for (const b of [bx, by, bv, sum, size, first]) device().free(b);
 });
 
-test("launch arguments are checked: missing parameters, unknown bindings, overlapping written ranges", gpuSkip, async () => {
+test("launch arguments are checked: missing parameters, unknown bindings, overlapping written ranges", async (t) => {
+  if (cannotRun) t.skip(cannotRun);
   const d = device();
   const k = await d.compile(saxpyKernel("f32"));
   const b = await d.createBuffer("b", 4096);
@@ -298,7 +310,8 @@ function chain(R: number, C: number): Graph {
   });
 }
 
-test("compile(graph, {target: 'cuda'}): arenas reused across runs, weights uploaded once, sharded tensors", gpuSkip, async () => {
+test("compile(graph, {target: 'cuda'}): arenas reused across runs, weights uploaded once, sharded tensors", async (t) => {
+  if (cannotRun) t.skip(cannotRun);
   for (const maxBindingBytes of [undefined, 256]) {
     const [R, C] = [9, 37];
     const g = chain(R, C);
@@ -317,7 +330,8 @@ test("compile(graph, {target: 'cuda'}): arenas reused across runs, weights uploa
   }
 });
 
-test("a small Phi block (matmul, LayerNorm, attention) on CUDA matches the reference", gpuSkip, async () => {
+test("a small Phi block (matmul, LayerNorm, attention) on CUDA matches the reference", async (t) => {
+  if (cannotRun) t.skip(cannotRun);
   const cfg: PhiConfig = { hidden: 64, heads: 4, mlp: 256, partialRotary: 0.5, ropeBase: 10000, eps: 1e-5 };
   const [B, L] = [2, 11];
   const block = new PhiBlock(cfg);
@@ -340,7 +354,8 @@ for (const def of allOps()) {
   if (def.name === "input" || def.name === "param") continue;
   def.examples().forEach((ex, k) => {
     const label = exampleLabel(def, ex, k);
-    test(`cuda ${label}`, gpuSkip, async () => {
+    test(`cuda ${label}`, async (t) => {
+      if (cannotRun) t.skip(cannotRun);
       const { graph, out } = exampleGraph(def, ex);
       const inputs = exampleInputs(ex, rand);
       const want = reference(graph, inputs)["out"]!;
@@ -354,6 +369,6 @@ for (const def of allOps()) {
     });
   });
 }
-after(() => {
+afterAll(() => {
   if (passed.length > 0) console.log(`# cuda ops: ${passed.length} op/example pairs matched the reference (TEST_SEED=${seed})`);
 });

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test } from "vitest";
 import type { KernelResources } from "../../backends/cuda/nvcc.ts";
 import { NvccError, compileCuda, compileKernels, cudaUnavailableReason, findCuda, formatResources, parsePtxasReport } from "../../backends/cuda/nvcc.ts";
 import { findNvrtc, nvrtcUnavailableReason, requireNvrtc } from "../../backends/cuda/nvrtc.ts";
@@ -42,7 +42,7 @@ import { exampleGraph, exampleLabel, isMissingBuilder } from "./util.ts";
 
 const ARCHS = ["sm_80", "sm_90"] as const;
 const toolkit = findCuda();
-const skip = toolkit ? {} : { skip: `nvcc not installed: ${cudaUnavailableReason()}` };
+const noNvcc = toolkit ? "" : `nvcc not installed: ${cudaUnavailableReason()}`;
 if (!toolkit) console.log(`# skipping nvcc tests: ${cudaUnavailableReason()}`);
 else console.log(`# nvcc ${toolkit.version} at ${toolkit.nvcc}; CUDA_HOME ${toolkit.home}`);
 
@@ -77,7 +77,8 @@ test("parsePtxasReport reads registers, spills, stack, shared memory and barrier
 // ---------------------------------------------------------------------------------------------
 // The toolkit and the driver
 
-test("the toolkit: nvcc from PATH, CUDA_HOME as nvcc reports it (its headers are there)", skip, () => {
+test("the toolkit: nvcc from PATH, CUDA_HOME as nvcc reports it (its headers are there)", (t) => {
+  if (noNvcc) t.skip(noNvcc);
   assert.ok(toolkit);
   assert.match(toolkit.version, /^\d+\.\d+/);
   assert.ok(existsSync(join(toolkit.home, "include", "cuda_fp16.h")), `${toolkit.home}/include/cuda_fp16.h`);
@@ -159,7 +160,8 @@ function vectorProbeKernel(): Kernel {
   return kb.build();
 }
 
-test("the sample kernels compile for sm_80 and sm_90; compiling again comes from the cache with the same cubin", skip, async () => {
+test("the sample kernels compile for sm_80 and sm_90; compiling again comes from the cache with the same cubin", async (t) => {
+  if (noNvcc) t.skip(noNvcc);
   const kernels = [saxpyKernel("f32"), saxpyKernel("f16"), index2dKernel(), rowSumKernel("f32"), rowSumKernel("f16", 48), vec4Kernel(),
     linearIdKernel(), erfKernel("f32"), erfKernel("f16"), subgroupSumKernel("f32"), subgroupSumKernel("f16"), exprProbeKernel(), partialWarpKernel(), vectorProbeKernel()];
   const res = await compileAll("sample kernels", kernels);
@@ -177,7 +179,8 @@ test("the sample kernels compile for sm_80 and sm_90; compiling again comes from
   assert.ok(rowSum.barriers >= 1);
 });
 
-test("nvcc's errors come back with the source line they name", skip, async () => {
+test("nvcc's errors come back with the source line they name", async (t) => {
+  if (noNvcc) t.skip(noNvcc);
   const source = `${CUDA_PRELUDE}\nextern "C" __global__ void broken(float* x) {\n  x[0] = no_such_name;\n}\n`;
   await assert.rejects(compileCuda(source, { arch: "sm_90" }), (e: unknown) => {
     assert.ok(e instanceof NvccError);
@@ -206,7 +209,8 @@ const MODELS: readonly (readonly [string, () => Graph])[] = [
 ];
 
 for (const [what, make] of MODELS) {
-  test(`${what}: every kernel compiles for sm_80 and sm_90; matmul, reduction and attention kernels do not spill`, skip, async () => {
+  test(`${what}: every kernel compiles for sm_80 and sm_90; matmul, reduction and attention kernels do not spill`, async (t) => {
+    if (noNvcc) t.skip(noNvcc);
     const { launches } = lower(make(), DEFAULT_CUDA_CAPS);
     const res = await compileAll(what, launches.map((l) => l.kernel));
     const spilling = res.filter(({ res: r }) => kindOf(r.name) !== "other" && r.spillStores + r.spillLoads > 0);
@@ -229,7 +233,8 @@ const TRAIN_STEPS: readonly (readonly [string, () => TrainStep])[] = [
 ];
 
 for (const [what, make] of TRAIN_STEPS) {
-  test(`${what}: every kernel compiles for sm_80 and sm_90`, skip, async () => {
+  test(`${what}: every kernel compiles for sm_80 and sm_90`, async (t) => {
+    if (noNvcc) t.skip(noNvcc);
     const step = make();
     const { launches } = lower(step.graph, DEFAULT_CUDA_CAPS, { state: step.state });
     assert.ok(launches.some((l) => l.tensors.some((t) => t.node.op === "param" && t.access === "read_write")), "no parameter is updated in place");
@@ -240,7 +245,8 @@ for (const [what, make] of TRAIN_STEPS) {
   });
 }
 
-test("every op-table example's kernels compile in one unit per architecture", skip, async () => {
+test("every op-table example's kernels compile in one unit per architecture", async (t) => {
+  if (noNvcc) t.skip(noNvcc);
   const kernels: Kernel[] = [];
   const missing: string[] = [];
   for (const def of allOps()) {
@@ -260,7 +266,8 @@ test("every op-table example's kernels compile in one unit per architecture", sk
   assert.equal(res.length, ARCHS.length * cudaModule(kernels).kernels.length);
 });
 
-test("the implicit-GEMM convolution forms compile, conv2d_grad_weight's weight tiles included (CUDA's lowering keeps dw direct)", skip, async () => {
+test("the implicit-GEMM convolution forms compile, conv2d_grad_weight's weight tiles included (CUDA's lowering keeps dw direct)", async (t) => {
+  if (noNvcc) t.skip(noNvcc);
   // MAGVIT-v2's shapes at batch 2: a 3×3 stride-1 conv, the Downsample (3×3, stride 2, padding
   // [0, 1, 0, 1]; its dx is one launch per pixel class) and a 1×1 projection.
   const cases = [

@@ -1,5 +1,5 @@
 // The CUDA printer: snapshots of the generated CUDA for the same fixed graphs as the WGSL
-// snapshots (tests/backends/snapshots/<name>.cu, lowered with DEFAULT_CUDA_CAPS; UPDATE_SNAPSHOTS=1
+// snapshots (tests/backends/snapshots/<name>.cu, lowered with DEFAULT_CUDA_CAPS; `npx vitest run -u`
 // rewrites them), determinism, the launch ABI (argument order, the params struct), and how the IR
 // semantics that C++ leaves undefined are spelled. No nvcc needed (cuda-nvcc.test.ts compiles).
 //
@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test } from "vitest";
 import { runCompile } from "../../cli/commands/compile.ts";
 import { CUDA_PRELUDE, DEFAULT_CUDA_CAPS, cudaLiteral, cudaModule, ctype, printCuda, printCudaKernel } from "../../backends/cuda/print.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
@@ -29,7 +29,7 @@ function generated(graph: Graph): string {
 }
 
 for (const [name, make] of Object.entries(SNAPSHOT_GRAPHS)) {
-  test(`codegen snapshot ${name}.cu`, (t) => checkSnapshot(t, `${name}.cu`, () => generated(make())));
+  test(`codegen snapshot ${name}.cu`, () => checkSnapshot(`${name}.cu`, () => generated(make())));
 }
 
 test("printing is deterministic: the same graph lowered twice and the same kernel built twice print the same text", () => {

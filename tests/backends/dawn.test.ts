@@ -2,7 +2,7 @@
 // result reads back correctly. No adapter is a failure, not a skip: scripts/setup.sh installs one.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { create, globals } from "webgpu";
 
 Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, ... as in a browser
@@ -32,7 +32,7 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
 
 test(`Dawn computes y = a*x + b on ${name}`, async (t) => {
   assert.ok(adapter, "Dawn found no WebGPU adapter; run scripts/setup.sh (make test does) to install a Vulkan driver");
-  t.diagnostic(`adapter: ${name} (vendor ${adapter.info.vendor}, ${adapter.info.architecture})`);
+  await t.annotate(`adapter: ${name} (vendor ${adapter.info.vendor}, ${adapter.info.architecture})`);
 
   // Ask for the adapter's own limits: the defaults (128 MiB bindings, 256 MiB buffers) are lower.
   const device = await adapter.requestDevice({
@@ -87,7 +87,7 @@ test(`Dawn computes y = a*x + b on ${name}`, async (t) => {
     // Float64 reference on the same f32 inputs; two f32 roundings on |y| <= 2 stay below 1e-6.
     let maxErr = 0;
     for (let i = 0; i < n; i++) maxErr = Math.max(maxErr, Math.abs(y[i]! - (a * x[i]! + b)));
-    t.diagnostic(`max abs error ${maxErr.toExponential(2)} over ${n} values`);
+    await t.annotate(`max abs error ${maxErr.toExponential(2)} over ${n} values`);
     assert.ok(maxErr <= 1e-6, `max abs error ${maxErr} > 1e-6`);
     assert.ok(y.some((v) => v !== 0), "the result is all zeros");
   } finally {

@@ -30,11 +30,11 @@
 //       (~80 KiB per cycle, too little for the RSS bound to see).
 // Runtime: ~12–15 s.
 //
-// GC: node --test does not pass --expose-gc, so the flag is set at run time and `gc` taken from
+// GC: the test runner does not pass --expose-gc, so the flag is set at run time and `gc` taken from
 // a fresh context.
 
 import assert from "node:assert/strict";
-import { before, test } from "node:test";
+import { beforeAll, test } from "vitest";
 import v8 from "node:v8";
 import vm from "node:vm";
 import type { WgslDevice } from "../../backends/wgsl/device.ts";
@@ -72,7 +72,7 @@ function report(what: string, cycles: number, grew: number, ms: number): number 
 }
 
 let noDevice = "";
-before(async () => {
+beforeAll(async () => {
   try {
     (await openDevice()).dispose(); // the process's GPU object: ~100 MiB once, before any measuring
   } catch (e) {
@@ -87,7 +87,7 @@ function tiny(): Graph {
 }
 
 test("openDevice/dispose cycles: RSS per cycle is bounded, no buffer outlives its free, devices are collected", async (t) => {
-  if (noDevice) return t.skip(noDevice);
+  if (noDevice) t.skip(noDevice);
   const data = new Uint32Array(16).map((_, i) => i * 7 + 1);
   let collected = 0;
   const registry = new FinalizationRegistry<number>(() => { collected++; });
@@ -118,7 +118,7 @@ test("openDevice/dispose cycles: RSS per cycle is bounded, no buffer outlives it
 });
 
 test("runs of one executable: RSS per run is bounded, buffers back to the arenas and the uniform arena", async (t) => {
-  if (noDevice) return t.skip(noDevice);
+  if (noDevice) t.skip(noDevice);
   const dev: WgslDevice = await openDevice();
   try {
     const exe = await compile(tiny(), { target: "wgsl", device: dev });
@@ -147,7 +147,7 @@ test("runs of one executable: RSS per run is bounded, buffers back to the arenas
 });
 
 test("open → compile → run → dispose cycles: RSS per cycle is bounded, every buffer is destroyed", async (t) => {
-  if (noDevice) return t.skip(noDevice);
+  if (noDevice) t.skip(noDevice);
   const g = tiny();
   const x = tensor("f32", [2, 8], Array.from({ length: 16 }, (_, k) => k));
   let collected = 0;

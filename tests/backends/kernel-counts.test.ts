@@ -4,7 +4,7 @@
 // bound here, with the new kernel list in the comment.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { trace } from "../../compiler/dsl/trace.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";

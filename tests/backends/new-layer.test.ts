@@ -11,7 +11,7 @@
 // Tolerances: f32 max|wgsl − ref| ≤ 3e-4 · max(1, max|ref|) (rsqrt, sigmoid and exp in a chain of
 // three matmuls); finite differences 1e-5 relative on the max-norm (float64 oracle).
 
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import assert from "node:assert/strict";
 import { Embedding, Linear, Module, initParams } from "../../compiler/dsl/nn.ts";
 import { ones } from "../../compiler/dsl/init.ts";
@@ -79,7 +79,7 @@ const TOL = 3e-4;
 const seed = testSeed();
 const rng = mulberry32(seed);
 const dev = await sharedDevice();
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 const block = new Block(D, F);
 const graph: Graph = trace("rms_swiglu", { x: { dtype: "f32", shape: [B, L, D] }, c: { dtype: "f32", shape: [B, L, D] } }, ({ x, c }) => {
@@ -109,7 +109,8 @@ test("the layer is made of library ops only: matmuls, a mean, elementwise math",
   assert.deepEqual(graph.params.map((p) => p.attrs["name"]), ["mlp.down.weight", "mlp.gate.weight", "mlp.up.weight", "norm.weight"]);
 });
 
-test("forward on WGSL matches the reference interpreter", dev.skip, async () => {
+test("forward on WGSL matches the reference interpreter", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const params = randomParams(), inputs = randomInputs();
   const want = reference(graph, inputs, params);
   const got = await runWgsl(dev.get(), graph, inputs, params);
@@ -126,7 +127,8 @@ test("grad() of the loss matches central finite differences on the reference", (
   }
 });
 
-test("the backward graph on WGSL matches the reference interpreter", dev.skip, async () => {
+test("the backward graph on WGSL matches the reference interpreter", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const params = randomParams(), inputs = randomInputs();
   const backward = grad(graph, { loss: "loss", inputsWrt: ["x"] });
   assert.deepEqual(backward.outputs.map((o) => o.name),
@@ -136,7 +138,8 @@ test("the backward graph on WGSL matches the reference interpreter", dev.skip, a
   assertOutputsClose(got.outputs, want, () => TOL, `rms_swiglu backward (TEST_SEED=${seed})`);
 });
 
-test("a small model built around the layer trains on WGSL with the AdamW step: loss falls, no compiler change", dev.skip, async () => {
+test("a small model built around the layer trains on WGSL with the AdamW step: loss falls, no compiler change", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   // tokens → Embedding → the block → Linear head → cross-entropy against the next token: a toy
   // language model whose only non-library piece is the layer above; 30 steps on one fixed batch.
   const V = 11, T = 6;

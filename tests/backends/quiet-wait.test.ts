@@ -5,7 +5,7 @@
 // has settled; results and errors pass through unchanged.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { LATENCY_SPIN_MS, LONG_WAIT_MS, SPIN_MS, WaitHistory, quietWaitPending, quietly } from "../../backends/wgsl/quiet-wait.ts";
 
 /** Counts the polls of a loop that re-queues itself with the global setImmediate until `done()`. */
@@ -24,7 +24,8 @@ function pollLoop(done: () => boolean): Promise<number> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const busy = process.env["SHOWO_BUSY_WAIT"] === "1" ? "SHOWO_BUSY_WAIT=1 turns quiet waits off" : false;
 
-test("a self-re-queueing poll loop spins without quietly and ticks with it", { skip: busy }, async () => {
+test("a self-re-queueing poll loop spins without quietly and ticks with it", async (t) => {
+  if (busy) t.skip(busy);
   const WAIT = 40;
   let over = false;
   const loud = pollLoop(() => over);
@@ -50,7 +51,8 @@ test("a self-re-queueing poll loop spins without quietly and ticks with it", { s
   assert.ok(quietPolls < loudPolls / 4, `quiet wait polled ${quietPolls} times, the spinning one ${loudPolls} (SPIN_MS ${SPIN_MS})`);
 });
 
-test("a caller's history: short waits keep LATENCY_SPIN_MS of fast polls, long ones throttle after SPIN_MS; only innermost waits count", { skip: busy }, async () => {
+test("a caller's history: short waits keep LATENCY_SPIN_MS of fast polls, long ones throttle after SPIN_MS; only innermost waits count", async (t) => {
+  if (busy) t.skip(busy);
   const h = new WaitHistory();
   assert.equal(h.spinMs(), LATENCY_SPIN_MS, "no history yet: latency first");
   for (let i = 0; i < 5; i++) h.record(6);
@@ -70,7 +72,8 @@ test("a caller's history: short waits keep LATENCY_SPIN_MS of fast polls, long o
   assert.ok(outer.recent >= 3 * LONG_WAIT_MS * 0.9 && outer.recent < 6 * LONG_WAIT_MS, `recorded ${outer.recent} ms`);
 });
 
-test("nested and failing waits restore setImmediate once all have settled", { skip: busy }, async () => {
+test("nested and failing waits restore setImmediate once all have settled", async (t) => {
+  if (busy) t.skip(busy);
   const original = globalThis.setImmediate;
   const outer = quietly(sleep(20));
   const inner = quietly(Promise.reject(new Error("boom")));

@@ -1,17 +1,16 @@
 // The fixed graphs whose generated code is kept as snapshots (tests/backends/snapshots/), shared
 // by the WGSL and CUDA snapshot tests so both targets' code for one graph sits side by side, and
-// the snapshot check itself: compare, or rewrite with UPDATE_SNAPSHOTS=1.
+// the snapshot check itself: compare (`npx vitest run -u` rewrites the files).
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import { attention } from "../../compiler/dsl/tensor.ts";
 import { trace } from "../../compiler/dsl/trace.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import { isMissingBuilder } from "./util.ts";
 
 const SNAPSHOTS = new URL("./snapshots/", import.meta.url);
-const UPDATE = process.env["UPDATE_SNAPSHOTS"] === "1";
 
 const f32 = (...shape: number[]) => ({ dtype: "f32" as const, shape });
 
@@ -32,8 +31,8 @@ export const SNAPSHOT_GRAPHS: Readonly<Record<string, () => Graph>> = {
     ({ q, k, v }) => attention(q!, k!, v!, { causal: true })),
 };
 
-/** Compare `generate()` with snapshots/<file>, or rewrite it with UPDATE_SNAPSHOTS=1. */
-export function checkSnapshot(_t: TestContext, file: string, generate: () => string): void {
+/** Compare `generate()` with snapshots/<file> byte for byte (a missing file fails too). */
+export async function checkSnapshot(file: string, generate: () => string): Promise<void> {
   let text: string;
   try {
     text = generate();
@@ -42,12 +41,5 @@ export function checkSnapshot(_t: TestContext, file: string, generate: () => str
     if (isMissingBuilder(e)) assert.fail(`${file}: a kernel builder is missing: ${(e as Error).message}`);
     throw e;
   }
-  const path = new URL(file, SNAPSHOTS);
-  if (UPDATE) {
-    mkdirSync(SNAPSHOTS, { recursive: true });
-    writeFileSync(path, text);
-    return;
-  }
-  assert.ok(existsSync(path), `missing snapshot ${file}; run with UPDATE_SNAPSHOTS=1 to write it`);
-  assert.equal(text, readFileSync(path, "utf8"), `${file} changed; review the diff and rerun with UPDATE_SNAPSHOTS=1 if intended`);
+  await expect(text, `${file}: review the diff; \`npx vitest run -u\` rewrites it`).toMatchFileSnapshot(fileURLToPath(new URL(file, SNAPSHOTS)));
 }

@@ -65,12 +65,12 @@ export async function openTestDeviceOrReason(options: OpenOptions = {}): Promise
 
 /**
  * A device shared by a test file. Without an adapter every device test fails with the set-up step
- * to take (`skip` is `{}` and `get()` throws it), or skips when SHOWO_ALLOW_NO_ADAPTER=1.
+ * to take (`skip` is undefined and `get()` throws it), or skips when SHOWO_ALLOW_NO_ADAPTER=1.
  */
 export interface SharedDevice {
   readonly device: WgslDevice | null;
-  /** `{ skip: reason }` only when there is no adapter and SHOWO_ALLOW_NO_ADAPTER=1, else `{}`: spread into test options. */
-  readonly skip: { skip?: string };
+  /** Why the device tests skip (`if (dev.skip) t.skip(dev.skip)`): set only when there is no adapter and SHOWO_ALLOW_NO_ADAPTER=1. */
+  readonly skip: string | undefined;
   get(): WgslDevice;
   dispose(): void;
 }
@@ -81,7 +81,7 @@ export async function sharedDevice(): Promise<SharedDevice> {
   const reason = opened.fail ?? opened.skip ?? "";
   return {
     get device() { return device; },
-    skip: opened.skip !== undefined ? { skip: opened.skip } : {},
+    skip: opened.skip,
     get(): WgslDevice {
       if (!device) throw new Error(reason || "the shared WebGPU device was disposed");
       return device;

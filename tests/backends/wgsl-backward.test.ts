@@ -10,7 +10,7 @@
 // only the backend is under test.
 // Repeat a failing run with TEST_SEED=<seed>.
 
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { apply, input, mul } from "../../compiler/ir/build.ts";
 import { Graph } from "../../compiler/ir/graph.ts";
 import type { OpExample } from "../../compiler/ir/op.ts";
@@ -23,7 +23,7 @@ import { assertOutputsClose, exampleGraph, exampleInputs, exampleLabel, referenc
 const seed = testSeed();
 const rng = mulberry32(seed);
 const dev = await sharedDevice();
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 /** Why an example has no f32 backward to check, or undefined when it has one. */
 function skipReason(ex: OpExample, outDtype: string): string | undefined {
@@ -45,7 +45,8 @@ for (const def of allOps().filter((d) => d.differentiable && d.family !== "sourc
       skipped.push(`${label}: ${why}`);
       return;
     }
-    test(`wgsl backward of ${label}`, dev.skip, async () => {
+    test(`wgsl backward of ${label}`, async (t) => {
+      if (dev.skip) t.skip(dev.skip);
       const ctShape = concreteShape(out.shape);
       const ct = input("cotangent", "f32", ctShape);
       const loss = apply("sum", [mul(out, ct)], { axes: ctShape.map((_, i) => i), keepdims: false });
@@ -62,7 +63,7 @@ for (const def of allOps().filter((d) => d.differentiable && d.family !== "sourc
   });
 }
 
-after(() => {
+afterAll(() => {
   const ops = new Set(passed.map((l) => l.split("#")[0]));
   console.log(`# wgsl backward: ${passed.length} op/example pairs of ${ops.size} ops matched the reference (TEST_SEED=${seed})`);
   if (skipped.length) console.log(`# no f32 backward to check:\n#   ${skipped.join("\n#   ")}`);

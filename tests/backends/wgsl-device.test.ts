@@ -2,7 +2,7 @@
 // random data. Skipped, with the reason, where no adapter is available.
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { erf as erf64 } from "../../compiler/ir/ops/elementwise.ts";
 import { foldGrid } from "../../compiler/kernels/kernel-ir.ts";
 import type { DeviceBuffer, WgslDevice } from "../../backends/wgsl/device.ts";
@@ -19,15 +19,15 @@ try {
   noDevice = `no WebGPU device: ${(e as Error).message}`;
   console.log(`# skipping device tests: ${noDevice}`);
 }
-after(() => dev?.dispose());
+afterAll(() => dev?.dispose());
 
-const skip = noDevice ? { skip: noDevice } : {};
 function device(): WgslDevice {
   if (!dev) throw new Error(noDevice);
   return dev;
 }
-const f16Skip = (): { skip?: string } =>
-  noDevice ? { skip: noDevice } : dev!.features.has("shader-f16") ? {} : { skip: `device '${dev!.description}' lacks shader-f16` };
+// Why the f16 and subgroup tests skip, when they do ("" when they run).
+const noF16 = noDevice || (dev!.features.has("shader-f16") ? "" : `device '${dev!.description}' lacks shader-f16`);
+const noSubgroups = noDevice || (dev!.features.has("subgroups") ? "" : "device lacks subgroups");
 
 async function bufferWith(name: string, data: ArrayBufferView): Promise<DeviceBuffer> {
   const b = await device().createBuffer(name, data.byteLength);
@@ -35,7 +35,8 @@ async function bufferWith(name: string, data: ArrayBufferView): Promise<DeviceBu
   return b;
 }
 
-test("saxpy over a ragged length (1000 elements, workgroup 64)", skip, async () => {
+test("saxpy over a ragged length (1000 elements, workgroup 64)", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const r = rng("saxpy");
   const n = 1000, a = r.uniform(-3, 3);
   const x = Float32Array.from({ length: n }, () => r.uniform(-1, 1));
@@ -52,7 +53,8 @@ test("saxpy over a ragged length (1000 elements, workgroup 64)", skip, async () 
   device().free(by);
 });
 
-test("2-D index kernel over [37, 300] with 8x8 workgroups", skip, async () => {
+test("2-D index kernel over [37, 300] with 8x8 workgroups", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const rows = 37, cols = 300;
   const out = await device().createBuffer("out", rows * cols * 4);
   device().upload(out, new Uint32Array(rows * cols).fill(0xdeadbeef));
@@ -64,7 +66,8 @@ test("2-D index kernel over [37, 300] with 8x8 workgroups", skip, async () => {
   device().free(out);
 });
 
-test("row sums of a [37, 300] matrix (workgroup memory, barriers, tree reduction)", skip, async () => {
+test("row sums of a [37, 300] matrix (workgroup memory, barriers, tree reduction)", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const r = rng("row_sum");
   const rows = 37, cols = 300;
   const x = Float32Array.from({ length: rows * cols }, () => r.uniform(-1, 1));
@@ -78,7 +81,8 @@ test("row sums of a [37, 300] matrix (workgroup memory, barriers, tree reduction
   }
 });
 
-test("vec4 loads and lane access", skip, async () => {
+test("vec4 loads and lane access", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const r = rng("vec4");
   const n4 = 257, s = r.uniform(-2, 2);
   const x = Float32Array.from({ length: 4 * n4 }, () => r.uniform(-1, 1));
@@ -92,7 +96,8 @@ test("vec4 loads and lane access", skip, async () => {
   }
 });
 
-test("a launch of 70,001 x 2 workgroups is folded and covers every index once", skip, async () => {
+test("a launch of 70,001 x 2 workgroups is folded and covers every index once", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const gx = 70001, gy = 2, n = gx * gy * 64;
   const fold = foldGrid([gx, gy], true, device().limits.maxComputeWorkgroupsPerDimension);
   assert.deepEqual(fold.workgroups, [35001, 2, 2]); // one excess workgroup per logical row must return early
@@ -104,7 +109,8 @@ test("a launch of 70,001 x 2 workgroups is folded and covers every index once", 
   device().free(out);
 });
 
-test("erf helper against float64 erf within 1e-6", skip, async () => {
+test("erf helper against float64 erf within 1e-6", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const r = rng("erf");
   const fixed = [0, 1e-8, -1e-8, 0.25, -0.5, 1, -1, 2, 3.5, -4, 6, -10];
   const x = Float32Array.from([...fixed, ...Array.from({ length: 4096 }, () => r.uniform(-5, 5))]);
@@ -121,7 +127,8 @@ test("erf helper against float64 erf within 1e-6", skip, async () => {
   console.log(`# erf max abs error ${worst.toExponential(2)}`);
 });
 
-test("f16 kernels: saxpy and row sums", f16Skip(), async () => {
+test("f16 kernels: saxpy and row sums", async (t) => {
+  if (noF16) t.skip(noF16);
   const r = rng("f16");
   const n = 1000, a = Math.f16round(r.uniform(-2, 2));
   const x = Float16Array.from({ length: n }, () => r.uniform(-1, 1));
@@ -146,7 +153,8 @@ test("f16 kernels: saxpy and row sums", f16Skip(), async () => {
   }
 });
 
-test("an f16 kernel is refused, with the reason, by a device without shader-f16", skip, async () => {
+test("an f16 kernel is refused, with the reason, by a device without shader-f16", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const plain = await openDevice({ features: [] });
   try {
     assert.equal(plain.features.has("shader-f16"), false);
@@ -157,7 +165,8 @@ test("an f16 kernel is refused, with the reason, by a device without shader-f16"
   }
 });
 
-test("subgroupAdd sums over each subgroup", { skip: noDevice || (dev?.features.has("subgroups") ? false : "device lacks subgroups") }, async () => {
+test("subgroupAdd sums over each subgroup", async (t) => {
+  if (noSubgroups) t.skip(noSubgroups);
   const r = rng("subgroups");
   const n = 256;
   const x = Float32Array.from({ length: n }, () => r.uniform(-1, 1));
@@ -176,7 +185,8 @@ test("subgroupAdd sums over each subgroup", { skip: noDevice || (dev?.features.h
   }
 });
 
-test("many dispatches with distinct uniforms in one encoder and one submit", skip, async () => {
+test("many dispatches with distinct uniforms in one encoder and one submit", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const r = rng("recorder");
   const d = device();
   const kernel = await d.compile(saxpyKernel("f32"));
@@ -209,7 +219,8 @@ test("many dispatches with distinct uniforms in one encoder and one submit", ski
   }
 });
 
-test("pipelines are cached by WGSL text", skip, async () => {
+test("pipelines are cached by WGSL text", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const d = device();
   const a = await d.compile(saxpyKernel("f32", 32));
   const b = await d.compile(saxpyKernel("f32", 32));
@@ -217,7 +228,8 @@ test("pipelines are cached by WGSL text", skip, async () => {
   assert.notEqual(a, await d.compile(saxpyKernel("f32", 128)));
 });
 
-test("a WGSL type error shows the compiler message and numbered source lines", skip, async () => {
+test("a WGSL type error shows the compiler message and numbered source lines", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const source = [
     "// broken on purpose",
     "@group(0) @binding(0) var<storage, read_write> y: array<f32>;",
@@ -244,7 +256,8 @@ test("a WGSL type error shows the compiler message and numbered source lines", s
   );
 });
 
-test("allocation, binding and submission errors say what happened", skip, async () => {
+test("allocation, binding and submission errors say what happened", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const d = device();
   await assert.rejects(d.createBuffer("arena0", 5 * 2 ** 30), /buffer 'arena0' of 5 GiB exceeds the device's maxBufferSize/);
 
@@ -277,7 +290,8 @@ test("allocation, binding and submission errors say what happened", skip, async 
   assert.throws(() => d.upload(small, new Float32Array(4)), /buffer 'small' was freed/);
 });
 
-test("a lost device makes later calls throw 'device lost'", skip, async () => {
+test("a lost device makes later calls throw 'device lost'", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const d = await openDevice({ features: [] });
   d.gpu.destroy(); // what a driver reset looks like from here
   await d.gpu.lost;
@@ -287,7 +301,8 @@ test("a lost device makes later calls throw 'device lost'", skip, async () => {
   await assert.rejects(d.createBuffer("after", 16), /was disposed/);
 });
 
-test("every expression kind (math, integer ops, casts, loops with break/continue, local arrays)", skip, async () => {
+test("every expression kind (math, integer ops, casts, loops with break/continue, local arrays)", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const r = rng("expr_probe");
   const fixed = [0.5, 1.5, 2.5, 3.5, 1, 2, 3, 4, 0.25, 2.0000002];
   const x = Float32Array.from([...fixed, ...Array.from({ length: 1000 }, () => r.uniform(0.01, 4))]);

@@ -1,7 +1,7 @@
 // Limit arithmetic used by the device and, later, the memory planner. No device needed.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { DEFAULT_LIMITS, alignUp, bindingAlignment, kernelLimitProblems, maxBindingBytes, shardRows } from "../../backends/wgsl/limits.ts";
 import { rowSumKernel, saxpyKernel } from "../kernels/sample-kernels.ts";
 

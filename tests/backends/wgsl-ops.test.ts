@@ -8,7 +8,7 @@
 // integer and bool results exactly.
 // Repeat a failing run with TEST_SEED=<seed> (printed in every failure message).
 
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { allOps } from "../../compiler/ir/ops.ts";
 import { mulberry32, testSeed } from "../util/random.ts";
 import { assertClose, exampleGraph, exampleInputs, exampleLabel, reference, runWgsl, sharedDevice, tolerance } from "./util.ts";
@@ -16,7 +16,7 @@ import { assertClose, exampleGraph, exampleInputs, exampleLabel, reference, runW
 const seed = testSeed();
 const rng = mulberry32(seed);
 const dev = await sharedDevice();
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 const passed: string[] = [];
 let dispatches = 0;
@@ -25,7 +25,8 @@ for (const def of allOps()) {
   if (def.name === "input" || def.name === "param") continue;
   def.examples().forEach((ex, k) => {
     const label = exampleLabel(def, ex, k);
-    test(`wgsl ${label}`, dev.skip, async () => {
+    test(`wgsl ${label}`, async (t) => {
+      if (dev.skip) t.skip(dev.skip);
       const { graph, out } = exampleGraph(def, ex);
       const inputs = exampleInputs(ex, rng);
       const want = reference(graph, inputs)["out"]!;
@@ -37,7 +38,7 @@ for (const def of allOps()) {
   });
 }
 
-after(() => {
+afterAll(() => {
   const ops = new Set(passed.map((l) => l.split("#")[0]));
   console.log(`# wgsl ops: ${passed.length} op/example pairs of ${ops.size} ops matched the reference (${dispatches} dispatches; TEST_SEED=${seed})`);
 });

@@ -1,29 +1,19 @@
-// The WGSL printer: snapshots of fixed kernels (UPDATE_SNAPSHOTS=1 rewrites them), determinism,
+// The WGSL printer: snapshots of fixed kernels (`npx vitest run -u` rewrites them), determinism,
 // directives, binding order and literal spelling. No device needed.
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { test } from "node:test";
+import { expect, test } from "vitest";
 import { KernelBuilder, add, builtin, i32, load, lt, shl, subgroupShuffleXor, subgroupSize, u32 } from "../../compiler/kernels/build-kernel.ts";
 import { literal, printWgsl } from "../../backends/wgsl/print.ts";
 import { erfKernel, linearIdKernel, rowSumKernel, saxpyKernel, subgroupSumKernel } from "../kernels/sample-kernels.ts";
-
-const SNAPSHOTS = new URL("../kernels/snapshots/", import.meta.url);
 
 for (const [file, make] of [
   ["saxpy_f32.wgsl", () => saxpyKernel("f32")],
   ["row_sum_f32.wgsl", () => rowSumKernel("f32")],
   ["erf_f32.wgsl", () => erfKernel("f32")],
 ] as const) {
-  test(`snapshot ${file}`, () => {
-    const text = printWgsl(make());
-    const path = new URL(file, SNAPSHOTS);
-    if (process.env["UPDATE_SNAPSHOTS"] === "1") {
-      writeFileSync(path, text);
-      return;
-    }
-    assert.ok(existsSync(path), `missing snapshot ${file}; run with UPDATE_SNAPSHOTS=1 to write it`);
-    assert.equal(text, readFileSync(path, "utf8"), `${file} changed; review the diff and rerun with UPDATE_SNAPSHOTS=1 if intended`);
+  test(`snapshot ${file}`, async () => {
+    await expect(printWgsl(make()), `${file}: review the diff; \`npx vitest run -u\` rewrites it`).toMatchFileSnapshot(`../kernels/snapshots/${file}`);
   });
 }
 

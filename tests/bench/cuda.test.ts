@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { test } from "node:test";
+import { test } from "vitest";
 import { fileURLToPath } from "node:url";
 import { openCudaDevice } from "../../backends/cuda/device.ts";
 import { runBench } from "../../cli/commands/bench.ts";
@@ -29,13 +29,14 @@ try {
 } catch {
   // No device: what the tests below expect.
 }
-const noGpuOnly = gpu ? { skip: `a CUDA device is present (${gpu}): the benches run there` } : {};
-if (gpu) console.log(`# skipping the no-driver checks: ${noGpuOnly.skip}`);
+const gpuPresent = gpu ? `a CUDA device is present (${gpu}): the benches run there` : "";
+if (gpuPresent) console.log(`# skipping the no-driver checks: ${gpuPresent}`);
 
 const NO_DRIVER = /^no CUDA driver found \(libcuda\.so\.1: .+\)$/;
 
 for (const name of ["matmul", "showo-forward"]) {
-  test(`without a GPU, runBench('${name}', {target: 'cuda'}) rejects with 'no CUDA driver found' before any output`, noGpuOnly, async () => {
+  test(`without a GPU, runBench('${name}', {target: 'cuda'}) rejects with 'no CUDA driver found' before any output`, async (t) => {
+    if (gpuPresent) t.skip(gpuPresent);
     const lines: string[] = [];
     await assert.rejects(runBench(name, { target: "cuda", quick: true }, (l) => lines.push(l)), (e: unknown) => {
       assert.ok(e instanceof GpuError, `a GpuError, got ${String(e)}`);
@@ -46,7 +47,8 @@ for (const name of ["matmul", "showo-forward"]) {
     assert.deepEqual(lines, []);
   });
 
-  test(`without a GPU, 'showo bench ${name} --target cuda' exits 1 and says 'no CUDA driver found'`, noGpuOnly, () => {
+  test(`without a GPU, 'showo bench ${name} --target cuda' exits 1 and says 'no CUDA driver found'`, (t) => {
+    if (gpuPresent) t.skip(gpuPresent);
     const r = spawnSync(process.execPath, [`${root}cli/showo.js`, "bench", name, "--target", "cuda"], { encoding: "utf8", cwd: root });
     assert.equal(r.status, 1, `exit status (stderr: ${r.stderr})`);
     assert.match(r.stderr, /^showo: error: no CUDA driver found \(libcuda\.so\.1: .+\)$/m);

@@ -3,7 +3,7 @@
 // mixed Show-o batch it trains on.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { trace } from "../../compiler/dsl/trace.ts";
 import type { Tensor } from "../../compiler/dsl/tensor.ts";
 import { grad } from "../../compiler/passes/autodiff.ts";

@@ -1,7 +1,7 @@
 // The benchmark helpers that need no GPU: the result line's format, medians, size parsing, timing
 // in alternating rounds, a bench file's own flags, and the comparison that must never let NaN pass.
 
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { benchArgs, describeRatio, deviceName, maxAbsDiff, median, resultLine, roundRatios, timeRounds, uniformF32 } from "../../bench/util.ts";
 import { parseSizes } from "../../cli/commands/bench.ts";

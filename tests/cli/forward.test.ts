@@ -7,14 +7,14 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { fileURLToPath } from "node:url";
 import { npyToFloat64, readNpy } from "../../runtime/npy.ts";
 import { assertMaxNormClose, fixturePath, fixtureValues, gatherRows, goldenIndex, sliceLogits } from "../golden/fixtures.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "showo-forward-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const index = goldenIndex().showo;
 const weights = fixturePath(index.weights);
 

@@ -7,14 +7,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { fileURLToPath } from "node:url";
 import { checkOutputFile, ensureOutputFolder, writeFileAtomic } from "../../runtime/files.ts";
 import { readNpy, writeNpy } from "../../runtime/npy.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "showo-outputs-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const W = join(root, "tests/golden/fixtures/showo-tiny.safetensors");
 
 function showo(...args: string[]): { status: number | null; stderr: string; ms: number } {

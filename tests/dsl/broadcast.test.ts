@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { test } from "node:test";
+import { test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { randint, randn } from "../../compiler/dsl/init.ts";
 import { ShapeError, Tensor, sub, where } from "../../compiler/dsl/tensor.ts";

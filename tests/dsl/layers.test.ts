@@ -2,7 +2,7 @@
 // on fresh random weights and inputs. Tolerance: 1e-10 scaled error (both sides are float64).
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { randint, randn } from "../../compiler/dsl/init.ts";
 import type { Activation } from "../../compiler/dsl/nn.ts";

@@ -2,7 +2,7 @@
 // names them, so checkpoint keys map 1:1; graphs list them sorted; inits are seeded per name.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { Embedding, LayerNorm, Linear, MLP, Module, ModuleList, initParams } from "../../compiler/dsl/nn.ts";
 import type { Tensor } from "../../compiler/dsl/tensor.ts";
 import { trace } from "../../compiler/dsl/trace.ts";

@@ -4,7 +4,7 @@
 // (with or without omni-attention segments), dense, gelu_tanh MLP, parallel residual.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { randn } from "../../compiler/dsl/init.ts";
 import type { Segment } from "../../compiler/ir/mask.ts";

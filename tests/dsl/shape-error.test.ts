@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { test } from "node:test";
+import { test } from "vitest";
 import { callerLoc, parseFrame } from "../../compiler/dsl/loc.ts";
 import { ShapeError, Tensor } from "../../compiler/dsl/tensor.ts";
 import { BadProjection, badGraph, badMatmul } from "./fixtures/bad-model.ts";

@@ -2,7 +2,7 @@
 // right-aligned pads, defaults) build the intended IR, checked by value on the reference.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { randint, randn } from "../../compiler/dsl/init.ts";
 import { ShapeError, Tensor, attention } from "../../compiler/dsl/tensor.ts";

@@ -113,8 +113,8 @@ export interface GoldenDevice {
   readonly target: Target;
   /** "WGSL" or "CUDA", for test names and logs. */
   readonly label: string;
-  /** `{}` when a device is open, else `{ skip: reason }`: spread into test options. */
-  readonly skip: { skip?: string };
+  /** Why the device tests skip (`if (dev.skip) t.skip(dev.skip)`): undefined when a device is open. */
+  readonly skip: string | undefined;
   get(): Device;
   dispose(): void;
 }
@@ -142,7 +142,7 @@ export async function openGoldenDevice(): Promise<GoldenDevice> {
   return {
     target,
     label: target.toUpperCase(),
-    skip: device ? {} : { skip: reason },
+    skip: device ? undefined : reason,
     get(): Device {
       if (!device) throw new Error(reason);
       return device;

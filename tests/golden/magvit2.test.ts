@@ -10,7 +10,7 @@
 //   - the reference interpreter on the same inputs, to the same tolerances.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
@@ -26,10 +26,10 @@ const model = new Magvit2(MAGVIT2_TINY);
 let weights: Record<string, RefTensor>;
 const dev = await openGoldenDevice();
 
-before(async () => {
+beforeAll(async () => {
   weights = await loadWeights(fixturePath(index.weights), model.namedParameters(), MAGVIT2_KEYMAP);
 });
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 interface VqCase {
   readonly what: string;
@@ -71,7 +71,8 @@ function cases(): VqCase[] {
   return out;
 }
 
-test(`golden MAGVIT-v2, ${dev.label}: codes exactly, latent and decoded pixels within 1e-4 of PyTorch`, dev.skip, async () => {
+test(`golden MAGVIT-v2, ${dev.label}: codes exactly, latent and decoded pixels within 1e-4 of PyTorch`, async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   for (const c of cases()) {
     const exe = await compile(c.graph, { target: dev.target, device: dev.get() });
     try {

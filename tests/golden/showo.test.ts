@@ -10,7 +10,7 @@
 //   - the reference interpreter on the LM case, to the same tolerance.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import type { Segment } from "../../compiler/ir/mask.ts";
 import { denseMask, packSegments } from "../../compiler/ir/mask.ts";
@@ -29,10 +29,10 @@ const model = new Showo(SHOWO_TINY);
 let weights: Record<string, RefTensor>;
 const dev = await openGoldenDevice();
 
-before(async () => {
+beforeAll(async () => {
   weights = await loadWeights(fixturePath(index.showo.weights), model.namedParameters(), SHOWO_KEYMAP);
 });
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 /** The case's rows rebuilt with our prompt builders from the same text, image and question ids. */
 function buildIds(c: ShowoCase): number[][] {
@@ -92,7 +92,8 @@ test("golden masks: denseMask of our segments equals PyTorch's dense masks exact
   }
 });
 
-test(`golden logits, ${dev.label}: T2I batch with its unconditional twin, MMU, LM within 1e-4 of PyTorch`, dev.skip, async () => {
+test(`golden logits, ${dev.label}: T2I batch with its unconditional twin, MMU, LM within 1e-4 of PyTorch`, async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   for (const [name, c] of Object.entries(index.showo.cases)) {
     const rows = buildIds(c);
     const { inputs, slots } = inputsFor(c.task, rows);

@@ -13,7 +13,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { packSegments } from "../../compiler/ir/mask.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
@@ -73,7 +73,7 @@ const BIG = new Set(Object.keys(S.grad.row_norms));
 
 const dev = await openGoldenDevice();
 const target = dev.target;
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 async function readAll(file: string): Promise<Record<string, Float64Array>> {
   const f = await SafetensorsFile.open(`${DIR}${file}`);
@@ -138,7 +138,8 @@ const model = new Showo(cfg);
 const weights = await loadWeights(WEIGHTS, model.namedParameters(), SHOWO_KEYMAP);
 const lossGraph = showoLossGraph(cfg, layout, S.loss.coefficients, model);
 
-test("showo-tiny losses and every parameter's gradient match train.py", dev.skip, async () => {
+test("showo-tiny losses and every parameter's gradient match train.py", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const g = grad(lossGraph, { loss: "loss" });
   const exe = await compile(g, { target, device: dev.get() } as Parameters<typeof compile>[1]);
   try {
@@ -172,7 +173,8 @@ test("showo-tiny losses and every parameter's gradient match train.py", dev.skip
   }
 });
 
-test("10 AdamW steps (warm-up, half-cosine, clipping, decay filter) follow train.py's trajectory", dev.skip, async () => {
+test("10 AdamW steps (warm-up, half-cosine, clipping, decay filter) follow train.py's trajectory", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const T = S.train, opt = T.optimizer;
   const step = adamwStep(lossGraph, { loss: "loss", beta1: opt.betas[0], beta2: opt.betas[1], eps: opt.eps, weightDecay: opt.weight_decay, decay: (p) => decays("default", p) });
   // Our default filter is the fixture's.

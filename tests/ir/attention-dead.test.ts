@@ -5,7 +5,7 @@
 // Tolerance: max |decomposed − reference| ≤ 1e-12·max(1, max |reference|) (both float64).
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
 import { Graph } from "../../compiler/ir/graph.ts";

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { test } from "node:test";
+import { test } from "vitest";
 import { ParseError, parseModule } from "../../compiler/ir/parse.ts";
 import { print, printModule } from "../../compiler/ir/text.ts";
 import { VerifyError, verify } from "../../compiler/ir/verify.ts";
@@ -228,7 +228,7 @@ function check(text: string): Outcome {
 
 const shorten = (s: string) => (s.length > 1500 ? `${s.slice(0, 1500)}... (${s.length} chars)` : s);
 
-test(`fuzz: ${MUTANTS_PER_TEXT} mutations of each IR text parse, verify and round-trip or fail with a position`, (t) => {
+test(`fuzz: ${MUTANTS_PER_TEXT} mutations of each IR text parse, verify and round-trip or fail with a position`, async (t) => {
   const rand = rngFrom(SEED);
   const texts = corpus();
   const counts: Record<Outcome, number> = { accepted: 0, "parse error": 0, "verify error": 0 };
@@ -251,7 +251,7 @@ test(`fuzz: ${MUTANTS_PER_TEXT} mutations of each IR text parse, verify and roun
       }
     }
   }
-  t.diagnostic(`seed ${SEED}: ${n} mutants; ${JSON.stringify(counts)}`);
+  await t.annotate(`seed ${SEED}: ${n} mutants; ${JSON.stringify(counts)}`);
   assert.equal(failures.length, 0, `${failures.length} of ${n} mutants failed (seed ${SEED}); the first:\n${failures.slice(0, 3).join("\n\n")}`);
   assert.ok(n >= 2000, `${n} mutants`);
   // The mutations must leave some texts acceptable, or the round trip is never tested.

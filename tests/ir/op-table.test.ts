@@ -1,7 +1,7 @@
 // The op table is complete: every entry has every column, and its examples type-check.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { apply, input } from "../../compiler/ir/build.ts";
 import { allOps, arityRange } from "../../compiler/ir/op.ts";
 import "../../compiler/ir/ops.ts";

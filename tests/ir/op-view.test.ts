@@ -3,7 +3,7 @@
 // checks at the bottom are checked by `tsc` (a wrong name must not compile).
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { apply, input } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";
 import { allOps, arityRange } from "../../compiler/ir/op.ts";

@@ -7,7 +7,7 @@
 // float64, unrounded; step 1e-6).
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { evalNode } from "../../backends/reference/interpreter.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";

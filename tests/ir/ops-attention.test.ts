@@ -3,7 +3,7 @@
 // runtime segments, the VJP against finite differences, and fully masked rows.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { evalNode } from "../../backends/reference/interpreter.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";

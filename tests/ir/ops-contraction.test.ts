@@ -3,7 +3,7 @@
 // the adjoint identities tying conv2d to its gradient ops, and finite-difference VJP checks.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { evalNode } from "../../backends/reference/interpreter.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
 import type { Attrs, Node } from "../../compiler/ir/graph.ts";

@@ -3,7 +3,7 @@
 // against the direct reference, shape rules, and finite-difference VJP checks.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { evalNode } from "../../backends/reference/interpreter.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
 import type { Attrs, Node } from "../../compiler/ir/graph.ts";

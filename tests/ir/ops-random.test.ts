@@ -2,7 +2,7 @@
 // against the generator, and the distributions' first moments on 10^5 draws.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { evalNode } from "../../backends/reference/interpreter.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
 import { getOp } from "../../compiler/ir/op.ts";

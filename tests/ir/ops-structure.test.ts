@@ -3,7 +3,7 @@
 // and the shape rules reject bad inputs with messages that name the shapes and axes.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { run, evalNode } from "../../backends/reference/interpreter.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
 import type { Attrs, Node } from "../../compiler/ir/graph.ts";

@@ -3,7 +3,7 @@
 // Object.prototype's, texts without a graph, and verifier errors that point into the text.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { input } from "../../compiler/ir/build.ts";
 import { Graph } from "../../compiler/ir/graph.ts";
 import { MAX_DIM, MAX_NESTING, ParseError, parse, parseModule } from "../../compiler/ir/parse.ts";

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { test } from "node:test";
+import { test } from "vitest";
 import { apply, constant, input, param } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";
 import { Graph } from "../../compiler/ir/graph.ts";
@@ -131,9 +131,9 @@ function randomGraph(rand: () => number, index: number): Graph {
   return new Graph(rand() < 0.1 ? `graph ${index}` : `g${index}`, inputs, params, outputs);
 }
 
-test("random graphs round-trip through text, node for node", (t) => {
+test("random graphs round-trip through text, node for node", async (t) => {
   const seed = process.env["IR_SEED"] !== undefined ? Number(process.env["IR_SEED"]) : (Date.now() ^ (Math.random() * 2 ** 31)) >>> 0;
-  t.diagnostic(`seed ${seed} (replay with IR_SEED=${seed})`);
+  await t.annotate(`seed ${seed} (replay with IR_SEED=${seed})`);
   const rand = rngFrom(seed);
   const graphs: Graph[] = [];
   for (let i = 0; i < 200; i++) {

@@ -2,7 +2,7 @@
 // names the graph, the offending node or name, and what was expected.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { apply, input, param } from "../../compiler/ir/build.ts";
 import type { GraphOutput, Node } from "../../compiler/ir/graph.ts";
 import { Graph, makeNode } from "../../compiler/ir/graph.ts";

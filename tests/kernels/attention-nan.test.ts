@@ -15,7 +15,7 @@
 // band, and the rows before the first key empty). Tolerance: |wgsl − ref| ≤ 3e-4·max(1, |ref|) per element (exp chains).
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { apply, input } from "../../compiler/ir/build.ts";
 import { Graph } from "../../compiler/ir/graph.ts";
 import type { Segment } from "../../compiler/ir/mask.ts";
@@ -32,7 +32,7 @@ import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
 const seed = testSeed();
 const rng = mulberry32(seed);
 const dev = await sharedDevice();
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 const B = 2, H = 2, D = 32, SLOTS = 2, TOL = 3e-4;
 
@@ -132,14 +132,17 @@ function compareRows(what: string, c: Case, got: ArrayLike<number>, want: ArrayL
   }
 }
 
-test("a NaN query row gives NaN, as the reference, on the blocked flash kernel (subgroup row form where there are subgroups); empty rows stay zeros", dev.skip, async () => {
+test("a NaN query row gives NaN, as the reference, on the blocked flash kernel (subgroup row form where there are subgroups); empty rows stay zeros", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   await check("blocked", {}, /flash (rows|blocked)/);
 });
 
-test("… on the blocked kernel's tiled form", dev.skip, async () => {
+test("… on the blocked kernel's tiled form", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   await check("blocked, tiled", { subgroupLanes: 0 }, /flash blocked/);
 });
 
-test("… on the row kernel (one query row per invocation)", dev.skip, async () => {
+test("… on the row kernel (one query row per invocation)", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   await check("rows", { form: "rows" }, /^attention.*\(flash \d+×\d+;/);
 });

@@ -8,7 +8,7 @@
 // statistics against float64).
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";
@@ -30,8 +30,7 @@ import { mulberry32, randInt, randomTensor, testSeed } from "../util/random.ts";
 import { openTestDevice } from "./graph-check.ts";
 
 const { dev, reason: noDevice } = await openTestDevice();
-after(() => dev?.dispose());
-const skip = noDevice ? { skip: noDevice } : {};
+afterAll(() => dev?.dispose());
 
 const seed = testSeed();
 const rng: Rng = mulberry32(seed);
@@ -111,31 +110,37 @@ async function checkAttention(c: AttnCase, what: string, rel = 1e-4): Promise<Re
 // ---------------------------------------------------------------------------------------------
 // Mask layouts
 
-test("attention without a mask (ragged Lq 5, Lk 7, D 3, Dv 4)", skip, async () => {
+test("attention without a mask (ragged Lq 5, Lk 7, D 3, Dv 4)", async (t) => {
+  if (noDevice) t.skip(noDevice);
   await checkAttention({ B: 2, H: 2, Lq: 5, Lk: 7, D: 3, Dv: 4, causal: false }, "no mask");
 });
 
-test("causal attention with Lq = Lk", skip, async () => {
+test("causal attention with Lq = Lk", async (t) => {
+  if (noDevice) t.skip(noDevice);
   await checkAttention({ B: 2, H: 3, Lq: 9, Lk: 9, D: 6, causal: true }, "causal");
 });
 
-test("causal decode: 2 queries over 11 keys", skip, async () => {
+test("causal decode: 2 queries over 11 keys", async (t) => {
+  if (noDevice) t.skip(noDevice);
   await checkAttention({ B: 2, H: 2, Lq: 2, Lk: 11, D: 4, causal: true }, "decode");
 });
 
-test("T2I layout: left PAD + SPAN [SOI, EOI], different padding per batch row", skip, async () => {
+test("T2I layout: left PAD + SPAN [SOI, EOI], different padding per batch row", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const L = 12;
   const pads = [randInt(rng, 1, 4), randInt(rng, 0, 4), 0];
   const segments = pads.map((p) => [{ kind: "pad", start: 0, end: p }, { kind: "span", start: p + 3, end: L - 1 }] as Segment[]);
   await checkAttention({ B: 3, H: 2, Lq: L, Lk: L, D: 5, causal: true, segments }, "T2I");
 });
 
-test("MMU layout: SPAN [0, EOI] per batch row, causal after", skip, async () => {
+test("MMU layout: SPAN [0, EOI] per batch row, causal after", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const segments = [[{ kind: "span", start: 0, end: 5 }], [{ kind: "span", start: 0, end: randInt(rng, 1, 9) }]] as Segment[][];
   await checkAttention({ B: 2, H: 2, Lq: 9, Lk: 9, D: 4, causal: true, segments }, "MMU");
 });
 
-test("GLOBAL columns visible to every row, with unused slots and decode", skip, async () => {
+test("GLOBAL columns visible to every row, with unused slots and decode", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const segments = [
     [{ kind: "global", start: 6, end: 8 }, { kind: "pad", start: 0, end: 1 }, { kind: "span", start: 2, end: 5 }],
     [{ kind: "global", start: 7, end: 10 }],
@@ -144,12 +149,14 @@ test("GLOBAL columns visible to every row, with unused slots and decode", skip, 
   await checkAttention({ B: 2, H: 1, Lq: 3, Lk: 10, D: 3, causal: true, segments }, "GLOBAL decode");
 });
 
-test("PAD without causal (pad rows still see everything)", skip, async () => {
+test("PAD without causal (pad rows still see everything)", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const segments = [[{ kind: "pad", start: 0, end: 3 }], [{ kind: "pad", start: 0, end: 1 }]] as Segment[][];
   await checkAttention({ B: 2, H: 2, Lq: 7, Lk: 7, D: 5, causal: false, segments }, "PAD non-causal");
 });
 
-test("random segment layouts, causal and not", skip, async () => {
+test("random segment layouts, causal and not", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const kinds: Segment["kind"][] = ["pad", "span", "global"];
   for (const causal of [true, false]) {
     const L = randInt(rng, 6, 14), lq = randInt(rng, 1, L + 1);
@@ -163,7 +170,8 @@ test("random segment layouts, causal and not", skip, async () => {
   }
 });
 
-test("fully masked rows (causal, Lq 5 > Lk 3) are exactly zero", skip, async () => {
+test("fully masked rows (causal, Lq 5 > Lk 3) are exactly zero", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const out = await checkAttention({ B: 1, H: 2, Lq: 5, Lk: 3, D: 4, causal: true }, "fully masked");
   // Query rows 0 and 1 sit at positions −2 and −1: no key is at or before them.
   for (let h = 0; h < 2; h++) {
@@ -177,23 +185,27 @@ test("fully masked rows (causal, Lq 5 > Lk 3) are exactly zero", skip, async () 
 // ---------------------------------------------------------------------------------------------
 // Sizes
 
-test("head size 64 (one output column per invocation)", skip, async () => {
+test("head size 64 (one output column per invocation)", async (t) => {
+  if (noDevice) t.skip(noDevice);
   await checkAttention({ B: 1, H: 2, Lq: 7, Lk: 13, D: 64, causal: true }, "D 64");
 });
 
-test("ragged head size 5, and Dv 70 wider than the workgroup", skip, async () => {
+test("ragged head size 5, and Dv 70 wider than the workgroup", async (t) => {
+  if (noDevice) t.skip(noDevice);
   await checkAttention({ B: 2, H: 1, Lq: 6, Lk: 6, D: 5, causal: false }, "D 5");
   await checkAttention({ B: 1, H: 2, Lq: 3, Lk: 9, D: 5, Dv: 70, causal: true }, "Dv 70");
 });
 
-test("long key sequence (Lk 600) walked in two chunks, with a padded T2I mask", skip, async () => {
+test("long key sequence (Lk 600) walked in two chunks, with a padded T2I mask", async (t) => {
+  if (noDevice) t.skip(noDevice);
   await checkAttention({ B: 1, H: 2, Lq: 3, Lk: 600, D: 8, causal: true }, "Lk 600 decode");
   const segments = [[{ kind: "pad", start: 0, end: 37 }, { kind: "span", start: 100, end: 560 }]] as Segment[][];
   await checkAttention({ B: 1, H: 1, Lq: 600, Lk: 600, D: 4, causal: true, segments }, "Lk 600 T2I");
 });
 
-test("f16 q, k, v (f32 statistics, f16 result)", skip, async (t) => {
-  if (!dev!.features.has("shader-f16")) t.diagnostic("no shader-f16: f16 is widened to f32 storage");
+test("f16 q, k, v (f32 statistics, f16 result)", async (t) => {
+  if (noDevice) t.skip(noDevice);
+  if (!dev!.features.has("shader-f16")) await t.annotate("no shader-f16: f16 is widened to f32 storage");
   const segments = [[{ kind: "pad", start: 0, end: 2 }, { kind: "span", start: 4, end: 9 }], [{ kind: "span", start: 0, end: 3 }]] as Segment[][];
   // Results are rounded to f16 (relative step 2⁻¹⁰); one rounding apart from the reference.
   await checkAttention({ B: 2, H: 2, Lq: 10, Lk: 10, D: 6, causal: true, segments, dtype: "f16" }, "f16", 2e-3);
@@ -202,7 +214,8 @@ test("f16 q, k, v (f32 statistics, f16 result)", skip, async (t) => {
 // ---------------------------------------------------------------------------------------------
 // Fusion
 
-test("a fused q producer (q·2 through a permute view) stays one kernel", skip, async () => {
+test("a fused q producer (q·2 through a permute view) stays one kernel", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const [B, H, L, D] = [2, 3, 6, 4];
   const x = input("x", "f32", [B, L, H, D]); // q laid out [B, L, H, D] as a projection writes it
   const k = input("k", "f32", [B, H, L, D]), v = input("v", "f32", [B, H, L, D]);
@@ -215,7 +228,8 @@ test("a fused q producer (q·2 through a permute view) stays one kernel", skip, 
   assert.equal(dispatches, 1, "the permute and the scale are computed in the attention kernel's loads");
 });
 
-test("partial rotary on q and k is computed in the attention kernel's loads", skip, async () => {
+test("partial rotary on q and k is computed in the attention kernel's loads", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const [B, H, L, D] = [1, 2, 9, 8];
   const x = input("x", "f32", [B, H, L, D]), y = input("y", "f32", [B, H, L, D]), v = input("v", "f32", [B, H, L, D]);
   const pos = input("pos", "i32", [L]);
@@ -249,7 +263,8 @@ function lseCase(c: LseCase): Built {
   return { graph: new Graph("attention", b.graph.inputs, [], [{ name: "out", node }]), inputs: b.inputs };
 }
 
-test("DEAD rows give exact zeros and DEAD columns are hidden; lse column; all three kernels", skip, async () => {
+test("DEAD rows give exact zeros and DEAD columns are hidden; lse column; all three kernels", async (t) => {
+  if (noDevice) t.skip(noDevice);
   // T2I rows with DEAD left padding (different per row), an image SPAN, and a DEAD stretch
   // inside the text of row 1 (rows after it must not see it).
   const L = 23;
@@ -312,7 +327,8 @@ function vjpCase(): Built {
 const vjp = vjpCase();
 const vjpMissing = missingBuilders(vjp.graph);
 
-test("the VJP graph of masked attention (grad of sum(attention · cotangent))", skip, async () => {
+test("the VJP graph of masked attention (grad of sum(attention · cotangent))", async (t) => {
+  if (noDevice) t.skip(noDevice);
   if (vjpMissing.length) assert.fail(`the VJP graph needs kernel builders not written yet: ${vjpMissing.join(", ")}`);
   await check(vjp, "attention VJP");
 });

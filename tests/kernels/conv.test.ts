@@ -11,7 +11,7 @@
 // summed per output (C·kh·kw for conv2d, O·kh·kw for dx, N·Ho·Wo for dw).
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { run as reference } from "../../backends/reference/interpreter.ts";
 import { Tensor } from "../../compiler/dsl/tensor.ts";
 import { trace } from "../../compiler/dsl/trace.ts";
@@ -27,8 +27,7 @@ import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
 import { checkGraph, openTestDevice } from "./graph-check.ts";
 
 const { dev, reason } = await openTestDevice();
-after(() => dev?.dispose());
-const skip = reason ? { skip: reason } : {};
+afterAll(() => dev?.dispose());
 
 const tolFor = (k: number) => 1e-4 * Math.max(1, Math.sqrt(k) / 8);
 
@@ -64,7 +63,8 @@ const gemm = (c: Case) => convForm({ stride: c.stride }, c.w.slice(2)) === "gemm
 /** dx in the implicit-GEMM form: one launch per pixel class (h mod sh, w mod sw) that holds pixels. */
 const dxLaunches = (c: Case) => (gemm(c) ? Math.min(c.stride[0]!, c.x[2]!) * Math.min(c.stride[1]!, c.x[3]!) : 1);
 
-test(`conv2d: ${CASES.map((c) => c.note).join("; ")}`, skip, async () => {
+test(`conv2d: ${CASES.map((c) => c.note).join("; ")}`, async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   for (const c of CASES) {
     const x = randomTensor("f32", c.x, rng), w = randomTensor("f32", c.w, rng);
@@ -73,7 +73,8 @@ test(`conv2d: ${CASES.map((c) => c.note).join("; ")}`, skip, async () => {
   }
 });
 
-test("conv2d through the DSL with a bias (conv kernel + elementwise add)", skip, async () => {
+test("conv2d through the DSL with a bias (conv kernel + elementwise add)", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const g = trace("conv_bias", { x: { dtype: "f32", shape: [2, 3, 7, 6] }, w: { dtype: "f32", shape: [5, 3, 3, 3] }, b: { dtype: "f32", shape: [5] } },
     ({ x, w, b }) => ({ y: x!.conv2d(w!, { stride: 2, padding: [0, 1, 0, 1], bias: b! }) }));
@@ -81,7 +82,8 @@ test("conv2d through the DSL with a bias (conv kernel + elementwise add)", skip,
   await checkGraph(dev!, g, ins, { seed, kernel: "conv2d_gemm", dispatches: 2, tol: tolFor(27) });
 });
 
-test("conv2d_grad_input (dL/dx) for every case", skip, async () => {
+test("conv2d_grad_input (dL/dx) for every case", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   for (const c of CASES) {
     const [ho, wo] = outSize(c);
@@ -93,7 +95,8 @@ test("conv2d_grad_input (dL/dx) for every case", skip, async () => {
   }
 });
 
-test("conv2d_grad_weight (dL/dw) for every case", skip, async () => {
+test("conv2d_grad_weight (dL/dw) for every case", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   for (const c of CASES) {
     const [ho, wo] = outSize(c);
@@ -105,7 +108,8 @@ test("conv2d_grad_weight (dL/dw) for every case", skip, async () => {
   }
 });
 
-test("conv2d and its gradients with every tensor split across several bindings (sharded)", skip, async () => {
+test("conv2d and its gradients with every tensor split across several bindings (sharded)", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const c = CASES[1]!; // stride 2, asymmetric padding
   const [ho, wo] = outSize(c);
@@ -158,7 +162,8 @@ async function runWithCaps(g: Graph, caps: TargetCaps, ins: Readonly<Record<stri
   }
 }
 
-test("the implicit-GEMM forms without subgroups and with 4 sharing lanes", skip, async () => {
+test("the implicit-GEMM forms without subgroups and with 4 sharing lanes", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const base = capsOf(dev!);
   const variants: [string, TargetCaps][] = [

@@ -29,7 +29,7 @@ import type { Segment } from "../../compiler/ir/mask.ts";
 import { compileKernels, findCuda, formatResources } from "../../backends/cuda/nvcc.ts";
 import { DEFAULT_CUDA_CAPS } from "../../backends/cuda/print.ts";
 import { lower } from "../../runtime/executable.ts";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { sharedDevice } from "../backends/util.ts";
 import { mulberry32, randInt, testSeed } from "../util/random.ts";
 import { L37, check, gradGraph, t2i } from "./flash-grad-util.ts";
@@ -37,9 +37,10 @@ import { L37, check, gradGraph, t2i } from "./flash-grad-util.ts";
 const seed = testSeed();
 const rng = mulberry32(seed);
 const dev = await sharedDevice();
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
-test("T2I (random padding, PAD and DEAD, guidance twin) and MMU layouts at head 64, L = 37, with lists and transposed lists and the lse cotangent", dev.skip, async () => {
+test("T2I (random padding, PAD and DEAD, guidance twin) and MMU layouts at head 64, L = 37, with lists and transposed lists and the lse cotangent", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const L = 37, image = 16;
   const twin = (kind: "pad" | "dead"): Segment[][] => [t2i(L, image, randInt(rng, 1, 12), kind), t2i(L, image, L - image - 3, kind)];
   const mmu: Segment[][] = [
@@ -50,7 +51,8 @@ test("T2I (random padding, PAD and DEAD, guidance twin) and MMU layouts at head 
   await check(dev.get(), rng, seed, "T2I/MMU", { B: 2, H: 2, lq: L, lk: L, D: 64, causal: true, segments: true, lseGrad: true }, [twin("pad"), twin("dead"), mmu]);
 });
 
-test("the one-row-per-invocation form (gradRows: false): T2I PAD and DEAD and MMU layouts at head 64, L = 37", dev.skip, async () => {
+test("the one-row-per-invocation form (gradRows: false): T2I PAD and DEAD and MMU layouts at head 64, L = 37", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const L = 37, image = 16;
   const layouts: Segment[][][] = [
     [t2i(L, image, randInt(rng, 1, 12), "pad"), t2i(L, image, L - image - 3, "pad")],
@@ -59,7 +61,8 @@ test("the one-row-per-invocation form (gradRows: false): T2I PAD and DEAD and MM
   await check(dev.get(), rng, seed, "T2I/MMU (row per invocation)", { B: 2, H: 2, lq: L, lk: L, D: 64, causal: true, segments: true }, layouts, "rowwise");
 });
 
-test("CUDA: the head-64 backward kernels (T2I segments, lists) compile for sm_80 and sm_90 without spilling", findCuda() ? {} : { skip: "nvcc not installed" }, async () => {
+test("CUDA: the head-64 backward kernels (T2I segments, lists) compile for sm_80 and sm_90 without spilling", async (t) => {
+  if (!findCuda()) t.skip("nvcc not installed");
   const { launches } = lower(gradGraph({ B: 2, H: 2, lq: L37, lk: L37, D: 64, causal: true, segments: true }), DEFAULT_CUDA_CAPS);
   const kernels = launches.map((l) => l.kernel).filter((k) => k.name.startsWith("attention_grad"));
   assert.equal(kernels.length, 2);

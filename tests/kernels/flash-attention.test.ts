@@ -14,7 +14,7 @@
 // to 2⁻¹¹ only), 3e-4 for plain attention (exp chains).
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { attention } from "../../compiler/dsl/tensor.ts";
 import { trace } from "../../compiler/dsl/trace.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
@@ -36,7 +36,7 @@ import { mulberry32, randInt, randomTensor, testSeed } from "../util/random.ts";
 const seed = testSeed();
 const rng = mulberry32(seed);
 const dev = await sharedDevice();
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 const SLOTS = 3;
 
@@ -109,14 +109,16 @@ async function checkLayouts(what: string, B: number, H: number, L: number, D: nu
   }
 }
 
-test("T2I at head size 64, L = 37: random padding per row and the guidance twin; re-run with new padding, same kernels", dev.skip, async () => {
+test("T2I at head size 64, L = 37: random padding per row and the guidance twin; re-run with new padding, same kernels", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const L = 37, image = 16;
   const pad = () => randInt(rng, 0, 12);
   const twin = (p: number): Segment[][] => [t2i(L, image, p), t2i(L, image, L - image - 4)]; // unconditional: all text padded
   await checkLayouts("t2i", 2, 2, L, 64, [twin(pad()), twin(pad())]);
 });
 
-test("T2I sampling layout: DEAD left padding (rows skipped, exact zeros) beside PAD, head size 64, L = 37", dev.skip, async () => {
+test("T2I sampling layout: DEAD left padding (rows skipped, exact zeros) beside PAD, head size 64, L = 37", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const L = 37, image = 16;
   const p1 = randInt(rng, 1, 12), p2 = randInt(rng, 1, 12);
   await checkLayouts("t2i dead", 2, 2, L, 64, [
@@ -125,7 +127,8 @@ test("T2I sampling layout: DEAD left padding (rows skipped, exact zeros) beside 
   ]);
 });
 
-test("whole query tiles of DEAD rows (their workgroups only write zeros), key tiles from the end: head 64 (row form, 4 rows per invocation as big problems get) and 16 (blocked form), L = 70", dev.skip, async () => {
+test("whole query tiles of DEAD rows (their workgroups only write zeros), key tiles from the end: head 64 (row form, 4 rows per invocation as big problems get) and 16 (blocked form), L = 70", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const L = 70;
   for (const D of [64, 16]) {
     const p = randInt(rng, 33, 45); // query tile 0 (rows 0–31) all dead, tile 1 partly
@@ -133,7 +136,8 @@ test("whole query tiles of DEAD rows (their workgroups only write zeros), key ti
   }
 });
 
-test("attention_qknorm{lse} with whole DEAD query tiles: zeros and the mask value for dead rows, log-sum-exp for the others", dev.skip, async () => {
+test("attention_qknorm{lse} with whole DEAD query tiles: zeros and the mask value for dead rows, log-sum-exp for the others", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const B = 2, H = 2, L = 70, D = 64;
   const rows = [t2i(L, 20, 40, "dead"), t2i(L, 24, 3, "pad")];
   const inputs = inputsFor(B, H, L, D, rows, rng);
@@ -156,7 +160,8 @@ test("attention_qknorm{lse} with whole DEAD query tiles: zeros and the mask valu
   }
 });
 
-test("query tiles grouped per workgroup (one normalized K chunk for all, the union of their lists): 4 rows per invocation, 2 tiles of 4 (last group short), and the single-tile form; 1 row per invocation, 3 tiles; T2I, DEAD, MMU, LM at head 64, L = 100", dev.skip, async () => {
+test("query tiles grouped per workgroup (one normalized K chunk for all, the union of their lists): 4 rows per invocation, 2 tiles of 4 (last group short), and the single-tile form; 1 row per invocation, 3 tiles; T2I, DEAD, MMU, LM at head 64, L = 100", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const L = 100; // 4 query tiles of 32 rows, the last 4 rows long
   const layouts = (): Segment[][][] => [
     [t2i(L, 40, randInt(rng, 0, 40), "dead"), t2i(L, 40, L - 44, "dead")],
@@ -171,14 +176,16 @@ test("query tiles grouped per workgroup (one normalized K chunk for all, the uni
   await checkLayouts("4 rows, single tile", 2, 2, L, 64, layouts(), 4, 1, /^(?!.*query tiles per workgroup)/);
 });
 
-test("tile skipping off (the lists not read, every key through the masked loop): the same results, DEAD rows zeros; T2I DEAD and MMU at head 64 (subgroup rows where the adapter has them) and 16 (blocked), L = 70", dev.skip, async () => {
+test("tile skipping off (the lists not read, every key through the masked loop): the same results, DEAD rows zeros; T2I DEAD and MMU at head 64 (subgroup rows where the adapter has them) and 16 (blocked), L = 70", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const L = 70;
   for (const D of [64, 16]) {
     await checkLayouts(`no tile skipping, head ${D}`, 2, 2, L, D, [[t2i(L, 20, randInt(rng, 33, 45), "dead"), mmu(randInt(rng, 5, 60))]], undefined, undefined, /every key masked \(no lists\)/, { tileSkipping: false });
   }
 });
 
-test("MMU, LM and a mixed batch at head size 64, L = 70", dev.skip, async () => {
+test("MMU, LM and a mixed batch at head size 64, L = 70", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const L = 70;
   await checkLayouts("mixed", 3, 1, L, 64, [
     [t2i(L, 32, randInt(rng, 0, 20)), mmu(randInt(rng, 5, 40)), []],
@@ -207,7 +214,8 @@ async function checkAttention(what: string, B: number, H: number, lq: number, lk
   }
 }
 
-test("plain attention, flash without lists: causal, dense, segments and decode rows at ragged sizes", dev.skip, async () => {
+test("plain attention, flash without lists: causal, dense, segments and decode rows at ragged sizes", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   await checkAttention("causal L=37", 1, 2, 37, 37, 16, true);
   await checkAttention("dense L=37", 1, 2, 37, 37, 24, false);
   await checkAttention("segments L=70", 2, 1, 70, 70, 32, true, [t2i(70, 30, 7), mmu(20)]);
@@ -216,7 +224,8 @@ test("plain attention, flash without lists: causal, dense, segments and decode r
   await checkAttention("head 78, row form: rows in private arrays, not registers", 1, 1, 21, 21, 78, true);
 });
 
-test("the block_lists kernel equals the host classification on random layouts", dev.skip, async () => {
+test("the block_lists kernel equals the host classification on random layouts", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   for (let trial = 0; trial < 4; trial++) {
     const B = randInt(rng, 1, 4), lk = randInt(rng, 5, 90), lq = randInt(rng, 1, lk + 1);
     const a = { lq, lk, tile_q: randInt(rng, 2, 33), tile_k: randInt(rng, 2, 33), causal: rng() < 0.8, transpose: trial % 2 === 1, keys_from_end: trial >= 2 };

@@ -2,7 +2,7 @@
 // without a device: WGSL with 8-lane subgroups (llvmpipe's limits: 32 KiB of workgroup memory,
 // 1,024 invocations), WGSL without subgroups (the same limits) and CUDA (DEFAULT_CUDA_CAPS).
 // They lock the builders' output: a refactor of compiler/kernels/builders/flash-*.ts must print
-// the same text, or the diff is reviewed and the files rewritten with UPDATE_SNAPSHOTS=1.
+// the same text, or the diff is reviewed and the files rewritten with `npx vitest run -u`.
 //
 // The cases reach each form by shape and target alone (default options; the big shapes only on
 // the subgroup targets, where they pick other forms than the small ones):
@@ -25,9 +25,7 @@
 // A file holds every launch of the graph (block_lists included), each headed by its index,
 // grid, label and parameters: tests/kernels/snapshots/flash/<case>.<caps>.<wgsl|cu>.
 
-import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { test } from "node:test";
+import { expect, test } from "vitest";
 import { printCudaKernel, DEFAULT_CUDA_CAPS } from "../../backends/cuda/print.ts";
 import { printWgsl } from "../../backends/wgsl/print.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
@@ -37,9 +35,6 @@ import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
 import { withFlashOptions } from "../../compiler/kernels/builders/flash-attention.ts";
 import type { FlashOptions } from "../../compiler/kernels/builders/flash-plan.ts";
 import { lower } from "../../runtime/executable.ts";
-
-const SNAPSHOTS = new URL("./snapshots/flash/", import.meta.url);
-const UPDATE = process.env["UPDATE_SNAPSHOTS"] === "1";
 
 const SLOTS = 3;
 const LLVMPIPE: TargetCaps = { ...DEFAULT_WGSL_CAPS, maxStorageBindings: 16, maxWorkgroupStorageBytes: 32768, maxInvocationsPerWorkgroup: 1024 };
@@ -127,13 +122,6 @@ for (const [name, capsName, caps, opts] of runs) {
   const file = `${name}.${capsName}.${caps.target === "cuda" ? "cu" : "wgsl"}`;
   test(`flash codegen snapshot ${file}`, async () => {
     const text = await withFlashOptions(opts, async () => generated(CASES[name]![0](), caps));
-    const path = new URL(file, SNAPSHOTS);
-    if (UPDATE) {
-      mkdirSync(SNAPSHOTS, { recursive: true });
-      writeFileSync(path, text);
-      return;
-    }
-    assert.ok(existsSync(path), `missing snapshot ${file}; run with UPDATE_SNAPSHOTS=1 to write it`);
-    assert.ok(text === readFileSync(path, "utf8"), `${file} changed; review the diff (UPDATE_SNAPSHOTS=1 rewrites it)`);
+    await expect(text, `${file}: review the diff; \`npx vitest run -u\` rewrites it`).toMatchFileSnapshot(`./snapshots/flash/${file}`);
   });
 }

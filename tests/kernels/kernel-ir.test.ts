@@ -2,7 +2,7 @@
 // No device needed.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import {
   KernelBuilder, KernelIRError, add, bitcast, builtin, cast, erf, f16, f32, fma, ge, i32, lane, linearWorkgroupId, load,
   lt, mul, neg, select, shl, subgroupBroadcast, u32, vec,

@@ -2,7 +2,7 @@
 // op has an inline rule, and every kernel op has a registered kernel builder. No device needed.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { allOps } from "../../compiler/ir/ops.ts";
 import "../../compiler/kernels/builders/index.ts";
 import { hasInlineRule } from "../../compiler/kernels/inline.ts";

@@ -6,7 +6,7 @@
 // batch boundary are cut there.
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { trace } from "../../compiler/dsl/trace.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";
 import { outputWindows } from "../../compiler/kernels/builders/matmul.ts";
@@ -16,8 +16,7 @@ import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
 import { openTestDevice } from "./graph-check.ts";
 
 const { dev, reason } = await openTestDevice();
-after(() => dev?.dispose());
-const skip = reason ? { skip: reason } : {};
+afterAll(() => dev?.dispose());
 
 // a [2, 40, 24] × b [24, 36] + bias [36]: with 2 KiB bindings a takes 4, b 2, the result 6 (14
 // rows of 36 each): 13 bindings in one kernel; split by result shard, 4 + 2 + 1 + 1 = 8.
@@ -40,7 +39,8 @@ test("windows of output rows lie in one result shard and one batch matrix", () =
   assert.equal(c.launches.length, mm.length, c.launches.map((l) => l.label).join("; "));
 });
 
-test("split matmul launches give the reference's values", skip, async () => {
+test("split matmul launches give the reference's values", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const g = graph();
   const exe = await compile(g, { target: "wgsl", device: dev!, maxBindingBytes: 2048, maxStorageBindings: 8 });

@@ -10,7 +10,7 @@
 // products of normal inputs; the float64 reference is exact to far below that.
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { MLP, Module } from "../../compiler/dsl/nn.ts";
 import { trace } from "../../compiler/dsl/trace.ts";
 import type { Graph } from "../../compiler/ir/graph.ts";
@@ -25,10 +25,9 @@ import { openTestDeviceOrReason } from "../backends/util.ts";
 import { checkGraph, openTestDevice } from "./graph-check.ts";
 
 const { dev, reason } = await openTestDevice();
-after(() => dev?.dispose());
-const skip = reason ? { skip: reason } : {};
-const f16Skip = reason ? { skip: reason } : dev!.features.has("shader-f16") ? {} : { skip: "device lacks shader-f16" };
-const sgSkip = reason ? { skip: reason } : dev!.features.has("subgroups") ? {} : { skip: "device lacks subgroups" };
+afterAll(() => dev?.dispose());
+const noF16 = reason || (dev!.features.has("shader-f16") ? "" : "device lacks shader-f16");
+const noSubgroups = reason || (dev!.features.has("subgroups") ? "" : "device lacks subgroups");
 
 const tolFor = (k: number, base = 1e-4) => base * Math.max(1, Math.sqrt(k) / 8);
 
@@ -47,7 +46,8 @@ function bindingTypes(g: Graph): string[] {
 const SIZES: readonly [number, number, number][] = [[1, 1, 1], [3, 5, 7], [33, 17, 65], [64, 64, 64], [100, 36, 52]];
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-  test(`matmul ${ta ? "aᵀ" : "a"}·${tb ? "bᵀ" : "b"} at ragged sizes ${SIZES.map((s) => s.join("×")).join(", ")}`, skip, async () => {
+  test(`matmul ${ta ? "aᵀ" : "a"}·${tb ? "bᵀ" : "b"} at ragged sizes ${SIZES.map((s) => s.join("×")).join(", ")}`, async (t) => {
+    if (reason) t.skip(reason);
     const seed = testSeed(), rng = mulberry32(seed);
     for (const [M, K, N] of SIZES) {
       const aShape = ta ? [K, M] : [M, K], bShape = tb ? [N, K] : [K, N];
@@ -67,7 +67,8 @@ test("matmul reads vec4 where the layout allows and scalars elsewhere", () => {
   assert.deepEqual(bindingTypes(mmGraph([17, 33], [65, 17], true, true)), ["f32", "f32", "f32"]);
 });
 
-test("batched matmul: equal batch dims, b broadcast, a broadcast, two batch dims against one", skip, async () => {
+test("batched matmul: equal batch dims, b broadcast, a broadcast, two batch dims against one", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const cases: [number[], number[], boolean, boolean][] = [
     [[2, 3, 37, 20], [2, 3, 20, 11], false, false],
@@ -84,7 +85,8 @@ test("batched matmul: equal batch dims, b broadcast, a broadcast, two batch dims
   }
 });
 
-test("Linear + bias + GELU is one dispatch (the GELU's branches are an epilogue region)", skip, async () => {
+test("Linear + bias + GELU is one dispatch (the GELU's branches are an epilogue region)", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   for (const [lead, K, N] of [[[2, 5], 24, 10], [[7], 16, 12], [[1], 33, 5]] as const) {
     const g = trace("linear_gelu", { x: { dtype: "f32", shape: [...lead, K] }, w: { dtype: "f32", shape: [N, K] }, b: { dtype: "f32", shape: [N] } },
@@ -94,7 +96,8 @@ test("Linear + bias + GELU is one dispatch (the GELU's branches are an epilogue 
   }
 });
 
-test("residual epilogue x + x·w is one dispatch (x read as vec4 operand and as scalars)", skip, async () => {
+test("residual epilogue x + x·w is one dispatch (x read as vec4 operand and as scalars)", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   for (const [M, D] of [[5, 16], [9, 7]] as const) {
     const g = trace("residual", { x: { dtype: "f32", shape: [M, D] }, w: { dtype: "f32", shape: [D, D] } },
@@ -104,7 +107,8 @@ test("residual epilogue x + x·w is one dispatch (x read as vec4 operand and as 
   }
 });
 
-test("MLP (Linear, GELU, Linear) with parameters: one dispatch per Linear", skip, async () => {
+test("MLP (Linear, GELU, Linear) with parameters: one dispatch per Linear", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const root = new Module();
   const mlp = root.child("mlp", new MLP(20, 36, 12, "gelu_tanh"));
@@ -114,7 +118,8 @@ test("MLP (Linear, GELU, Linear) with parameters: one dispatch per Linear", skip
   await checkGraph(dev!, g, { x: randomTensor("f32", [3, 7, 20], rng) }, { seed, params, tol: tolFor(36), dispatches: 2 });
 });
 
-test("epilogue regions: a matmul that is also an output or feeds two kernels is stored; two matmuls into one add", skip, async () => {
+test("epilogue regions: a matmul that is also an output or feeds two kernels is stored; two matmuls into one add", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const spec = { a: { dtype: "f32" as const, shape: [6, 10] }, b: { dtype: "f32" as const, shape: [10, 9] }, c: { dtype: "f32" as const, shape: [10, 9] } };
   const ins = { a: randomTensor("f32", [6, 10], rng), b: randomTensor("f32", [10, 9], rng), c: randomTensor("f32", [10, 9], rng) };
@@ -171,11 +176,13 @@ test("subgroup-shared rows of a: chosen only on WGSL with subgroups, a stored [M
   assert.deepEqual(doc(sg, [21, 12], [12, 15]).shared, false); // N < 16
 });
 
-test("subgroup-shared rows at ragged sizes, batched, with an epilogue", sgSkip, async () => {
+test("subgroup-shared rows at ragged sizes, batched, with an epilogue", async (t) => {
+  if (noSubgroups) t.skip(noSubgroups);
   await sharedShapes(dev!, testSeed());
 });
 
-test("the same shapes on a device without subgroups (plain register-blocked form)", skip, async () => {
+test("the same shapes on a device without subgroups (plain register-blocked form)", async (t) => {
+  if (reason) t.skip(reason);
   // Through the suite's opener, so that without an adapter the test fails naming the set-up step.
   const opened = await openTestDeviceOrReason({ features: ["shader-f16"], label: "no-subgroups" });
   if (!opened.device) throw new Error(opened.fail ?? opened.skip);
@@ -193,7 +200,8 @@ test("the same shapes on a device without subgroups (plain register-blocked form
   }
 });
 
-test("matmul in f16 storage (vec4<f16> loads, f32 accumulation)", f16Skip, async () => {
+test("matmul in f16 storage (vec4<f16> loads, f32 accumulation)", async (t) => {
+  if (noF16) t.skip(noF16);
   const seed = testSeed(), rng = mulberry32(seed);
   // The last case takes the subgroup-shared form where the device has subgroups (K % 4 == 0, N ≥ 16).
   for (const [M, K, N, tb] of [[33, 20, 12, true], [5, 7, 9, false], [9, 16, 20, true]] as const) {
@@ -204,7 +212,8 @@ test("matmul in f16 storage (vec4<f16> loads, f32 accumulation)", f16Skip, async
   }
 });
 
-test("a batch of 70,000 small matrices folds the grid past 65,535 workgroups", skip, async () => {
+test("a batch of 70,000 small matrices folds the grid past 65,535 workgroups", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const as = [70000, 1, 3], bs = [70000, 3, 2];
   const g = mmGraph(as, bs, false, false);
@@ -212,7 +221,8 @@ test("a batch of 70,000 small matrices folds the grid past 65,535 workgroups", s
   await checkGraph(dev!, g, { a: randomTensor("f32", as, rng), b: randomTensor("f32", bs, rng) }, { seed, tol: tolFor(3) });
 });
 
-test("operands and result split across several bindings (sharded), vec4 and scalar views", skip, async () => {
+test("operands and result split across several bindings (sharded), vec4 and scalar views", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   // A 2 KiB binding limit splits the larger tensors here into shards of whole rows.
   for (const [as, bs, tb, epi] of [[[2, 40, 24], [24, 36], false, false], [[45, 20], [33, 20], true, true], [[70, 9], [9, 21], false, true]] as const) {

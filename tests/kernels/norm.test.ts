@@ -3,7 +3,7 @@
 // dispatch, elementwise prologues included; cases cover both kernel shapes (a workgroup per row
 // with rows longer than the workgroup, and an invocation per row) at ragged sizes.
 
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { Tensor } from "../../compiler/dsl/tensor.ts";
 import { trace } from "../../compiler/dsl/trace.ts";
 import type { DType } from "../../compiler/ir/types.ts";
@@ -12,14 +12,14 @@ import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
 import { checkGraph, openTestDevice } from "./graph-check.ts";
 
 const { dev, reason } = await openTestDevice();
-after(() => dev?.dispose());
-const skip = reason ? { skip: reason } : {};
-const f16Skip = reason ? { skip: reason } : dev!.features.has("shader-f16") ? {} : { skip: "device lacks shader-f16" };
+afterAll(() => dev?.dispose());
+const noF16 = reason || (dev!.features.has("shader-f16") ? "" : "device lacks shader-f16");
 
 const kernelName = (op: string, kind: "serial" | "workgroup") => `${op}_${kind}`;
 
 for (const op of ["softmax", "log_softmax"] as const) {
-  test(`${op} along the first, a middle and the last axis, short and long rows`, skip, async () => {
+  test(`${op} along the first, a middle and the last axis, short and long rows`, async (t) => {
+    if (reason) t.skip(reason);
     const seed = testSeed(), rng = mulberry32(seed);
     // [shape, axis, kernel shape]; logits with a wide spread test the max subtraction.
     const cases: [number[], number, "serial" | "workgroup"][] = [
@@ -49,7 +49,8 @@ function layerNormCase(rng: Rng, dtype: DType, shape: number[]) {
   return { g, inputs, params };
 }
 
-test("layer_norm over the last axis: [3, 7, 37], [2, 300], many short rows, 70 rows of 2051", skip, async () => {
+test("layer_norm over the last axis: [3, 7, 37], [2, 300], many short rows, 70 rows of 2051", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const cases: [number[], "serial" | "workgroup"][] = [[[3, 7, 37], "workgroup"], [[2, 300], "workgroup"], [[40, 9], "serial"], [[1030, 40], "serial"],
     [[70, 257], "serial"], [[70, 2051], "workgroup"]];
@@ -68,7 +69,8 @@ function groupNormCase(rng: Rng, dtype: DType, shape: number[], groups: number) 
   return { g, inputs, params };
 }
 
-test("group_norm per (n, group) with per-channel weight and bias", skip, async () => {
+test("group_norm per (n, group) with per-channel weight and bias", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const cases: [number[], number, "serial" | "workgroup"][] = [
     [[2, 6, 5, 3], 3, "serial"],     // runs of 2 channels × 15
@@ -82,7 +84,8 @@ test("group_norm per (n, group) with per-channel weight and bias", skip, async (
   }
 });
 
-test("fused prologues: softmax(x·0.125 + broadcast mask) and layer_norm(x + residual) are one dispatch", skip, async () => {
+test("fused prologues: softmax(x·0.125 + broadcast mask) and layer_norm(x + residual) are one dispatch", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const [B, H, L, M] = [2, 3, 19, 140];
   const g = trace("masked_softmax", { x: { dtype: "f32", shape: [B, H, L, M] }, mask: { dtype: "f32", shape: [L, M] } },
@@ -100,7 +103,8 @@ test("fused prologues: softmax(x·0.125 + broadcast mask) and layer_norm(x + res
     { seed, dispatches: 1, params: { w: randomTensor("f32", [D], rng), b: randomTensor("f32", [D], rng) } });
 });
 
-test("f16 tensors keep f32 statistics (native f16 storage)", f16Skip, async () => {
+test("f16 tensors keep f32 statistics (native f16 storage)", async (t) => {
+  if (noF16) t.skip(noF16);
   const seed = testSeed(), rng = mulberry32(seed);
   const tol = 4e-3;
   for (const [shape, axis] of [[[4, 300], 1], [[6, 5], 0]] as const) {

@@ -1,5 +1,5 @@
 // Seeded random numbers for kernel tests: a fresh seed each run, printed so a failure can be replayed
-// (SEED=<n> node --test ...).
+// (SEED=<n> npx vitest run ...).
 
 import { randomInt } from "node:crypto";
 

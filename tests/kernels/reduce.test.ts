@@ -4,7 +4,7 @@
 // first/middle/last/several/all axes, keepdims, ragged extents and fused prologues.
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import type { Tensor } from "../../compiler/dsl/tensor.ts";
 import { trace } from "../../compiler/dsl/trace.ts";
 import type { DType } from "../../compiler/ir/types.ts";
@@ -16,9 +16,8 @@ import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
 import { checkGraph, openTestDevice } from "./graph-check.ts";
 
 const { dev, reason } = await openTestDevice();
-after(() => dev?.dispose());
-const skip = reason ? { skip: reason } : {};
-const f16Skip = reason ? { skip: reason } : dev!.features.has("shader-f16") ? {} : { skip: "device lacks shader-f16" };
+afterAll(() => dev?.dispose());
+const noF16 = reason || (dev!.features.has("shader-f16") ? "" : "device lacks shader-f16");
 
 type ReduceOp = "sum" | "max" | "min" | "mean";
 const REDUCE_OPS: readonly ReduceOp[] = ["sum", "max", "min", "mean"];
@@ -41,7 +40,8 @@ const CASES: readonly [number[], number[], boolean, "serial" | "workgroup"][] = 
 ];
 
 for (const op of REDUCE_OPS) {
-  test(`${op} over first, middle, last, several and all axes, keepdims, both kernel shapes`, skip, async () => {
+  test(`${op} over first, middle, last, several and all axes, keepdims, both kernel shapes`, async (t) => {
+    if (reason) t.skip(reason);
     const seed = testSeed(), rng = mulberry32(seed);
     for (const [shape, axes, keepdims, kind] of CASES) {
       const x = randomTensor("f32", shape, rng);
@@ -50,7 +50,8 @@ for (const op of REDUCE_OPS) {
   });
 }
 
-test("sum, max and min of i32 (integer accumulation, exact)", skip, async () => {
+test("sum, max and min of i32 (integer accumulation, exact)", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   for (const op of ["sum", "max", "min"] as const) {
     for (const [shape, axes] of [[[6, 37], [1]], [[4, 5, 3], [0, 2]], [[300, 2], [0]]] as const) {
@@ -60,7 +61,8 @@ test("sum, max and min of i32 (integer accumulation, exact)", skip, async () => 
   }
 });
 
-test("argmax along first, middle and last axes with ties (first maximum wins)", skip, async () => {
+test("argmax along first, middle and last axes with ties (first maximum wins)", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   // [shape, axis, keepdims, kernel shape]; values in {0, 1, 2} so most lines hold tied maxima,
   // and in the workgroup shape the tied candidates meet across invocations.
@@ -84,7 +86,8 @@ test("argmax along first, middle and last axes with ties (first maximum wins)", 
   await checkGraph(dev!, trace("argmax_i32", { x: { dtype: "i32", shape: [9, 11] } }, ({ x }) => ({ i: x!.argmax(0) })), { x: xi }, { seed });
 });
 
-test("fused prologues: mean(x·x), sum of a permuted view, max of x + broadcast bias are one dispatch", skip, async () => {
+test("fused prologues: mean(x·x), sum of a permuted view, max of x + broadcast bias are one dispatch", async (t) => {
+  if (reason) t.skip(reason);
   const seed = testSeed(), rng = mulberry32(seed);
   const x = randomTensor("f32", [3, 1000], rng);
   const names = await checkGraph(dev!, reduceGraph("mean", "f32", [3, 1000], [1], false, (t) => t.mul(t)), { x }, { seed, dispatches: 1 });
@@ -121,7 +124,8 @@ test("the kernel shape per target: WGSL keeps rows up to 2048 serial, CUDA gives
   assert.deepEqual(planTeam(58498, 1, cuda, 4), { workgroup: true, wg: 256 });
 });
 
-test("f16 inputs accumulate in f32 (native f16 storage)", f16Skip, async () => {
+test("f16 inputs accumulate in f32 (native f16 storage)", async (t) => {
+  if (noF16) t.skip(noF16);
   const seed = testSeed(), rng = mulberry32(seed);
   for (const op of REDUCE_OPS) {
     for (const [shape, axes] of [[[4, 300], [1]], [[6, 5, 7], [0, 2]], [[9, 3], [0]]] as const) {

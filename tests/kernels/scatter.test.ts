@@ -7,7 +7,7 @@
 // additions per element against float64).
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import type { WgslDevice } from "../../backends/wgsl/device.ts";
 import { openDevice } from "../../backends/wgsl/device.ts";
@@ -29,8 +29,7 @@ try {
   noDevice = `no WebGPU device: ${(e as Error).message}`;
   console.log(`# skipping: ${noDevice}`);
 }
-after(() => dev?.dispose());
-const skip = noDevice ? { skip: noDevice } : {};
+afterAll(() => dev?.dispose());
 
 const seed = testSeed();
 const rng: Rng = mulberry32(seed);
@@ -87,27 +86,32 @@ function scatterCase(dtype: DType, tshape: number[], ishape: number[], axis: num
   };
 }
 
-test("scatter_add along axis 0 with 2-D indices (embedding gradient shape)", skip, async () => {
+test("scatter_add along axis 0 with 2-D indices (embedding gradient shape)", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const c = scatterCase("f32", [7, 5], [3, 4], 0);
   assert.deepEqual(await check(c.graph, c.inputs, "axis 0"), ["scatter_add"]);
 });
 
-test("scatter_add along a middle axis", skip, async () => {
+test("scatter_add along a middle axis", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const c = scatterCase("f32", [3, 6, 4], [9], 1);
   assert.deepEqual(await check(c.graph, c.inputs, "axis 1 of 3"), ["scatter_add"]);
 });
 
-test("scatter_add along the last axis, ragged sizes", skip, async () => {
+test("scatter_add along the last axis, ragged sizes", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const c = scatterCase("f32", [5, 13], [17], 1);
   await check(c.graph, c.inputs, "last axis");
 });
 
-test("scatter_add on an i32 target is exact", skip, async () => {
+test("scatter_add on an i32 target is exact", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const c = scatterCase("i32", [4, 5, 3], [2, 3], 1);
   await check(c.graph, c.inputs, "i32", true);
 });
 
-test("fused producers of target and updates stay in the one kernel", skip, async () => {
+test("fused producers of target and updates stay in the one kernel", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const [n, m, w] = [6, 8, 3];
   const x = input("x", "f32", [n, w]), indices = input("indices", "i32", [m]), u = input("u", "f32", [w, m]);
   const target = apply("mul", [x, x]);
@@ -118,7 +122,8 @@ test("fused producers of target and updates stay in the one kernel", skip, async
   assert.deepEqual(await check(graph, inputs, "fused"), ["scatter_add"]);
 });
 
-test("the VJP graph of gather (scatter_add of the cotangent into zeros)", skip, async () => {
+test("the VJP graph of gather (scatter_add of the cotangent into zeros)", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const table = input("table", "f32", [9, 4]), indices = input("indices", "i32", [2, 7]);
   const fwd = new Graph("gather", [table, indices], [], [{ name: "out", node: apply("gather", [table, indices], { axis: 0 }) }]);
   const graph = vjpGraph(fwd, { output: "out", inputsWrt: ["table"] });
@@ -131,7 +136,8 @@ test("the VJP graph of gather (scatter_add of the cotangent into zeros)", skip, 
   assert.deepEqual((await check(graph, inputs, "gather VJP")).sort(), ["elementwise", "scatter_add"]);
 });
 
-test("row-sums form (fewer index positions than rows): embedding shape, middle axis, i32 exact, fused producers", skip, async () => {
+test("row-sums form (fewer index positions than rows): embedding shape, middle axis, i32 exact, fused producers", async (t) => {
+  if (noDevice) t.skip(noDevice);
   const emb = scatterCase("f32", [37, 5], [2, 3], 0);
   assert.deepEqual(await check(emb.graph, emb.inputs, "rows, axis 0"), ["scatter_add_init", "scatter_add_rows"]);
   const mid = scatterCase("f32", [3, 23, 4], [7], 1);

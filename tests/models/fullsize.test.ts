@@ -6,7 +6,7 @@
 // plus the head and tail make. Lowering only: no weights, no device.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { printWgsl } from "../../backends/wgsl/print.ts";
 import type { TargetCaps } from "../../compiler/kernels/target.ts";
 import { DEFAULT_WGSL_CAPS } from "../../compiler/kernels/target.ts";

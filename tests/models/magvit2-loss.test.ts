@@ -16,7 +16,7 @@
 // the device can flip a code bit.
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { initTensor, uniform } from "../../compiler/dsl/init.ts";
 import { initParams } from "../../compiler/dsl/nn.ts";
@@ -40,7 +40,7 @@ const PARAM_SEED = 4242;
 const model = new Magvit2(CFG);
 const params = initParams(model, PARAM_SEED);
 const dev = await sharedDevice();
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 const encodeGraph = magvit2EncodeGraph(CFG, { batch: B, size: R }, model);
 
@@ -220,7 +220,8 @@ test(`(b) the straight-through gradients of loss and of loss_recon match central
 // ---------------------------------------------------------------------------------------------
 // (c) WGSL
 
-test("(c) the backward graph on WGSL: loss and every gradient within 3e-4·max(1, max|ref|) of the reference", dev.skip, async () => {
+test("(c) the backward graph on WGSL: loss and every gradient within 3e-4·max(1, max|ref|) of the reference", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const want = reference();
   const { outputs } = await runWgsl(dev.get(), gradGraph, { images }, params);
   let worst = 0, worstName = "";

@@ -5,7 +5,7 @@
 // nearest Upsample, single-head mid attention), which share no code with the op table.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { randn } from "../../compiler/dsl/init.ts";
 import type { Tensor } from "../../compiler/dsl/tensor.ts";

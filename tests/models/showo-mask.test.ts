@@ -5,7 +5,7 @@
 // models/showo-prompts.ts; the toy matrices of §3.3 are checked literally.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { rng } from "../../compiler/dsl/init.ts";
 import type { Segment } from "../../compiler/ir/mask.ts";
 import { denseMask, packSegments, unpackRow } from "../../compiler/ir/mask.ts";

@@ -2,7 +2,7 @@
 // sequence is, how many pads, truncation, labels, at the released sizes and the tiny one.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { SHOWO_256, SHOWO_512, SHOWO_TINY, t2iSeqLen } from "../../models/showo.ts";
 import {
   BOS, CODEBOOK_SIZE, EOI, EOS, IGNORE, IMAGE_OFFSET, MASK, MMU, PAD, SOI, SOT, T2I, VOCAB_SIZE,

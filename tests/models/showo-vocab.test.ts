@@ -2,7 +2,7 @@
 // prompt builders and mask rules following the layout they are given.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { SHOWO_256, SHOWO_CONFIGS, SHOWO_SHAPES, checkShowoConfig } from "../../models/showo.ts";
 import { lmPrompt, mmuPrompt, segmentsForBatch, segmentsFromIds, t2iGenPrompt, t2iPrompt, t2iUncondPrompt } from "../../models/showo-prompts.ts";
 import { SHOWO_VOCAB, vocabIds } from "../../models/showo-vocab.ts";

@@ -4,7 +4,7 @@
 // RoPE, scaled masked attention, gelu_tanh MLP, final LayerNorm, biased untied head).
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { initParams } from "../../compiler/dsl/nn.ts";
 import type { Segment } from "../../compiler/ir/mask.ts";

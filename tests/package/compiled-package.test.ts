@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { pathToFileURL } from "node:url";
 import { runCompile } from "../../cli/commands/compile.ts";
 import { answerText, encodeImages, questionPrompt, understand } from "../../cli/commands/understand.ts";
@@ -22,7 +22,7 @@ import { openTestDeviceOrReason } from "../backends/util.ts";
 const QUESTION = "What color is the background?";
 const dir = mkdtempSync(join(tmpdir(), "showo-pkg-"));
 const opened = await openTestDeviceOrReason();
-after(() => {
+afterAll(() => {
   opened.device?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -39,7 +39,7 @@ function appLock(tarball: string): unknown {
   return { name: "app", lockfileVersion: 3, requires: true, packages };
 }
 
-before(() => {
+beforeAll(() => {
   run("npm", ["pack", "--pack-destination", work, "--loglevel=error"], ROOT);
   const tgz = readdirSync(work).find((f) => f.endsWith(".tgz"));
   assert.ok(tgz, "npm pack wrote no tarball");
@@ -50,7 +50,7 @@ before(() => {
   run("npm", ["ci", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], app);
 });
 
-after(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 test("the tarball holds the built package, not the sources", () => {
   const installed = join(app, "node_modules", "showo-compiler");

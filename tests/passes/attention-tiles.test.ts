@@ -8,7 +8,7 @@
 // 1e-3·max(1, max|ref|) (the rotary: WGSL's sin/cos are promised to 2⁻¹¹ only).
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { attention } from "../../compiler/dsl/tensor.ts";
 import { trace } from "../../compiler/dsl/trace.ts";
 import { apply, input } from "../../compiler/ir/build.ts";
@@ -33,7 +33,7 @@ import { mulberry32, randInt, randomTensor, testSeed } from "../util/random.ts";
 const seed = testSeed();
 const rng = mulberry32(seed);
 const dev = await sharedDevice();
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 // 16 storage bindings (most devices; WebGPU's default 8 is too few for Show-o's unfused matmuls).
 const WGSL_16_KIB: TargetCaps = { ...DEFAULT_WGSL_CAPS, maxStorageBindings: 16 };
@@ -127,7 +127,8 @@ test("the backward ops get the forward's tiles and share its lists; without caps
 // ---------------------------------------------------------------------------------------------
 // On the device
 
-test("WGSL device: a T2I attention with segments (head 64, L = 37) matches the reference with the device's tiles and with 16 KiB tiles", dev.skip, async () => {
+test("WGSL device: a T2I attention with segments (head 64, L = 37) matches the reference with the device's tiles and with 16 KiB tiles", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const B = 2, H = 2, L = 37, D = 64, SLOTS = 2, image = 16;
   const xs = { dtype: "f32" as const, shape: [B, H, L, D] }, p = { dtype: "f32" as const, shape: [D] };
   const g = trace("t2i_attention", { q: xs, k: xs, v: xs, wq: p, bq: p, wk: p, bk: p, positions: { dtype: "i32", shape: [L] }, segments: { dtype: "i32", shape: [B, SLOTS, 3] } },

@@ -8,7 +8,7 @@
 // rounding swamps a step of 1e-6), or with a non-float result.
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { apply, input, mul } from "../../compiler/ir/build.ts";
 import { Graph } from "../../compiler/ir/graph.ts";
 import type { OpExample } from "../../compiler/ir/op.ts";
@@ -65,7 +65,7 @@ test("some op examples are checkable at all", () => {
   assert.ok(checked.length + skipped.length > 0);
 });
 
-after(() => {
+afterAll(() => {
   const ops = [...new Set(checked.map((l) => l.split("#")[0]))];
   console.log(`autodiff checked ${checked.length} examples of ${ops.length} ops: ${ops.join(", ")}`);
   if (skipped.length) console.log(`not checkable by finite differences:\n  ${skipped.join("\n  ")}`);

@@ -3,7 +3,7 @@
 // random inputs each run (repeat a failure with TEST_SEED=<seed>).
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { run } from "../../backends/reference/interpreter.ts";
 import { add, apply, constant, input, mul, param } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";

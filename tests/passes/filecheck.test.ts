@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test } from "vitest";
 import { fileCheck, parseCaseFile, parseRun } from "./filecheck.ts";
 
 const dir = join(import.meta.dirname, "cases");

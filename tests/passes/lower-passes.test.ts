@@ -3,7 +3,7 @@
 // specialize-masks and fuse-qknorm-attention, and --dump-after over exactly that list.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { DEFAULT_CUDA_CAPS } from "../../backends/cuda/print.ts";
 import type { Graph, Node } from "../../compiler/ir/graph.ts";
 import { print } from "../../compiler/ir/text.ts";

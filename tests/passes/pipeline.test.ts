@@ -2,7 +2,7 @@
 // built-in passes' options and errors.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { add, apply, constant, input, mul, neg, param } from "../../compiler/ir/build.ts";
 import { Graph } from "../../compiler/ir/graph.ts";
 import { print } from "../../compiler/ir/text.ts";

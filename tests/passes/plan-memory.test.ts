@@ -2,7 +2,7 @@
 // launch lists), alignment, the arena size limit, and row shards placed separately.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { apply, input, param } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";
 import type { DType } from "../../compiler/ir/types.ts";

@@ -2,7 +2,7 @@
 // loop and type guards, and graphs left intact.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { add, apply, constant, input, mul, neg, param, sub } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";
 import { Graph } from "../../compiler/ir/graph.ts";

@@ -2,7 +2,7 @@
 // interpreter before and after, on fresh random inputs), and stays quiet where it should not.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { add, apply, constant, div, input, mul, neg, param, sub } from "../../compiler/ir/build.ts";
 import type { Node } from "../../compiler/ir/graph.ts";
 import { Graph } from "../../compiler/ir/graph.ts";

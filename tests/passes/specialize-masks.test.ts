@@ -5,7 +5,7 @@
 // without changing its values.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { apply, input } from "../../compiler/ir/build.ts";
 import { Graph } from "../../compiler/ir/graph.ts";
 import type { RowMask, Segment } from "../../compiler/ir/mask.ts";

@@ -4,7 +4,7 @@
 // documented layout, with each tile's pixels in its cell and its caption below it.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { GLYPH_HEIGHT, contactSheet, drawText, textWidth, upscaleNearest, wrapText } from "../../runtime/contact-sheet.ts";
 import type { Image } from "../../runtime/image.ts";
 

@@ -4,7 +4,7 @@
 // Tolerance: f32 against the float64 reference, max-abs error ≤ 1e-4·max(1, max|ref|).
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { run as reference } from "../../backends/reference/interpreter.ts";
 import type { WgslDevice } from "../../backends/wgsl/device.ts";
 import { GpuError, openDevice } from "../../backends/wgsl/device.ts";
@@ -23,10 +23,10 @@ import { compile } from "../../runtime/executable.ts";
 import { mulberry32, randomTensor, testSeed } from "../util/random.ts";
 
 let device: WgslDevice;
-before(async () => {
+beforeAll(async () => {
   device = await openDevice();
 });
-after(() => device.dispose());
+afterAll(() => device.dispose());
 
 function maxErr(got: RefTensor, want: RefTensor): { err: number; tol: number } {
   assert.deepEqual(got.shape, want.shape);

@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { deflateSync } from "node:zlib";
 import type { Image } from "../../runtime/image.ts";
 import { centerCrop, readPng, resizeAndCrop, resizeBicubic, writePng } from "../../runtime/image.ts";
 import { imageTransform, resizeAndCropForMmu } from "../../runtime/sampling/image-transform.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "image-hostile-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;

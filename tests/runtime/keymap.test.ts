@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { formatInspect, inspectCheckpoint } from "../../cli/commands/inspect.ts";
 import { roundTo } from "../../compiler/ir/ref.ts";
 import { MAGVIT2, Magvit2 } from "../../models/magvit2.ts";
@@ -22,7 +22,7 @@ import { encodeHeader, safetensorsOrder, writeSafetensors } from "../../runtime/
 import { mulberry32, normal, testSeed } from "../util/random.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "showo-keymap-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Spec = [name: string, shape: number[]][];
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

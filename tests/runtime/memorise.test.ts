@@ -5,7 +5,7 @@
 // happens over a run long enough for errors in the state handling to compound.
 
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { initParams } from "../../compiler/dsl/nn.ts";
 import { packSegments } from "../../compiler/ir/mask.ts";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
@@ -22,7 +22,7 @@ import { TRAIN_SEGMENT_SLOTS } from "../../runtime/training/trainer.ts";
 const STEPS = 200, FRACTION = 0.05;
 
 const dev = await openDeviceFor("wgsl");
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 test(`${STEPS} steps on one fixed batch drive showo-tiny's loss below ${FRACTION} of its start`, async () => {
   const cfg = SHOWO_TINY, model = new Showo(cfg);

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import type { DType } from "../../compiler/ir/types.ts";
 import type { StDType } from "../../runtime/weights/dtypes.ts";
 import { firstNonFinite } from "../../runtime/weights/dtypes.ts";
@@ -24,7 +24,7 @@ import { mulberry32, normal, randInt, testSeed } from "../util/random.ts";
 const seed = testSeed();
 const rng = mulberry32(seed);
 const dir = mkdtempSync(join(tmpdir(), "showo-nonfinite-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let fileNo = 0;
 const tmp = () => join(dir, `w-${fileNo++}.safetensors`);
 

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { test } from "node:test";
+import { test } from "vitest";
 import { encodeNpy, npyToFloat64, parseNpy } from "../../runtime/npy.ts";
 import { mulberry32 } from "../util/random.ts";
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { roundTo } from "../../compiler/ir/ref.ts";
 import type { StDType } from "../../runtime/weights/dtypes.ts";
 import { CheckpointError, MAX_HEADER_BYTES, SafetensorsFile, readHeader } from "../../runtime/weights/safetensors.ts";
@@ -18,7 +18,7 @@ import { encodeHeader, writeSafetensors } from "../../runtime/weights/safetensor
 import { mulberry32, normal, randInt, testSeed } from "../util/random.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "showo-st-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let fileNo = 0;
 const tmp = (name = "t") => join(dir, `${name}-${fileNo++}.safetensors`);
 

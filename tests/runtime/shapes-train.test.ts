@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { evalShapes, summaryLine } from "../../cli/commands/eval.ts";
 import { MAGVIT2_SHAPES } from "../../models/magvit2.ts";
 import { showoConfigOf, resolveConfig } from "../../runtime/training/config.ts";
@@ -16,9 +16,9 @@ import { writeShapesData } from "../../runtime/shapes/files.ts";
 import { Trainer } from "../../runtime/training/trainer.ts";
 
 const root = mkdtempSync(join(tmpdir(), "showo-shapes-train-"));
-after(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const dev = await openDeviceFor("wgsl");
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 test("shapes recipe in miniature: data → magvit2-shapes → showo-shapes (small sizes) → eval", async () => {
   const data = join(root, "data");

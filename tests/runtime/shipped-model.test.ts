@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { fileURLToPath } from "node:url";
 import { evalShapes, summaryLine } from "../../cli/commands/eval.ts";
 import { MAGVIT2_SHAPES } from "../../models/magvit2.ts";
@@ -23,7 +23,7 @@ import { SHIPPED_DIR, weightsFor } from "../../runtime/weights/shipped.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "showo-shipped-"));
-after(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Floors for `eval shapes --n 16` (seeds 0). */
 const FLOOR = { mmu: 0.3, t2iBackground: 0.75, psnr: 19 };

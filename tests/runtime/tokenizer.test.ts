@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test } from "vitest";
 import r50kRanks from "gpt-tokenizer/bpeRanks/r50k_base";
 import * as gpt2 from "gpt-tokenizer/encoding/r50k_base";
 import { phiAddedTokens } from "../../runtime/tokenizer/added.ts";

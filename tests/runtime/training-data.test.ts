@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { tokenize } from "../../cli/commands/generate.ts";
 import { questionPrompt } from "../../cli/commands/understand.ts";
 import { unpackRow } from "../../compiler/ir/mask.ts";
@@ -25,7 +25,7 @@ import {
 } from "../../runtime/training/data.ts";
 
 const root = mkdtempSync(join(tmpdir(), "showo-training-data-"));
-after(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function image(h: number, w: number, seed: number): Image {
   const data = new Float32Array(3 * h * w);

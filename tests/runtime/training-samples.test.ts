@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { initParams } from "../../compiler/dsl/nn.ts";
 import { SHOWO_TINY, Showo } from "../../models/showo.ts";
 import { readPng, writePng } from "../../runtime/image.ts";
@@ -19,7 +19,7 @@ import { mulberry32, testSeed } from "../util/random.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "showo-samples-"));
 const dev = await openGoldenDevice();
-after(() => {
+afterAll(() => {
   dev.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -39,7 +39,8 @@ function promptsFile(name: string, lines: string[]): string {
   return p;
 }
 
-test("training samples: a guided grid PNG of the right size, one answer line, a JSON record; same seed same bytes", dev.skip, async () => {
+test("training samples: a guided grid PNG of the right size, one answer line, a JSON record; same seed same bytes", async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   writeQuestionImage(join(dir, "q.png"));
   const file = promptsFile("prompts.jsonl", [
     JSON.stringify({ prompt: "a red apple on a wooden table" }),

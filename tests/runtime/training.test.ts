@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { MAGVIT2_TINY, Magvit2 } from "../../models/magvit2.ts";
@@ -30,7 +30,7 @@ import { MAGVIT2_KEYMAP, SHOWO_KEYMAP, SafetensorsFile, loadWeights } from "../.
 
 const VQ = new URL("../golden/fixtures/magvit2-tiny.safetensors", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "showo-train-"));
-after(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Four 16×16 pictures of coloured squares, captions, texts and questions about them. */
 function makeData(dir: string): void {
@@ -68,7 +68,7 @@ const config: TrainConfig = resolveConfig([{
 }]);
 
 const dev = await openDeviceFor("wgsl");
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 test("a run resumed from its step-2 checkpoint ends byte-identical to the straight run", async () => {
   const a = join(root, "a"), b = join(root, "b");

@@ -2,7 +2,7 @@
 // world's text has an id, text round-trips, unknown words are refused by name.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { SHOWO_SHAPES } from "../../models/showo.ts";
 import { mmuQuestionText } from "../../models/showo-prompts.ts";
 import { vocabIds } from "../../models/showo-vocab.ts";

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { test } from "node:test";
+import { test } from "vitest";
 import type { Image } from "../../runtime/image.ts";
 import { roundHalfEven } from "../../runtime/image.ts";
 import { imageTransform, resizeAndCropForMmu } from "../../runtime/sampling/image-transform.ts";

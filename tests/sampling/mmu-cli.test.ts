@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { fileURLToPath } from "node:url";
 import { writePng } from "../../runtime/image.ts";
 import { fixturePath, goldenIndex } from "../golden/fixtures.ts";
@@ -17,7 +17,7 @@ import { mulberry32, testSeed } from "../util/random.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "showo-understand-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const index = goldenIndex();
 const weights = fixturePath(index.showo.weights), vqWeights = fixturePath(index.magvit2.weights);
 const gold = JSON.parse(readFileSync(new URL("../golden/mmu-fixtures/mmu_greedy.json", import.meta.url), "utf8")) as { max_new_tokens: number; cases: { ids: number[]; tokens: number[] }[] };

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { SHOWO_TINY, Showo } from "../../models/showo.ts";
 import { mmuPrompt } from "../../models/showo-prompts.ts";
@@ -28,10 +28,10 @@ const model = new Showo(SHOWO_TINY);
 let weights: Record<string, RefTensor>;
 const dev = await openGoldenDevice();
 
-before(async () => {
+beforeAll(async () => {
   weights = await loadWeights(new URL(gold.weights, dir).pathname, model.namedParameters(), SHOWO_KEYMAP);
 });
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 function rows(): number[][] {
   const ids = gold.cases.map((c) => mmuPrompt(gold.image, c.question, SHOWO_TINY).ids);
@@ -40,7 +40,8 @@ function rows(): number[][] {
   return ids;
 }
 
-test(`golden MMU, ${dev.label}: cached batched greedy decoding reproduces PyTorch's tokens exactly`, dev.skip, async () => {
+test(`golden MMU, ${dev.label}: cached batched greedy decoding reproduces PyTorch's tokens exactly`, async (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const r = await mmuGenerate({ cfg: SHOWO_TINY, model, prompts: rows(), maxNewTokens: gold.max_new_tokens, eos: gold.eos, runners: wgslRunners(weights, dev.get()) });
   assert.deepEqual(r.tokens, gold.cases.map((c) => c.tokens));
   console.log(`${dev.label}: ${r.generated} tokens, compile ${r.compileMs.toFixed(0)} ms, run ${r.runMs.toFixed(0)} ms`);

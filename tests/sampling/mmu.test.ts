@@ -5,7 +5,7 @@
 // sampler on its own: top-k 1 and tiny top-p are the argmax, and draws follow the softmax.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { SHOWO_TINY, Showo } from "../../models/showo.ts";
 import { CODEBOOK_SIZE, LLM_VOCAB_SIZE, imageTokenIds, mmuPrompt } from "../../models/showo-prompts.ts";

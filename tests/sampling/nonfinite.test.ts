@@ -6,7 +6,7 @@
 // No device: the logits are made here.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { tensor } from "../../compiler/ir/ref.ts";
 import { SHOWO_TINY, Showo } from "../../models/showo.ts";

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { fileURLToPath } from "node:url";
 import { readPng, writePng } from "../../runtime/image.ts";
 import { readNpy, writeNpy } from "../../runtime/npy.ts";
@@ -17,7 +17,7 @@ import { fixturePath } from "../golden/fixtures.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "showo-generate-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const W = fixturePath("showo-tiny.safetensors"), VQ = fixturePath("magvit2-tiny.safetensors");
 const index = JSON.parse(readFileSync(fixturePath("sample.index.json"), "utf8")) as { cases: Record<string, { steps: number; guidance: number; temperature: number }> };
 

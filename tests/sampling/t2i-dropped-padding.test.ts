@@ -15,7 +15,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { run as interpret } from "../../backends/reference/interpreter.ts";
 import type { WgslDevice } from "../../backends/wgsl/device.ts";
 import { openDevice } from "../../backends/wgsl/device.ts";
@@ -39,11 +39,11 @@ const cfg = SHOWO_TINY, N = cfg.imageTokens, L = t2iSeqLen(cfg), P = textRows(cf
 let weights: Record<string, RefTensor>;
 let device: WgslDevice;
 
-before(async () => {
+beforeAll(async () => {
   weights = await loadWeights(fixturePath("showo-tiny.safetensors"), new Showo(cfg).namedParameters(), SHOWO_KEYMAP);
   device = await openDevice();
 });
-after(() => device?.dispose());
+afterAll(() => device?.dispose());
 
 /** Two captions of fresh random ids, 2 and 5 tokens (text blocks of 5 and 8: 12 and 9 pads; the twins 14). */
 function captions(seed: number): number[][] {

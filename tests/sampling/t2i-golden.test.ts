@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import type { RefTensor } from "../../compiler/ir/ref.ts";
 import { SHOWO_256, SHOWO_TINY, Showo } from "../../models/showo.ts";
 import { capsOf, lower } from "../../runtime/executable.ts";
@@ -27,15 +27,16 @@ const index = JSON.parse(readFileSync(fixturePath("sample.index.json"), "utf8"))
 let weights: Record<string, RefTensor>;
 const dev = await openGoldenDevice();
 
-before(async () => {
+beforeAll(async () => {
   weights = await loadWeights(fixturePath("showo-tiny.safetensors"), new Showo(SHOWO_TINY).namedParameters(), SHOWO_KEYMAP);
 });
-after(() => dev.dispose());
+afterAll(() => dev.dispose());
 
 const rowsOf = (name: string) => JSON.parse(readFileSync(fixturePath(name), "utf8")) as number[][];
 
 for (const name of ["sample_t2i", "sample_inpaint"]) {
-  test(`golden sampling (${name}): codes equal the PyTorch sampler's exactly`, dev.skip, async () => {
+  test(`golden sampling (${name}): codes equal the PyTorch sampler's exactly`, async (t) => {
+    if (dev.skip) t.skip(dev.skip);
     const c = index.cases[name]!;
     const cond = rowsOf(c.ids), uncond = rowsOf(c.uncond);
     const want = fixture(c.codes);
@@ -59,7 +60,8 @@ for (const name of ["sample_t2i", "sample_inpaint"]) {
   });
 }
 
-test("the sliced-head forward lowers at full size: showo-256 with guidance ends in an f32[2, 256, 8192] head matmul", dev.skip, () => {
+test("the sliced-head forward lowers at full size: showo-256 with guidance ends in an f32[2, 256, 8192] head matmul", (t) => {
+  if (dev.skip) t.skip(dev.skip);
   const c = lower(t2iLogitsGraph(SHOWO_256, 2), capsOf(dev.get()));
   const out = c.graph.outputs.find((o) => o.name === "logits")!;
   assert.deepEqual(out.node.shape, [2, 256, 8192]);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import type { Image } from "../../runtime/image.ts";
 import { fromSigned, readPng, resizeAndCrop, resizeBicubic, threshold, toGrey, toSigned, writePng } from "../../runtime/image.ts";
 import type { Canvas } from "../../cli/commands/extrapolate.ts";
@@ -15,7 +15,7 @@ import { fixturePath } from "../golden/fixtures.ts";
 import { mulberry32, testSeed } from "../util/random.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "showo-image-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const rng = mulberry32(testSeed());
 
 function randomImage(c: number, h: number, w: number): Image {

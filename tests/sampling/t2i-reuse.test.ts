@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import { afterAll, beforeAll, test } from "vitest";
 import { run as interpret } from "../../backends/reference/interpreter.ts";
 import type { WgslDevice } from "../../backends/wgsl/device.ts";
 import { openDevice } from "../../backends/wgsl/device.ts";
@@ -37,11 +37,11 @@ const cfg = SHOWO_TINY, N = cfg.imageTokens, C = cfg.codebookSize;
 let weights: Record<string, RefTensor>;
 let device: WgslDevice;
 
-before(async () => {
+beforeAll(async () => {
   weights = await loadWeights(fixturePath("showo-tiny.safetensors"), new Showo(cfg).namedParameters(), SHOWO_KEYMAP);
   device = await openDevice();
 });
-after(() => device?.dispose());
+afterAll(() => device?.dispose());
 
 /** The fixtures' conditional rows and twins (left-padded text blocks of different lengths), image positions a fresh random mix of [MASK] and codes. */
 function randomRows(seed: number): number[][] {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { afterAll, test } from "vitest";
 import { SHOWO_TINY } from "../../models/showo.ts";
 import { IMAGE_OFFSET, MASK } from "../../models/showo-prompts.ts";
 import { writeNpy } from "../../runtime/npy.ts";
@@ -20,7 +20,7 @@ import { SHOWO_256 } from "../../models/showo.ts";
 import { mulberry32, normal, testSeed } from "../util/random.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "showo-t2i-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("cosine schedule: tokens still masked after each step are §6.2's counts (N = 256, T = 16 / 18; N = 1024, T = 50)", () => {
   assert.deepEqual(maskedAfterSteps(256, 16), [254, 251, 244, 236, 225, 212, 197, 181, 162, 142, 120, 97, 74, 49, 25, 1]);

@@ -1,7 +1,7 @@
 // The test-data helpers honour every `init` kind and are reproducible from a seed.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { mulberry32, randomInputFor, testSeed } from "./random.ts";
 
 test("mulberry32 is reproducible and uniform-looking", () => {
