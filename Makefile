@@ -10,10 +10,12 @@ export XDG_RUNTIME_DIR ?= /tmp
 setup:
 	@bash scripts/setup.sh
 
-# test type-checks, then runs tests/**/*.test.ts with vitest (vitest.config.ts: each file in its own
-# child process, two at a time). While developing, `npx vitest` alone watches and reruns.
+# test type-checks (the project, and the browser page web/app.ts with the DOM's types), then runs
+# tests/**/*.test.ts with vitest (vitest.config.ts: each file in its own child process, two at a
+# time). While developing, `npx vitest` alone watches and reruns.
 test: setup addon
 	npx tsc --noEmit -p .
+	npx tsc --noEmit -p web
 	npx vitest run
 
 demo: setup

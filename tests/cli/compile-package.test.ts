@@ -52,6 +52,21 @@ test("compile --package --limits FILE.json --text-lens 9: a package for those li
   for (const k of kernels) assert.doesNotMatch(readFileSync(join(dir, "kernels", k), "utf8"), /\benable (subgroups|f16)\b/, k);
 });
 
+test("compile --package --limits portable: every kernel within WebGPU's defaults (8 storage buffers), no optional feature", () => {
+  const dir = join(work, "portable");
+  const r = showo("compile", "showo-shapes", "--target", "wgsl", "--package", dir, "--limits", "portable", "--text-lens", "9");
+  assert.equal(r.status, 0, r.stderr);
+  const index = readFileSync(join(dir, "dist/index.js"), "utf8");
+  const req = JSON.parse(/export const REQUIREMENTS = (\{.*?\});/s.exec(index)![1]!) as { limits: Record<string, number>; features: string[] };
+  assert.deepEqual(req.features, []);
+  assert.ok(req.limits["maxStorageBuffersPerShaderStage"]! <= 8, JSON.stringify(req.limits));
+  for (const k of readdirSync(join(dir, "kernels"))) {
+    const text = readFileSync(join(dir, "kernels", k), "utf8");
+    assert.ok((text.match(/var<storage/g) ?? []).length <= 8, `${k} binds more than 8 storage buffers`);
+    assert.doesNotMatch(text, /\benable (subgroups|f16)\b/, k);
+  }
+});
+
 test("compile --package refuses bad limits files, --text-lens and MMU lengths, and those options without --package", async () => {
   const bad = join(work, "bad.json");
   writeFileSync(bad, JSON.stringify({ limits: { maxStorageBuffersPerShaderStage: 0 } }));
