@@ -5,7 +5,8 @@
 #                         cached as .cache/node-<version>-linux-x64.xz (about a minute to make once)
 #   cudrv.node            the CUDA driver addon (scripts/build-addon.sh)
 #   node_modules.tar.xz   the runtime packages (npm's production dependencies, without webgpu,
-#                         whose Dawn builds are large and unused there)
+#                         whose Dawn builds are large and unused there) and the test runner
+#                         (vitest and what it needs, without type packages and lightningcss)
 #   manifest.txt          versions and sizes
 # The project's own files travel as they are. On the GPU machine, from the repository root:
 #   bash scripts/gpu-run.sh
@@ -75,10 +76,17 @@ cp .cache/cuda-addon/cudrv.node "$OUT/cudrv.node"
 mapfile -t PKGS < <(npm ls --omit=dev --parseable --all 2>/dev/null | tail -n +2 | sed "s|^$ROOT/||" |
   grep -v -E '^node_modules/(webgpu|@webgpu/types)$' | sort)
 [ ${#PKGS[@]} -gt 0 ] || die "npm ls found no production packages"
+# The test runner, vitest: it and every package it reaches, less the type packages and lightningcss
+# (Vite imports it only to compile CSS; 2.4 MB compressed).
+mapfile -t RUNNER < <(npm query '#vitest, #vitest *' 2>/dev/null | node -e '
+  for (const p of JSON.parse(require("fs").readFileSync(0, "utf8")))
+    if (!/^node_modules\/(@types\/|lightningcss|detect-libc$)/.test(p.location)) console.log(p.location)')
+[ ${#RUNNER[@]} -gt 0 ] || die "npm query found no vitest (run npm ci)"
+mapfile -t PKGS < <(printf '%s\n' "${PKGS[@]}" "${RUNNER[@]}" | sort -u)
 for p in "${PKGS[@]}"; do [ -d "$p" ] || die "package folder $p is missing (run npm ci)"; done
 key=$({ node --version; sha256sum package-lock.json; printf '%s\n' "${PKGS[@]}"; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$OUT/node_modules.key" 2>/dev/null)" != "$key" ] || [ ! -f "$OUT/node_modules.tar.xz" ]; then
-  say "packing ${#PKGS[@]} runtime packages"
+  say "packing ${#PKGS[@]} runtime and test-runner packages"
   tar -cf - "${PKGS[@]}" | xz -6 -T2 >"$OUT/node_modules.tar.xz.tmp"
   mv "$OUT/node_modules.tar.xz.tmp" "$OUT/node_modules.tar.xz"
   echo "$key" >"$OUT/node_modules.key"

@@ -2,8 +2,9 @@
 # Runs on a GPU machine that has no Node: the CUDA tests and benchmarks, from the bundle that
 # scripts/gpu-check.sh made in .cache/gpu-check/ (run it from the repository root there).
 #
-#   1. unpacks Node (node.xz) into a temporary folder and the runtime packages into node_modules/
-#      (when absent), and puts the addon where backends/cuda/addon.ts looks for it;
+#   1. unpacks Node (node.xz) into a temporary folder and the runtime and test-runner (vitest)
+#      packages into node_modules/ (when absent), and puts the addon where backends/cuda/addon.ts
+#      looks for it;
 #   2. reports the machine: GPU (nvidia-smi), driver, nvcc, glibc;
 #   3. runs the CUDA tests with SHOWO_TARGET=cuda: tests/backends/cuda-*.test.ts, and the golden
 #      tests, which compile for $SHOWO_TARGET (tests/golden/showo.test.ts, magvit2.test.ts,
@@ -64,7 +65,8 @@ export SHOWO_TARGET=cuda
 TESTS=(tests/backends/cuda-*.test.ts tests/golden/showo.test.ts tests/golden/magvit2.test.ts
        tests/sampling/mmu-golden.test.ts tests/sampling/t2i-golden.test.ts)
 status=0
-node --test --test-concurrency=1 "${TESTS[@]}" || status=$?
+# vitest (carried in node_modules; there is no npx here), one file at a time: one GPU.
+node node_modules/vitest/vitest.mjs run --maxWorkers=1 "${TESTS[@]}" || status=$?
 
 step "benchmarks (ours against PyTorch on the same GPU)"
 "${SHOWO_PYTHON:-python3}" -c 'import torch; print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, sees a GPU: {torch.cuda.is_available()}")' \
