@@ -97,79 +97,87 @@ export function partition(graph: Graph, opts: PartitionOptions = {}): Partition 
   // and the walk repeats (a fixed point: forcing only ever adds kernels).
   const forced = new Set<Node>();
   let mat = new Set<Node>();
+  let producerOf = new Map<Node, Node>();
+  // The outer loop re-runs everything when a kernel builder's operands, as finally fused (matmul
+  // epilogues formed), would read more tensors than it may bind: one more node is stored.
   for (;;) {
-    mat = new Set<Node>();
-    const need = new Map<Node, Set<Node | typeof OUTPUT>>();
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      const n = nodes[i]!;
-      const k = kind(n);
-      if (k === "decompose") throw new Error(`${n.op} must be decomposed before fusion (run lower-composites)`);
-      const s = new Set<Node | typeof OUTPUT>();
-      if (outputs.has(n)) s.add(OUTPUT);
-      for (const u of uses.get(n) ?? []) {
-        if (mat.has(u)) s.add(u);
-        else for (const x of need.get(u)!) s.add(x);
+    for (;;) {
+      mat = new Set<Node>();
+      const need = new Map<Node, Set<Node | typeof OUTPUT>>();
+      for (let i = nodes.length - 1; i >= 0; i--) {
+        const n = nodes[i]!;
+        const k = kind(n);
+        if (k === "decompose") throw new Error(`${n.op} must be decomposed before fusion (run lower-composites)`);
+        const s = new Set<Node | typeof OUTPUT>();
+        if (outputs.has(n)) s.add(OUTPUT);
+        for (const u of uses.get(n) ?? []) {
+          if (mat.has(u)) s.add(u);
+          else for (const x of need.get(u)!) s.add(x);
+        }
+        need.set(n, s);
+        if (k === "leaf" || k === "kernel" || outputs.has(n) || forced.has(n) || (k === "inline" && s.size > 1)) mat.add(n);
       }
-      need.set(n, s);
-      if (k === "leaf" || k === "kernel" || outputs.has(n) || forced.has(n) || (k === "inline" && s.size > 1)) mat.add(n);
-    }
-    let changed = false;
-    if (opts.maxBindings !== undefined) {
-      const cut = overBindings(nodes, mat, kind, opts.maxBindings, opts.bindingsOf ?? (() => 1));
-      if (cut) {
-        forced.add(cut);
-        continue;
-      }
-    }
-    for (const n of nodes) {
-      for (const i of CONTIGUOUS[n.op] ?? []) {
-        const operand = n.inputs[i]!;
-        if (!mat.has(reshapeBase(operand)) && !forced.has(operand)) {
-          forced.add(operand);
-          changed = true;
+      let changed = false;
+      if (opts.maxBindings !== undefined) {
+        const cut = overBindings(nodes, mat, kind, opts.maxBindings, opts.bindingsOf ?? (() => 1), "inline");
+        if (cut) {
+          forced.add(cut);
+          continue;
         }
       }
-    }
-    if (!changed) break;
-  }
-
-  // Matmul epilogues. The region grows over later same-shape inline nodes that read the matmul
-  // or the region directly (not through views); it may branch and rejoin (bias + GELU reads the
-  // biased value several times). A member can end the region when every earlier member (the
-  // matmul included) is used only inside the region and is not an output: the kernel storing
-  // that end then computes them all. The last such end wins.
-  const producerOf = new Map<Node, Node>();
-  const claimed = new Set<Node>(); // nodes inside an accepted region (one fused matmul per kernel)
-  if (opts.epilogues !== false) {
-    const position = new Map(nodes.map((n, i) => [n, i]));
-    for (const m of nodes) {
-      if (m.op !== "matmul" || outputs.has(m)) continue;
-      const region = new Set<Node>([m]);
-      const members: Node[] = [];
-      // Members (other than the newest) not yet closed: used outside the region, or outputs.
-      const open = new Set<Node>([m]);
-      const closes = (x: Node) => !outputs.has(x) && (uses.get(x) ?? []).every((u) => region.has(u));
-      let endCount = 0;
-      for (let i = position.get(m)! + 1; i < nodes.length && open.size > 0; i++) {
-        const n = nodes[i]!;
-        if (!n.inputs.some((x) => region.has(x))) continue;
-        if (kind(n) !== "inline" || !shapeEq(n.shape, m.shape) || claimed.has(n)) break;
-        region.add(n);
-        members.push(n);
-        for (const x of n.inputs) if (open.has(x) && closes(x)) open.delete(x);
-        if (open.size === 0) endCount = members.length;
-        if (!closes(n)) open.add(n);
+      for (const n of nodes) {
+        for (const i of CONTIGUOUS[n.op] ?? []) {
+          const operand = n.inputs[i]!;
+          if (!mat.has(reshapeBase(operand)) && !forced.has(operand)) {
+            forced.add(operand);
+            changed = true;
+          }
+        }
       }
-      if (endCount === 0) continue;
-      const inner = members.slice(0, endCount - 1), end = members[endCount - 1]!;
-      if (producerOf.has(end)) continue;
-      if (opts.maxBindings !== undefined && epilogueBindings(m, members.slice(0, endCount), mat, opts.bindingsOf ?? (() => 1)) > opts.maxBindings) continue;
-      mat.delete(m);
-      for (const x of inner) mat.delete(x); // computed inline by the end's kernel
-      mat.add(end);
-      producerOf.set(end, m);
-      for (const x of members.slice(0, endCount)) claimed.add(x);
+      if (!changed) break;
     }
+
+    // Matmul epilogues. The region grows over later same-shape inline nodes that read the matmul
+    // or the region directly (not through views); it may branch and rejoin (bias + GELU reads the
+    // biased value several times). A member can end the region when every earlier member (the
+    // matmul included) is used only inside the region and is not an output: the kernel storing
+    // that end then computes them all. The last such end wins.
+    producerOf = new Map<Node, Node>();
+    const claimed = new Set<Node>(); // nodes inside an accepted region (one fused matmul per kernel)
+    if (opts.epilogues !== false) {
+      const position = new Map(nodes.map((n, i) => [n, i]));
+      for (const m of nodes) {
+        if (m.op !== "matmul" || outputs.has(m)) continue;
+        const region = new Set<Node>([m]);
+        const members: Node[] = [];
+        // Members (other than the newest) not yet closed: used outside the region, or outputs.
+        const open = new Set<Node>([m]);
+        const closes = (x: Node) => !outputs.has(x) && (uses.get(x) ?? []).every((u) => region.has(u));
+        let endCount = 0;
+        for (let i = position.get(m)! + 1; i < nodes.length && open.size > 0; i++) {
+          const n = nodes[i]!;
+          if (!n.inputs.some((x) => region.has(x))) continue;
+          if (kind(n) !== "inline" || !shapeEq(n.shape, m.shape) || claimed.has(n)) break;
+          region.add(n);
+          members.push(n);
+          for (const x of n.inputs) if (open.has(x) && closes(x)) open.delete(x);
+          if (open.size === 0) endCount = members.length;
+          if (!closes(n)) open.add(n);
+        }
+        if (endCount === 0) continue;
+        const inner = members.slice(0, endCount - 1), end = members[endCount - 1]!;
+        if (producerOf.has(end)) continue;
+        if (opts.maxBindings !== undefined && epilogueBindings(m, members.slice(0, endCount), mat, opts.bindingsOf ?? (() => 1)) > opts.maxBindings) continue;
+        mat.delete(m);
+        for (const x of inner) mat.delete(x); // computed inline by the end's kernel
+        mat.add(end);
+        producerOf.set(end, m);
+        for (const x of members.slice(0, endCount)) claimed.add(x);
+      }
+    }
+    const cut = opts.maxBindings === undefined ? undefined : overBindings(nodes, mat, kind, opts.maxBindings, opts.bindingsOf ?? (() => 1), "kernel");
+    if (!cut || forced.has(cut)) break;
+    forced.add(cut);
   }
 
   const groups: FusionGroup[] = [];
@@ -270,7 +278,7 @@ function withSiblings(groups: FusionGroup[], mat: ReadonlySet<Node>, uses: Reado
  * (the sum of a few dozen per-parameter norms, say), the unstored node of its region that reads the
  * most while still fitting in one kernel is stored, and the caller repeats.
  */
-function overBindings(nodes: readonly Node[], mat: ReadonlySet<Node>, kind: (n: Node) => string, max: number, bindingsOf: (n: Node) => number): Node | undefined {
+function overBindings(nodes: readonly Node[], mat: ReadonlySet<Node>, kind: (n: Node) => string, max: number, bindingsOf: (n: Node) => number, roots: "inline" | "kernel"): Node | undefined {
   const reads = new Map<Node, Set<Node>>();
   const weight = (s: ReadonlySet<Node>) => [...s].reduce((a, x) => a + bindingsOf(x), 0);
   for (const n of nodes) {
@@ -282,13 +290,14 @@ function overBindings(nodes: readonly Node[], mat: ReadonlySet<Node>, kind: (n: 
     }
     reads.set(n, s);
   }
-  // Elementwise kernels, and kernel builders whose operands are fused regions (attention reading
-  // q and k through the rotary embedding): a builder binds the stored tensors its operands reach
-  // and its result. The matmul builder splits its launches over a sharded result itself.
+  // Elementwise kernels (`roots` "inline"), or kernel builders whose operands are fused regions
+  // (`roots` "kernel": attention reading q and k through the rotary embedding; a builder binds the
+  // stored tensors its operands reach and its result). The matmul builder splits its launches over
+  // a sharded result itself.
   for (const n of nodes) {
     if (!mat.has(n)) continue;
     const k = kind(n);
-    if (k !== "inline" && (k !== "kernel" || n.op === "matmul")) continue;
+    if (k !== roots || n.op === "matmul") continue;
     if (weight(reads.get(n)!) + bindingsOf(n) <= max) continue;
     // The unstored nodes of n's region, and the best one to store.
     let best: Node | undefined, bestWeight = 1;
