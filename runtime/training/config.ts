@@ -48,6 +48,8 @@ export interface TrainConfig {
   readonly mmuCoeff: number;
   readonly condDropout: number;
   readonly selfLabelSoiEoi: boolean;
+  /** Probability that a masked background image token keeps its T2I label (1: every token counts). */
+  readonly backgroundKeep: number;
   // MAGVIT-v2
   readonly recon: "l1" | "l2";
   readonly commitWeight: number;
@@ -75,7 +77,7 @@ export interface TrainConfig {
 export const DEFAULTS: TrainConfig = {
   model: "showo-tiny", sizes: null, steps: 100, lr: 1e-4, warmup: 0, seed: 10086,
   images: null, text: null, qa: null, t2iBatch: 8, lmBatch: 2, mmuBatch: 4, batch: 8, resolution: null,
-  vqModel: null, vqWeights: null, t2iCoeff: 1.0, lmCoeff: 0.1, mmuCoeff: 1.0, condDropout: 0.1, selfLabelSoiEoi: true,
+  vqModel: null, vqWeights: null, t2iCoeff: 1.0, lmCoeff: 0.1, mmuCoeff: 1.0, condDropout: 0.1, selfLabelSoiEoi: true, backgroundKeep: 1,
   recon: "l1", commitWeight: 0.25, entropyWeight: 0.1, temperature: 0.01,
   beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decayFilter: "default", clip: 1.0,
   initWeights: null, logEvery: 1, saveEvery: 0, keepCheckpoints: 3, sampleEvery: 0, samplePrompts: null, sampleGuidance: 1.75, sampleSteps: 16,
@@ -83,11 +85,11 @@ export const DEFAULTS: TrainConfig = {
 
 const PATH_FIELDS = new Set<keyof TrainConfig>(["images", "text", "qa", "vqWeights", "initWeights", "samplePrompts"]);
 
-type Kind = "int" | "pos-int" | "number" | "pos-number" | "unit" | "beta" | "bool" | "path" | "string" | "clip" | "sizes";
+type Kind = "int" | "pos-int" | "number" | "pos-number" | "unit" | "keep" | "beta" | "bool" | "path" | "string" | "clip" | "sizes";
 const FIELD_KINDS: Readonly<Record<keyof TrainConfig, Kind>> = {
   model: "string", sizes: "sizes", steps: "pos-int", lr: "pos-number", warmup: "int", seed: "int",
   images: "path", text: "path", qa: "path", t2iBatch: "int", lmBatch: "int", mmuBatch: "int", batch: "pos-int", resolution: "pos-int",
-  vqModel: "string", vqWeights: "path", t2iCoeff: "number", lmCoeff: "number", mmuCoeff: "number", condDropout: "unit", selfLabelSoiEoi: "bool",
+  vqModel: "string", vqWeights: "path", t2iCoeff: "number", lmCoeff: "number", mmuCoeff: "number", condDropout: "unit", selfLabelSoiEoi: "bool", backgroundKeep: "keep",
   recon: "string", commitWeight: "number", entropyWeight: "number", temperature: "pos-number",
   beta1: "beta", beta2: "beta", eps: "pos-number", weightDecay: "number", decayFilter: "string", clip: "clip",
   initWeights: "path", logEvery: "pos-int", saveEvery: "int", keepCheckpoints: "pos-int", sampleEvery: "int", samplePrompts: "path",
@@ -137,6 +139,7 @@ function checkField(k: keyof TrainConfig, v: unknown, where: string): unknown {
     case "number": if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw bad("a non-negative number"); return v;
     case "pos-number": if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw bad("a positive number"); return v;
     case "unit": if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw bad("a number in [0, 1]"); return v;
+    case "keep": if (typeof v !== "number" || !(v > 0 && v <= 1)) throw bad("a number in (0, 1]"); return v;
     case "beta": if (typeof v !== "number" || !(v >= 0 && v < 1)) throw bad("a number in [0, 1)"); return v;
     case "clip": if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw bad("a positive number or null (no clipping)"); return v;
     case "bool": if (typeof v !== "boolean") throw bad("true or false"); return v;

@@ -12,6 +12,9 @@
 //   stream 3  MASK_NOISE  (n, row, step, 3)      the uniform noise of image position n of that row
 //   stream 4  DROPOUT     (step, row, 0, 4)      u < condDropout replaces the row's caption by the
 //                                                empty prompt
+//   stream 5  BACKGROUND  (n, row, step, 5)      u ≥ backgroundKeep drops the label of masked image
+//                                                position n of that row when its code is the
+//                                                row's background code
 //
 // Uniforms are uniformFromBits(x₀) ∈ (0, 1). Counter words are u32: steps and example numbers
 // must stay below 2³².
@@ -23,6 +26,7 @@ export const STREAM_ORDER = 1;
 export const STREAM_MASK_TIME = 2;
 export const STREAM_MASK_NOISE = 3;
 export const STREAM_DROPOUT = 4;
+export const STREAM_BACKGROUND = 5;
 
 /** Which permutation an example order belongs to (the ORDER stream's third counter word). */
 export const SOURCE_T2I = 0;
@@ -107,4 +111,38 @@ export function maskDraw(key: PhiloxKey, step: number, row: number, N: number): 
 /** Condition dropout of T2I row `row` at `step`: true with probability p. */
 export function dropCondition(key: PhiloxKey, step: number, row: number, p: number): boolean {
   return p > 0 && uniform(key, step, row, 0, STREAM_DROPOUT) < p;
+}
+
+/** The most frequent code of an image (the smallest of equally frequent ones): its background, for flat backgrounds. */
+export function backgroundCode(codes: ArrayLike<number>): number {
+  const counts = new Map<number, number>();
+  let best = -1, bestCount = 0;
+  for (let p = 0; p < codes.length; p++) {
+    const c = codes[p]!, k = (counts.get(c) ?? 0) + 1;
+    counts.set(c, k);
+    if (k > bestCount || (k === bestCount && c < best)) [best, bestCount] = [c, k];
+  }
+  return best;
+}
+
+/**
+ * Which masked positions of T2I row `row` lose their label (1) because their code is the image's
+ * background code and the row's BACKGROUND draw at that position is ≥ keep: the loss then weighs a
+ * background token keep times as much as a shape token, in expectation. A row never loses all its
+ * labels: if every masked position would, the first one keeps its label.
+ */
+export function backgroundDrops(key: PhiloxKey, step: number, row: number, codes: ArrayLike<number>, masked: ArrayLike<number>, keep: number): Uint8Array {
+  const N = codes.length, drop = new Uint8Array(N);
+  if (keep >= 1) return drop;
+  u32(step, "step");
+  const bg = backgroundCode(codes);
+  let kept = 0, first = -1;
+  for (let p = 0; p < N; p++) {
+    if (!masked[p]) continue;
+    if (first < 0) first = p;
+    if (codes[p] === bg && uniform(key, p, row, step, STREAM_BACKGROUND) >= keep) drop[p] = 1;
+    else kept++;
+  }
+  if (kept === 0 && first >= 0) drop[first] = 0;
+  return drop;
 }

@@ -9,7 +9,8 @@
 //        max(1, round(N·cos(π t/2))) positions of smallest noise become [MASK] with their true ids
 //        as labels, the others IGNORE; [SOI]/[EOI] label themselves (the reference's quirk) unless
 //        selfLabelSoiEoi is false; with probability condDropout the caption is replaced by the
-//        empty prompt [T2I] BOS EOS.
+//        empty prompt [T2I] BOS EOS. With backgroundKeep < 1, a masked position whose code is
+//        the image's most frequent one (its background) keeps its label with that probability only.
 //   LM   BOS text EOS [PAD]* (lmPrompt), cut to L.
 //   MMU  exactly the prompt `showo understand` builds at inference ([MMU] [SOI] image [EOI] [SOT]
 //        tokens("USER: \n" + question + " ASSISTANT:")), then the answer and EOS (mmuTrainingRow).
@@ -39,10 +40,10 @@ import { showoTokenizer } from "../tokenizer/index.ts";
 import type { CaptionExample, ImageRef, QaExample, TextExample } from "./data-files.ts";
 import { distinctImages, loadImage } from "./data-files.ts";
 import type { PhiloxKey } from "./data-random.ts";
-import { SOURCE_IMAGES, SOURCE_LM, SOURCE_MMU, SOURCE_T2I, dropCondition, epochPermutation, maskDraw, philoxKey, stepExamples } from "./data-random.ts";
+import { SOURCE_IMAGES, SOURCE_LM, SOURCE_MMU, SOURCE_T2I, backgroundDrops, dropCondition, epochPermutation, maskDraw, philoxKey, stepExamples } from "./data-random.ts";
 
 export * from "./data-files.ts";
-export { maskCount, maskDraw, philoxKey } from "./data-random.ts";
+export { backgroundCode, backgroundDrops, maskCount, maskDraw, philoxKey } from "./data-random.ts";
 export type { MaskDraw } from "./data-random.ts";
 
 /** Row length of a training batch: a T2I row's, textBudget + 1 + [SOI] + N + [EOI]. */
@@ -55,14 +56,14 @@ export function trainingSeqLen(layout: PromptLayout): number {
 
 /**
  * A T2I training row from image codes: positions with masked[p] = 1 get [MASK] and label their
- * true id, the others keep their id and label IGNORE; the text block's labels are t2iPrompt's (the
+ * true id (IGNORE where unlabeled[p] = 1), the others keep their id and label IGNORE; the text block's labels are t2iPrompt's (the
  * loss never reads them). selfLabelSoiEoi false → [SOI] and [EOI] label IGNORE.
  */
-export function t2iTrainingRow(caption: readonly number[], codes: ArrayLike<number>, masked: ArrayLike<number>, layout: PromptLayout, opts: { dropCondition?: boolean; selfLabelSoiEoi?: boolean } = {}): Prompt {
+export function t2iTrainingRow(caption: readonly number[], codes: ArrayLike<number>, masked: ArrayLike<number>, layout: PromptLayout, opts: { dropCondition?: boolean; selfLabelSoiEoi?: boolean; unlabeled?: ArrayLike<number> } = {}): Prompt {
   const { MASK } = vocabIds(layout);
   const ids = imageTokenIds(Array.from(codes), layout);
   const imageIds = ids.map((t, p) => (masked[p] ? MASK : t));
-  const imageLabels = ids.map((t, p) => (masked[p] ? t : IGNORE));
+  const imageLabels = ids.map((t, p) => (masked[p] && !opts.unlabeled?.[p] ? t : IGNORE));
   const row = t2iPrompt(caption, imageIds, layout, { imageLabels, dropCondition: opts.dropCondition ?? false });
   if (opts.selfLabelSoiEoi ?? true) return row;
   const labels = [...row.labels!];
@@ -122,6 +123,12 @@ export interface ShowoDataOptions {
   readonly condDropout?: number;
   /** [SOI]/[EOI] of T2I rows label themselves, as the reference (default true); false: IGNORE. */
   readonly selfLabelSoiEoi?: boolean;
+  /**
+   * Probability that a masked T2I position whose code is its image's background code (the most
+   * frequent) keeps its label (default 1, the reference's loss). Below 1 the loss weighs the
+   * shapes more than the background that covers most of a flat-background image.
+   */
+  readonly backgroundKeep?: number;
   /** Segment slots S of the segments tensor, fixed for the run (T2I rows use 2, MMU 1, LM 0). */
   readonly segmentSlots: number;
   /** Transformed images (each f32 [3, R, R] in [−1, 1]) → MAGVIT-v2 codes (N each, in [0, 8192)). */
@@ -193,6 +200,7 @@ export class ShowoData {
   readonly rows: Readonly<Record<TrainingTask, number>>;
   private readonly key: PhiloxKey;
   private readonly condDropout: number;
+  private readonly backgroundKeep: number;
   private readonly captions: { image: ImageRef; ids: number[] }[] = [];
   private readonly texts: number[][] = [];
   private readonly qa: TokenizedQa[] = [];
@@ -211,6 +219,8 @@ export class ShowoData {
     this.key = philoxKey(o.seed);
     this.condDropout = o.condDropout ?? 0.1;
     if (!(this.condDropout >= 0 && this.condDropout <= 1)) throw new Error(`condDropout must be in [0, 1], got ${this.condDropout}`);
+    this.backgroundKeep = o.backgroundKeep ?? 1;
+    if (!(this.backgroundKeep > 0 && this.backgroundKeep <= 1)) throw new Error(`backgroundKeep must be in (0, 1], got ${this.backgroundKeep}`);
     this.rows = { t2i: o.rows.t2i ?? 0, lm: o.rows.lm ?? 0, mmu: o.rows.mmu ?? 0 };
     for (const t of ["t2i", "lm", "mmu"] as const) checkCount(this.rows[t], `rows.${t}`, 0);
     if (this.rows.t2i + this.rows.lm + this.rows.mmu === 0) throw new Error("no rows: rows.t2i, rows.lm and rows.mmu are all 0");
@@ -292,7 +302,9 @@ export class ShowoData {
       const e = this.captions[i]!;
       const { masked } = maskDraw(this.key, step, r, N);
       const drop = dropCondition(this.key, step, r, this.condDropout);
-      rows.push(t2iTrainingRow(e.ids, this.codesOf(e.image), masked, layout, { dropCondition: drop, selfLabelSoiEoi: this.o.selfLabelSoiEoi ?? true }));
+      const codes = this.codesOf(e.image);
+      const unlabeled = backgroundDrops(this.key, step, r, codes, masked, this.backgroundKeep);
+      rows.push(t2iTrainingRow(e.ids, codes, masked, layout, { dropCondition: drop, selfLabelSoiEoi: this.o.selfLabelSoiEoi ?? true, unlabeled }));
     });
     for (const i of examples.lm) rows.push(lmPrompt(this.texts[i]!, L, layout));
     for (const i of examples.mmu) {

@@ -278,7 +278,7 @@ export class Trainer {
     };
     const data = new ShowoData({
       config: cfg, resolution, ...(captions ? { captions } : {}), ...(text ? { text } : {}), ...(qa ? { qa } : {}),
-      rows, seed: c.seed, condDropout: c.condDropout, selfLabelSoiEoi: c.selfLabelSoiEoi, segmentSlots: TRAIN_SEGMENT_SLOTS, encodeImages,
+      rows, seed: c.seed, condDropout: c.condDropout, selfLabelSoiEoi: c.selfLabelSoiEoi, backgroundKeep: c.backgroundKeep, segmentSlots: TRAIN_SEGMENT_SLOTS, encodeImages,
       tokenizer: tokenizerFor(cfg),
     });
     try {

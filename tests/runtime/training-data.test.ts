@@ -235,6 +235,47 @@ test("training data: T2I masking — n = max(1, round(N·cos(πt/2))) [MASK]s, l
   assert.equal(bt.labels[Lo - 1], IGNORE);
 });
 
+test("training data: backgroundKeep drops the labels of masked background codes at that rate, never the inputs, never a row's last label", async () => {
+  const layout: PromptLayout = { textBudget: 16, imageTokens: 64 };
+  // A flat background (code 5 at 3 of 4 positions) with one-off shape codes elsewhere.
+  const flat = (pixels: Float32Array[]) => Promise.resolve(pixels.map((px, i) => Array.from({ length: 64 }, (_, p) => (p % 4 === i % 4 ? 100 + p + (Math.floor(px[p]! * 10) & 7) : 5))));
+  const make = (backgroundKeep?: number) => data({ rows: { t2i: 4 }, encodeImages: flat, ...(backgroundKeep === undefined ? {} : { backgroundKeep }) }, layout);
+  const [ref, half] = [make(), make(0.25)];
+  await ref.prepare();
+  await half.prepare();
+  const L = trainingSeqLen(layout), p0 = layout.textBudget + 2, key = philoxKey(1234);
+  let bgMasked = 0, bgKept = 0;
+  for (let step = 0; step < 100; step++) {
+    const a = ref.batch(step), b = half.batch(step);
+    assert.deepEqual(b.ids, a.ids, "the inputs do not change");
+    for (let r = 0; r < 4; r++) {
+      const la = row(a.labels, L, r), lb = row(b.labels, L, r), draw = maskDraw(key, step, r, 64);
+      let kept = 0;
+      for (let p = 0; p < 64; p++) {
+        const x = la[p0 + p]!, y = lb[p0 + p]!;
+        if (y !== IGNORE) {
+          assert.equal(y, x);
+          kept++;
+        }
+        if (x !== IGNORE && x !== IMAGE_OFFSET + 5) assert.equal(y, x, "a shape token keeps its label");
+        if (x === IMAGE_OFFSET + 5) {
+          bgMasked++;
+          if (y !== IGNORE) bgKept++;
+        }
+      }
+      assert.ok(kept >= 1, `step ${step} row ${r}: a row keeps at least one label (${draw.n} masked)`);
+    }
+  }
+  // ~2,400 masked background positions: σ of the rate ≈ 0.009.
+  assert.ok(Math.abs(bgKept / bgMasked - 0.25) < 0.04, `background labels kept ${bgKept} of ${bgMasked}`);
+  // keep = 1 is the reference's loss, byte for byte.
+  const one = make(1);
+  await one.prepare();
+  assert.deepEqual(one.batch(7).labels, ref.batch(7).labels);
+  assert.throws(() => make(0), /backgroundKeep must be in \(0, 1\], got 0/);
+  assert.throws(() => make(1.5), /backgroundKeep must be in \(0, 1\]/);
+});
+
 test("training data: condition dropout replaces the caption by [T2I] BOS EOS in about 10% of rows", async () => {
   const d = data({ rows: { t2i: 8 } });
   await d.prepare();
