@@ -227,9 +227,9 @@ export async function runShowoDemo(o: ShowoDemoOptions, log: (s: string) => void
   const shipped = o.weights === undefined;
   log(`Show-o demo: text-to-image, then understanding, compiled to WGSL; ${cfg.name} + ${vq.name}${shipped ? " (the shipped weights, trained here on the shapes world: weights/shapes/MODEL_CARD.md)" : ` from ${weightsPath}`}.`);
   const model = new Showo(cfg);
-  const weights = await loadWeights(weightsPath, model.namedParameters(), SHOWO_KEYMAP);
+  const weights = await loadWeights(weightsPath, model.namedParameters(), SHOWO_KEYMAP, { config: cfg });
   const vqModel = new Magvit2(vq);
-  const vqWeights = await loadWeights(vqPath, vqModel.namedParameters(), MAGVIT2_KEYMAP);
+  const vqWeights = await loadWeights(vqPath, vqModel.namedParameters(), MAGVIT2_KEYMAP, { config: vq });
   const prompts = o.items.map((i) => i.prompt);
   const texts = tokenize(prompts, cfg);
   const device = await openDevice();

@@ -155,8 +155,8 @@ export async function evalShapes(o: EvalShapesRun): Promise<EvalReport> {
   const n = o.n ?? 200, worldSeed = o.worldSeed ?? 0, grid = imageGrid(cfg);
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--n must be a positive integer, got ${n}`);
   if (2 ** vq.zChannels !== cfg.codebookSize) throw new Error(`${vq.name} has ${2 ** vq.zChannels} codes; ${cfg.name} has ${cfg.codebookSize} image ids`);
-  const showo = typeof o.weights === "string" ? await loadWeights(o.weights, new Showo(cfg).namedParameters(), SHOWO_KEYMAP) : o.weights;
-  const vqw = typeof o.vqWeights === "string" ? await loadWeights(o.vqWeights, new Magvit2(vq).namedParameters(), MAGVIT2_KEYMAP) : o.vqWeights;
+  const showo = typeof o.weights === "string" ? await loadWeights(o.weights, new Showo(cfg).namedParameters(), SHOWO_KEYMAP, { config: cfg }) : o.weights;
+  const vqw = typeof o.vqWeights === "string" ? await loadWeights(o.vqWeights, new Magvit2(vq).namedParameters(), MAGVIT2_KEYMAP, { config: vq }) : o.vqWeights;
   const resolution = grid * 2 ** (vq.encoderChMult.length - 1);
   const examples = Array.from({ length: n }, (_, k) => splitExample(worldSeed, "heldout", k, resolution));
   const decoder = new Decoder({ vq, weights: vqw, device, grid });

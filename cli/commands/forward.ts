@@ -127,7 +127,7 @@ export async function runForward(o: ForwardOptions): Promise<ForwardResult> {
   const rows = checkIdRows(o.ids, cfg.vocab);
   const { inputs, slots } = forwardInputs(task, rows);
   const model = new Showo(cfg);
-  const weights = await loadWeights(o.weights, model.namedParameters(), SHOWO_KEYMAP);
+  const weights = await loadWeights(o.weights, model.namedParameters(), SHOWO_KEYMAP, { config: cfg });
   const B = rows.length, L = rows[0]!.length;
   const t0 = performance.now();
   const exe = await compile(showoGraph(cfg, { batch: B, seq: L, segmentSlots: slots }, model), { target: "wgsl" });

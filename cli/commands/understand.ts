@@ -58,7 +58,7 @@ export async function encodeImages(images: readonly Image[], cfg: ShowoConfig, v
   const R = mmuResolution(cfg, vq), B = images.length;
   const model = new Magvit2(vq);
   const graph = magvit2EncodeGraph(vq, { batch: B, size: R }, model);
-  const all = typeof vqWeights === "string" ? await loadWeights(vqWeights, model.namedParameters(), MAGVIT2_KEYMAP) : vqWeights;
+  const all = typeof vqWeights === "string" ? await loadWeights(vqWeights, model.namedParameters(), MAGVIT2_KEYMAP, { config: vq }) : vqWeights;
   const exe = await compile(graph, { target: capsOf(device).target, device });
   try {
     exe.setParams(Object.fromEntries(graph.params.map((p) => [String(p.attrs["name"]), all[String(p.attrs["name"])]!])));
@@ -127,7 +127,7 @@ export interface UnderstandOptions {
 /** Answers for prompt rows, on the device's backend (WGSL for the CLI). */
 export async function understand(o: UnderstandOptions): Promise<MmuResult> {
   const model = new Showo(o.cfg);
-  const weights = typeof o.weights === "string" ? await loadWeights(o.weights, model.namedParameters(), SHOWO_KEYMAP) : o.weights;
+  const weights = typeof o.weights === "string" ? await loadWeights(o.weights, model.namedParameters(), SHOWO_KEYMAP, { config: o.cfg }) : o.weights;
   return mmuGenerate({
     cfg: o.cfg, model, prompts: o.prompts, maxNewTokens: o.maxNewTokens, runners: wgslRunners(weights, o.device),
     ...(o.cache !== undefined ? { cache: o.cache } : {}),

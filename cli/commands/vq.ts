@@ -78,7 +78,7 @@ export function checkCodes(x: NpyArray, cfg: Magvit2Config, grid: [number, numbe
 }
 
 async function runGraph(graph: Graph, model: Magvit2, weightsPath: string, inputs: Record<string, RefTensor>): Promise<Record<string, RefTensor>> {
-  const all = await loadWeights(weightsPath, model.namedParameters(), MAGVIT2_KEYMAP);
+  const all = await loadWeights(weightsPath, model.namedParameters(), MAGVIT2_KEYMAP, { config: model.cfg });
   const exe = await compile(graph, { target: "wgsl" });
   try {
     // The graph reads only the encoder's or the decoder's half.

@@ -123,7 +123,7 @@ export class T2IForward {
   /** Weights: a checkpoint path (Show-o's released folder or file, or ours) or loaded tensors. */
   static async create(cfg: ShowoConfig, rows: number, weights: string | Readonly<Record<string, RefTensor>>, device?: Device, opts: T2IForwardOptions = {}): Promise<T2IForward> {
     const model = new Showo(cfg);
-    const params = typeof weights === "string" ? await loadWeights(weights, model.namedParameters(), SHOWO_KEYMAP) : weights;
+    const params = typeof weights === "string" ? await loadWeights(weights, model.namedParameters(), SHOWO_KEYMAP, { config: cfg }) : weights;
     const reuse = opts.reuse ?? true;
     // One device for every executable (the steps bind the prefix's K/V where it lies); opened here, and owned, when none is given.
     const dev = device ?? (await openDeviceFor("wgsl"));

@@ -384,7 +384,7 @@ export async function writeTrainingSamples(o: TrainingSamplesOptions): Promise<s
   checkOptions(o, cfg, vq);
   const file = readSamplePrompts(o.promptsFile);
   const vqModel = new Magvit2(vq);
-  const vqWeights = await loadWeights(o.vqWeights, vqModel.namedParameters(), MAGVIT2_KEYMAP);
+  const vqWeights = await loadWeights(o.vqWeights, vqModel.namedParameters(), MAGVIT2_KEYMAP, { config: vq });
   const g = imageGrid(cfg);
   const opts: T2IOptions = { ...T2I_DEFAULTS, steps: o.steps, guidance: o.guidance };
 

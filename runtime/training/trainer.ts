@@ -212,7 +212,7 @@ export class Trainer {
         weights[p.name] = t;
       }
     } else if (c.initWeights) {
-      weights = await loadWeights(c.initWeights, expected, this.kind === "showo" ? SHOWO_KEYMAP : MAGVIT2_KEYMAP);
+      weights = await loadWeights(c.initWeights, expected, this.kind === "showo" ? SHOWO_KEYMAP : MAGVIT2_KEYMAP, { config: (module as Showo | Magvit2).cfg });
     } else {
       weights = initParams(module, c.seed);
     }
@@ -264,7 +264,7 @@ export class Trainer {
     const encodeImages = async (pixels: Float32Array[]): Promise<number[][]> => {
       if (!encoder) {
         const vq = new Magvit2(vqCfg);
-        const weights = await loadWeights(c.vqWeights!, vq.namedParameters(), MAGVIT2_KEYMAP);
+        const weights = await loadWeights(c.vqWeights!, vq.namedParameters(), MAGVIT2_KEYMAP, { config: vqCfg });
         encoder = await compile(magvit2EncodeGraph(vqCfg, { batch: 1, size: resolution }, vq), { target: deviceTarget(device), device });
         const used = new Set(encoder.graph.params.map((p) => String(p.attrs["name"])));
         encoder.setParams(Object.fromEntries(Object.entries(weights).filter(([k]) => used.has(k))));

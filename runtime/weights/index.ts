@@ -9,4 +9,4 @@ export { encodeHeader, safetensorsOrder, writeSafetensors } from "./safetensors-
 export type { BufferCheck, KeyMap, KeyTarget } from "./keymap.ts";
 export { KEYMAPS, MAGVIT2_KEYMAP, SHOWO_KEYMAP, detectKeyMap, keyMapFor } from "./keymap.ts";
 export type { CheckpointFiles, ExpectedTensor, LoadOptions, MappedTensor } from "./load.ts";
-export { WeightsReader, checkAgainst, loadWeights, mapHeader, openWeights, resolveCheckpoint } from "./load.ts";
+export { WeightsReader, checkAgainst, configMismatch, loadWeights, mapHeader, openWeights, resolveCheckpoint } from "./load.ts";

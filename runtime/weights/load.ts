@@ -127,6 +127,30 @@ export function checkAgainst(header: SafetensorsHeader, expected: readonly Expec
 export interface LoadOptions {
   /** Load NaN and ±Inf values instead of refusing them (default false: refused). */
   readonly allowNonFinite?: boolean;
+  /**
+   * The config of the model the weights go into. A checkpoint of ours records the config it was
+   * trained with (metadata `config`); one whose fields differ is refused, because sizes that shape
+   * no tensor (GroupNorm groups, epsilons, the rotary fraction) would load and compute wrongly.
+   */
+  readonly config?: { readonly name: string };
+}
+
+/** What differs between the config a checkpoint records and the model's ("" when nothing, or nothing recorded). */
+export function configMismatch(metadata: Readonly<Record<string, string>> | undefined, config: { readonly name: string }): string {
+  const raw = metadata?.["config"];
+  if (raw === undefined) return "";
+  let saved: Record<string, unknown>;
+  try {
+    saved = JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    return `its metadata 'config' is not JSON (${raw.slice(0, 60)})`;
+  }
+  if (typeof saved !== "object" || saved === null) return `its metadata 'config' is not an object`;
+  const ours = config as Readonly<Record<string, unknown>>;
+  const diffs = Object.keys(saved).filter((k) => k !== "name" && k in ours && JSON.stringify(saved[k]) !== JSON.stringify(ours[k]));
+  if (diffs.length === 0) return "";
+  const shown = diffs.map((k) => `${k} ${JSON.stringify(saved[k])} (the model: ${JSON.stringify(ours[k])})`).join(", ");
+  return `it was trained as ${String(saved["name"])}, which differs from ${config.name} in ${shown}: it would load, then compute wrongly. Register a model with the checkpoint's config (models/) and name it, or load it into the model it was trained as`;
 }
 
 /**
@@ -207,6 +231,8 @@ export async function openWeights(path: string, expected: readonly ExpectedTenso
   const { weights } = resolveCheckpoint(path);
   const file = await SafetensorsFile.open(weights);
   try {
+    const mismatch = opts.config ? configMismatch(file.header.metadata, opts.config) : "";
+    if (mismatch) throw new CheckpointError(weights, [mismatch]);
     const { problems, sources, buffers } = checkAgainst(file.header, expected, keyMap);
     if (problems.length === 0) {
       for (const b of buffers) {
