@@ -82,7 +82,11 @@ export interface EvalReport {
   readonly seed: number;
   readonly steps: number;
   readonly t2i: { readonly guided: EvalT2IRun; readonly unguided: EvalT2IRun };
-  readonly mmu: MmuScores & { readonly questions: number; readonly scoredKinds: readonly string[]; readonly ms: number };
+  readonly mmu: MmuScores & {
+    readonly questions: number; readonly scoredKinds: readonly string[]; readonly ms: number;
+    /** Per one-word question kind: how often each answer was given, right or wrong (what a wrong model confuses). */
+    readonly given: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  };
   readonly tokenizer: { readonly psnr: number; readonly codesUsed: number; readonly codebook: number };
   /** The per-prompt results of the guided run (prompt, novel, match), for inspection. */
   readonly prompts: readonly { readonly prompt: string; readonly novel: boolean; readonly match: MatchResult }[];
@@ -176,14 +180,19 @@ export async function evalShapes(o: EvalShapesRun): Promise<EvalReport> {
   const t0 = performance.now();
   const asked = examples.flatMap((e, k) => e.questions.map((q) => ({ q, k, novel: e.novel })));
   const answers: MmuAnswer[] = [];
+  const given: Record<string, Record<string, number>> = {};
   for (const caption of [false, true]) {
     const group = asked.filter((a) => (a.q.kind === "caption") === caption);
     for (const c of chunks(group, o.mmuBatch ?? 64)) {
       const r = await understand({ cfg, weights: showo, device, prompts: c.map((a) => questionPrompt(cfg, codes[a.k]!, a.q.question)), maxNewTokens: caption ? cfg.textBudget + 8 : 4 });
-      r.tokens.forEach((t, i) => answers.push({ kind: c[i]!.q.kind, novel: c[i]!.novel, correct: answerText(t, cfg).trim() === c[i]!.q.answer }));
+      r.tokens.forEach((t, i) => {
+        const q = c[i]!.q, text = answerText(t, cfg).trim();
+        answers.push({ kind: q.kind, novel: c[i]!.novel, correct: text === q.answer });
+        if (!caption) (given[q.kind] ??= {})[text] = (given[q.kind]![text] ?? 0) + 1;
+      });
     }
   }
-  const mmu = { ...scoreMmu(answers), questions: answers.length, scoredKinds: MMU_SCORED_KINDS, ms: performance.now() - t0 };
+  const mmu = { ...scoreMmu(answers), questions: answers.length, scoredKinds: MMU_SCORED_KINDS, ms: performance.now() - t0, given };
   o.log?.(`  understanding: ${answers.length} questions`);
 
   if (o.imagesDir !== undefined) mkdirSync(o.imagesDir, { recursive: true });
@@ -215,7 +224,11 @@ export function formatReport(r: EvalReport): string[] {
   }
   lines.push("");
   lines.push(`understanding (greedy, exact match; the score counts ${r.mmu.scoredKinds.join(", ")})`);
-  for (const k of QUESTION_KINDS) lines.push(`  ${pad(k, 12)}${pad(fmtRate(r.mmu.byKind[k]), 6)}(${r.mmu.byKind[k].n})${k === "caption" ? "  not scored: many captions are right" : ""}`);
+  const top = (k: string) => {
+    const g = Object.entries(r.mmu.given?.[k] ?? {}).sort((x, y) => y[1] - x[1]).slice(0, 3);
+    return g.length ? `  answers given most: ${g.map(([t, c]) => `${JSON.stringify(t)} ${c}`).join(", ")}` : "";
+  };
+  for (const k of QUESTION_KINDS) lines.push(`  ${pad(k, 12)}${pad(fmtRate(r.mmu.byKind[k]), 6)}(${r.mmu.byKind[k].n})${k === "caption" ? "  not scored: many captions are right" : top(k)}`);
   lines.push(`  ${pad("score", 12)}${pad(fmtRate(r.mmu.overall), 6)}(${r.mmu.overall.n}); held-out pairs ${fmtRate(r.mmu.novel)} (${r.mmu.novel.n}), seen pairs ${fmtRate(r.mmu.familiar)} (${r.mmu.familiar.n})`);
   lines.push("");
   lines.push(`tokenizer: reconstruction PSNR ${r.tokenizer.psnr.toFixed(2)} dB, ${r.tokenizer.codesUsed} of ${r.tokenizer.codebook} codes used`);
