@@ -87,7 +87,15 @@ export interface EvalReport {
     /** Per one-word question kind: how often each answer was given, right or wrong (what a wrong model confuses). */
     readonly given: Readonly<Record<string, Readonly<Record<string, number>>>>;
   };
-  readonly tokenizer: { readonly psnr: number; readonly codesUsed: number; readonly codebook: number };
+  readonly tokenizer: {
+    readonly psnr: number; readonly codesUsed: number; readonly codebook: number;
+    /**
+     * The detector on the tokenizer's reconstructions of the true images, matched against their
+     * captions: what a Show-o that chose exactly the true codes would score, the ceiling of the
+     * text-to-image scores with this tokenizer.
+     */
+    readonly reconstructed: T2IScoreSet;
+  };
   /** The per-prompt results of the guided run (prompt, novel, match), for inspection. */
   readonly prompts: readonly { readonly prompt: string; readonly novel: boolean; readonly match: MatchResult }[];
 }
@@ -173,7 +181,8 @@ export async function evalShapes(o: EvalShapesRun): Promise<EvalReport> {
   for (const c of chunks(codes, 100)) recon.push(...(await decoder.decode(c)));
   const psnrs = truth.map((t, i) => psnr(t.data, recon[i]!.data));
   const used = new Set(codes.flat());
-  const tokenizer = { psnr: psnrs.reduce((a, b) => a + b, 0) / psnrs.length, codesUsed: used.size, codebook: cfg.codebookSize };
+  const reconstructed = scoreT2I(examples.map((e, i) => ({ prompt: e.caption.text, novel: e.novel, match: matches(e.caption.spec, detectScene(recon[i]!)) })));
+  const tokenizer = { psnr: psnrs.reduce((a, b) => a + b, 0) / psnrs.length, codesUsed: used.size, codebook: cfg.codebookSize, reconstructed };
   o.log?.(`  tokenizer: PSNR ${tokenizer.psnr.toFixed(2)} dB, ${used.size}/${cfg.codebookSize} codes used`);
 
   // Understanding: every held-out question, greedy.
@@ -222,6 +231,7 @@ export function formatReport(r: EvalReport): string[] {
     lines.push(row(`  held-out pairs`, run.scores.novel));
     lines.push(row(`  seen pairs`, run.scores.familiar));
   }
+  if (r.tokenizer.reconstructed) lines.push(row("ceiling (true codes)", r.tokenizer.reconstructed.all));
   lines.push("");
   lines.push(`understanding (greedy, exact match; the score counts ${r.mmu.scoredKinds.join(", ")})`);
   const top = (k: string) => {
